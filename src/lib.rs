@@ -1,0 +1,17 @@
+//! rapport: a terminal CRM for call-centre agents, power users, admins and scripts.
+//!
+//! The architecture, with arrows pointing one way:
+//!
+//! - [`domain`]: records, ids, validation, the ticket state machine. Pure: no I/O, no clock.
+//! - [`store`]: the [`store::Store`] trait, an in-memory backend for tests and the sled backend
+//!   (the only module that names sled), key layout, codec, schema migrations, audit log.
+//! - [`search`]: search keys (folding, pinyin, transliteration, phone digits) and ranking.
+//! - [`ops`]: the use cases shared by the command line and the TUI. The one place business
+//!   rules run: validate, write through the store, audit.
+//! - [`cli`]: clap definitions and output formats; the composition root that opens the store.
+#![forbid(unsafe_code)]
+
+pub mod domain;
+pub mod ops;
+pub mod search;
+pub mod store;

@@ -1,0 +1,272 @@
+//! The ordered key-value engine beneath the shipped backends, and the one implementation of
+//! [`Store`] over it: the commit procedure that keeps records, index entries, search documents
+//! and the audit log in step.
+
+use super::layout::{self, Index};
+use super::{AuditQuery, Commit, IndexScan, Records, Store, StoreError, Write};
+use crate::domain::audit::{self, AuditAction, AuditEntry};
+use crate::domain::{Id, Kind, Record};
+use crate::search::keys::SearchDocument;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+/// Key-value pairs streamed from a scan.
+pub type Pairs<'a> = Box<dyn Iterator<Item = Result<(Vec<u8>, Vec<u8>), StoreError>> + 'a>;
+
+/// Reads and writes inside one transaction.
+pub trait Txn {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
+    fn insert(&self, key: &[u8], value: &[u8]) -> Result<(), StoreError>;
+    fn remove(&self, key: &[u8]) -> Result<(), StoreError>;
+}
+
+/// An ordered key-value engine with all-or-nothing transactions.
+pub trait Kv: Send + Sync {
+    /// Where the data lives, for messages.
+    fn location(&self) -> String;
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Pairs whose key starts with `prefix`, in key order or reversed.
+    fn scan(&self, prefix: &[u8], reverse: bool) -> Pairs<'_>;
+    /// Adds one to the big-endian u64 at `key` (absent is 0) and returns the new value, durably
+    /// ordered before any later write.
+    fn increment(&self, key: &[u8]) -> Result<u64, StoreError>;
+    /// Runs `f` as one transaction; it may run more than once on conflict.
+    fn transact(&self, f: &dyn Fn(&dyn Txn) -> Result<(), StoreError>) -> Result<(), StoreError>;
+    /// Makes every completed write durable.
+    fn flush(&self) -> Result<(), StoreError>;
+}
+
+/// A [`Store`] over any [`Kv`].
+pub struct KvStore<K> {
+    kv: K,
+}
+
+impl<K: Kv> KvStore<K> {
+    /// A store over `kv`; the caller has checked the schema.
+    pub fn new(kv: K) -> KvStore<K> {
+        KvStore { kv }
+    }
+
+    /// The engine beneath, for backend-specific maintenance.
+    pub fn kv(&self) -> &K {
+        &self.kv
+    }
+}
+
+fn read_u64(bytes: Option<Vec<u8>>) -> Result<u64, StoreError> {
+    match bytes {
+        None => Ok(0),
+        Some(b) => b
+            .as_slice()
+            .try_into()
+            .map(u64::from_be_bytes)
+            .map_err(|_| StoreError::corrupt(&b, "counter is not 8 bytes")),
+    }
+}
+
+/// Applies one write inside a transaction and returns its audit entry, if anything changed.
+fn apply_write(
+    txn: &dyn Txn,
+    commit: &Commit,
+    write: &Write,
+) -> Result<Option<AuditEntry>, StoreError> {
+    let id = match write {
+        Write::Put(record) => record.id(),
+        Write::Delete(id) => *id,
+    };
+    let key = layout::record_key(id);
+    let before = txn
+        .get(&key)?
+        .map(|bytes| layout::decode(id.kind, &key, &bytes))
+        .transpose()?;
+    let after = match write {
+        Write::Put(record) => Some(record),
+        Write::Delete(_) => None,
+    };
+    if before.as_ref() == after {
+        return Ok(None);
+    }
+    let old_entries = before.as_ref().map(layout::entries).unwrap_or_default();
+    let new_entries = after.map(layout::entries).unwrap_or_default();
+    let new_keys: BTreeMap<&[u8], &[u8]> = new_entries
+        .iter()
+        .map(|(k, v)| (k.as_slice(), v.as_slice()))
+        .collect();
+    for (old_key, _) in &old_entries {
+        if !new_keys.contains_key(old_key.as_slice()) {
+            txn.remove(old_key)?;
+        }
+    }
+    for (k, v) in &new_keys {
+        txn.insert(k, v)?;
+    }
+    match after {
+        Some(record) => txn.insert(&key, &layout::encode(record))?,
+        None => txn.remove(&key)?,
+    }
+    let action = match (&before, after) {
+        (None, _) => AuditAction::Create,
+        (Some(_), Some(_)) => AuditAction::Update,
+        (Some(_), None) => AuditAction::Delete,
+    };
+    let before_json = before.as_ref().map(Record::to_json);
+    let after_json = after.map(Record::to_json);
+    let seq = read_u64(txn.get(layout::AUDIT_COUNTER)?)? + 1;
+    txn.insert(layout::AUDIT_COUNTER, &seq.to_be_bytes())?;
+    let entry = AuditEntry {
+        seq,
+        at: commit.at,
+        user: commit.user.clone(),
+        record: id,
+        action,
+        changes: audit::diff(before_json.as_ref(), after_json.as_ref()),
+        note: commit.note.clone(),
+    };
+    let seq_text = format!("{seq:020}");
+    txn.insert(
+        &layout::audit_key(seq),
+        &serde_json::to_vec(&entry).expect("serialises"),
+    )?;
+    txn.insert(
+        &Index::AuditRecord.entry(id.to_string().as_bytes(), &seq_text),
+        &[],
+    )?;
+    txn.insert(
+        &Index::AuditUser.entry(&layout::fold(&commit.user), &seq_text),
+        &[],
+    )?;
+    Ok(Some(entry))
+}
+
+impl<K: Kv> KvStore<K> {
+    fn audit_entry(&self, seq: u64) -> Result<Option<AuditEntry>, StoreError> {
+        let key = layout::audit_key(seq);
+        self.kv
+            .get(&key)?
+            .map(|bytes| {
+                serde_json::from_slice(&bytes)
+                    .map_err(|e| StoreError::corrupt(&key, &e.to_string()))
+            })
+            .transpose()
+    }
+
+    fn index_targets(&self, scan: &IndexScan) -> Result<Vec<String>, StoreError> {
+        let prefix = scan.index.prefix(&scan.value, scan.whole);
+        let mut targets = Vec::new();
+        for pair in self.kv.scan(&prefix, scan.newest_first) {
+            if scan.limit.is_some_and(|n| targets.len() >= n) {
+                break;
+            }
+            let (key, _) = pair?;
+            targets.push(layout::index_target(&key)?.to_string());
+        }
+        Ok(targets)
+    }
+}
+
+impl<K: Kv> Store for KvStore<K> {
+    fn location(&self) -> String {
+        self.kv.location()
+    }
+
+    fn get(&self, id: Id) -> Result<Option<Record>, StoreError> {
+        let key = layout::record_key(id);
+        self.kv
+            .get(&key)?
+            .map(|bytes| layout::decode(id.kind, &key, &bytes))
+            .transpose()
+    }
+
+    fn scan(&self, kind: Kind) -> Records<'_> {
+        let prefix = layout::record_prefix(kind);
+        Box::new(self.kv.scan(&prefix, false).map(move |pair| {
+            let (key, bytes) = pair?;
+            layout::decode(kind, &key, &bytes)
+        }))
+    }
+
+    fn ids(&self, scan: &IndexScan) -> Result<Vec<Id>, StoreError> {
+        self.index_targets(scan)?
+            .iter()
+            .map(|t| {
+                t.parse()
+                    .map_err(|_| StoreError::corrupt(t.as_bytes(), "index target is not an id"))
+            })
+            .collect()
+    }
+
+    fn allocate(&self, kind: Kind) -> Result<Id, StoreError> {
+        let number = self.kv.increment(&layout::counter_key(kind))?;
+        Ok(Id::new(kind, number))
+    }
+
+    fn commit(&self, commit: Commit) -> Result<Vec<AuditEntry>, StoreError> {
+        let written = RefCell::new(Vec::new());
+        self.kv.transact(&|txn| {
+            let mut entries = written.borrow_mut();
+            entries.clear();
+            for write in &commit.writes {
+                entries.extend(apply_write(txn, &commit, write)?);
+            }
+            Ok(())
+        })?;
+        self.kv.flush()?;
+        Ok(written.into_inner())
+    }
+
+    fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
+        let seqs: Vec<u64> = match (&query.record, &query.user) {
+            (Some(id), _) => self
+                .index_targets(&IndexScan::exact(Index::AuditRecord, id.to_string()))?
+                .iter()
+                .filter_map(|s| s.parse().ok())
+                .collect(),
+            (None, Some(user)) => self
+                .index_targets(&IndexScan::exact(Index::AuditUser, layout::fold(user)))?
+                .iter()
+                .filter_map(|s| s.parse().ok())
+                .collect(),
+            (None, None) => {
+                let mut all = Vec::new();
+                for pair in self.kv.scan(b"l:", false) {
+                    let (key, _) = pair?;
+                    let seq: [u8; 8] = key[2..]
+                        .try_into()
+                        .map_err(|_| StoreError::corrupt(&key, "audit key of the wrong length"))?;
+                    all.push(u64::from_be_bytes(seq));
+                }
+                all
+            }
+        };
+        let mut entries = Vec::new();
+        for seq in seqs {
+            let Some(entry) = self.audit_entry(seq)? else {
+                continue;
+            };
+            let user_ok = query
+                .user
+                .as_ref()
+                .is_none_or(|u| entry.user.eq_ignore_ascii_case(u));
+            let since_ok = query.since.is_none_or(|s| entry.at >= s);
+            if user_ok && since_ok {
+                entries.push(entry);
+            }
+        }
+        Ok(entries)
+    }
+
+    fn search_documents(
+        &self,
+    ) -> Box<dyn Iterator<Item = Result<(Id, SearchDocument), StoreError>> + '_> {
+        Box::new(self.kv.scan(layout::SEARCH_PREFIX, false).map(|pair| {
+            let (key, value) = pair?;
+            let id = std::str::from_utf8(&key[layout::SEARCH_PREFIX.len()..])
+                .ok()
+                .and_then(|t| t.parse().ok())
+                .ok_or_else(|| StoreError::corrupt(&key, "search key does not name an id"))?;
+            let doc = SearchDocument::decode(&value)
+                .ok_or_else(|| StoreError::corrupt(&key, "unreadable search document"))?;
+            Ok((id, doc))
+        }))
+    }
+}

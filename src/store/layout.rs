@@ -1,0 +1,291 @@
+//! The key layout and record codec shared by every key-value backend.
+//!
+//! One ordered key space:
+//! - `m:schema`: the schema version (u32, big-endian);
+//! - `n:<prefix>`: the counter behind ids of a kind (`n:A`), and `n:audit` for the audit log;
+//! - `r:<prefix>:<number>`: a record (`r:A:` then the number as u64 big-endian, so that keys
+//!   sort by number), stored as one schema-version byte followed by JSON, a self-describing
+//!   format so that adding an optional field needs no migration;
+//! - `x:<index>\0<value>\0<id>`: a secondary index entry with an empty value;
+//! - `s:<id>`: the record's search document (see [`crate::search::keys`]);
+//! - `l:<seq>`: an audit entry, with `x:audit.record` and `x:audit.user` entries pointing at it.
+//!
+//! Prefixes for knowledge-base articles (`KB`), opportunities (`O`) and campaigns (`CP`) are
+//! reserved by [`Kind`].
+
+use super::StoreError;
+use crate::domain::{Id, Kind, Record};
+
+/// The schema version this build writes and understands.
+pub const SCHEMA_VERSION: u32 = 1;
+/// The codec version byte at the start of every stored record.
+pub const RECORD_VERSION: u8 = 1;
+
+/// The key holding the schema version.
+pub const SCHEMA_KEY: &[u8] = b"m:schema";
+/// The key of the audit log's counter.
+pub const AUDIT_COUNTER: &[u8] = b"n:audit";
+
+/// The counter key behind ids of `kind`.
+pub fn counter_key(kind: Kind) -> Vec<u8> {
+    format!("n:{}", kind.prefix()).into_bytes()
+}
+
+/// The prefix under which records of `kind` are stored.
+pub fn record_prefix(kind: Kind) -> Vec<u8> {
+    format!("r:{}:", kind.prefix()).into_bytes()
+}
+
+/// The key of a record.
+pub fn record_key(id: Id) -> Vec<u8> {
+    let mut key = record_prefix(id.kind);
+    key.extend_from_slice(&id.number.to_be_bytes());
+    key
+}
+
+/// The id a record key names.
+pub fn id_of_record_key(kind: Kind, key: &[u8]) -> Result<Id, StoreError> {
+    let prefix_len = record_prefix(kind).len();
+    let number: [u8; 8] = key
+        .get(prefix_len..)
+        .and_then(|n| n.try_into().ok())
+        .ok_or_else(|| StoreError::corrupt(key, "record key of the wrong length"))?;
+    Ok(Id::new(kind, u64::from_be_bytes(number)))
+}
+
+/// The key of an audit entry.
+pub fn audit_key(seq: u64) -> Vec<u8> {
+    let mut key = b"l:".to_vec();
+    key.extend_from_slice(&seq.to_be_bytes());
+    key
+}
+
+/// The key of a record's search document.
+pub fn search_key(id: Id) -> Vec<u8> {
+    format!("s:{id}").into_bytes()
+}
+
+/// The prefix of every search document.
+pub const SEARCH_PREFIX: &[u8] = b"s:";
+
+/// Encodes a record for storage.
+pub fn encode(record: &Record) -> Vec<u8> {
+    let mut bytes = vec![RECORD_VERSION];
+    serde_json::to_writer(&mut bytes, &record.to_json()).expect("writing to a Vec cannot fail");
+    bytes
+}
+
+/// Decodes a stored record of `kind`.
+pub fn decode(kind: Kind, key: &[u8], bytes: &[u8]) -> Result<Record, StoreError> {
+    match bytes.split_first() {
+        Some((&RECORD_VERSION, json)) => {
+            let value = serde_json::from_slice(json)
+                .map_err(|e| StoreError::corrupt(key, &e.to_string()))?;
+            Record::from_json(kind, value).map_err(|e| StoreError::corrupt(key, &e.to_string()))
+        }
+        Some((version, _)) => Err(StoreError::corrupt(
+            key,
+            &format!("record codec version {version} is unknown to this build"),
+        )),
+        None => Err(StoreError::corrupt(key, "empty record")),
+    }
+}
+
+/// A secondary index: a sorted set of (value, id) pairs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Index {
+    /// Accounts by folded name, for sorted lists.
+    AccountName,
+    AccountExternalId,
+    AccountEmail,
+    /// Accounts by every digit of each phone number.
+    AccountPhone,
+    /// Contacts by the account they belong to.
+    ContactAccount,
+    ContactExternalId,
+    ContactEmail,
+    ContactPhone,
+    /// Interactions by account, then start time, then id.
+    InteractionAccount,
+    /// Tickets by account.
+    TicketAccount,
+    TicketExternalId,
+    /// Users by login name.
+    UserName,
+    /// Audit entries by record, then sequence.
+    AuditRecord,
+    /// Audit entries by user, then sequence.
+    AuditUser,
+}
+
+impl Index {
+    fn name(self) -> &'static str {
+        match self {
+            Index::AccountName => "account.name",
+            Index::AccountExternalId => "account.external_id",
+            Index::AccountEmail => "account.email",
+            Index::AccountPhone => "account.phone",
+            Index::ContactAccount => "contact.account",
+            Index::ContactExternalId => "contact.external_id",
+            Index::ContactEmail => "contact.email",
+            Index::ContactPhone => "contact.phone",
+            Index::InteractionAccount => "interaction.account",
+            Index::TicketAccount => "ticket.account",
+            Index::TicketExternalId => "ticket.external_id",
+            Index::UserName => "user.name",
+            Index::AuditRecord => "audit.record",
+            Index::AuditUser => "audit.user",
+        }
+    }
+
+    /// The prefix of every entry of this index whose value starts with `value`. With
+    /// `whole` the value must match entirely (the separator follows it).
+    pub fn prefix(self, value: &[u8], whole: bool) -> Vec<u8> {
+        let mut key = format!("x:{}\0", self.name()).into_bytes();
+        key.extend(value.iter().map(|&b| if b == 0 { b' ' } else { b }));
+        if whole {
+            key.push(0);
+        }
+        key
+    }
+
+    /// The entry for `value` pointing at `target` (an id or, for the audit indexes, a seq).
+    pub fn entry(self, value: &[u8], target: &str) -> Vec<u8> {
+        let mut key = self.prefix(value, true);
+        key.extend_from_slice(target.as_bytes());
+        key
+    }
+}
+
+/// The target (the text after the last separator) of an index entry.
+pub fn index_target(key: &[u8]) -> Result<&str, StoreError> {
+    let start = key.iter().rposition(|&b| b == 0).map_or(0, |p| p + 1);
+    std::str::from_utf8(&key[start..])
+        .map_err(|_| StoreError::corrupt(key, "index entry is not text"))
+}
+
+/// Lowercases a value for an exact-match index (emails, external ids, names).
+pub fn fold(value: &str) -> Vec<u8> {
+    value.trim().to_lowercase().into_bytes()
+}
+
+/// The start of the values of every interaction-by-account entry of `account`.
+pub fn interactions_of(account: Id) -> Vec<u8> {
+    format!("{account}/").into_bytes()
+}
+
+/// The value of an interaction-by-account entry: the account, then the start time so that
+/// a reverse scan gives the newest first.
+pub fn interaction_value(account: Id, started_at: jiff::Timestamp) -> Vec<u8> {
+    let mut value = interactions_of(account);
+    // Shifted so that every i64 second sorts as an unsigned big-endian number.
+    let seconds = (started_at.as_second() as u64) ^ (1 << 63);
+    value.extend_from_slice(format!("{seconds:020}").as_bytes());
+    value
+}
+
+/// Every index entry and the search document that `record` needs, as (key, value) pairs.
+pub fn entries(record: &Record) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let id = record.id();
+    let target = id.to_string();
+    let mut keys: Vec<Vec<u8>> = Vec::new();
+    let mut add = |index: Index, value: &[u8]| {
+        if !value.is_empty() {
+            keys.push(index.entry(value, &target));
+        }
+    };
+    match record {
+        Record::Account(a) => {
+            add(Index::AccountName, &fold(&a.name));
+            if let Some(ext) = &a.external_id {
+                add(Index::AccountExternalId, &fold(ext));
+            }
+            for email in &a.emails {
+                add(Index::AccountEmail, &fold(email));
+            }
+            for phone in &a.phones {
+                add(Index::AccountPhone, phone.digits.as_bytes());
+            }
+        }
+        Record::Contact(c) => {
+            add(Index::ContactAccount, c.account.to_string().as_bytes());
+            if let Some(ext) = &c.external_id {
+                add(Index::ContactExternalId, &fold(ext));
+            }
+            for email in &c.emails {
+                add(Index::ContactEmail, &fold(email));
+            }
+            for phone in &c.phones {
+                add(Index::ContactPhone, phone.digits.as_bytes());
+            }
+        }
+        Record::Interaction(i) => {
+            add(
+                Index::InteractionAccount,
+                &interaction_value(i.account, i.started_at),
+            );
+        }
+        Record::Ticket(t) => {
+            add(Index::TicketAccount, t.account.to_string().as_bytes());
+            if let Some(ext) = &t.external_id {
+                add(Index::TicketExternalId, &fold(ext));
+            }
+        }
+        Record::User(u) => add(Index::UserName, &fold(&u.name)),
+    }
+    keys.sort();
+    keys.dedup();
+    let mut pairs: Vec<(Vec<u8>, Vec<u8>)> = keys.into_iter().map(|k| (k, Vec::new())).collect();
+    if let Some(doc) = crate::search::keys::document(record) {
+        pairs.push((search_key(id), doc.encode()));
+    }
+    pairs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_keys_sort_by_number_within_a_kind() {
+        let a2 = record_key(Id::new(Kind::Account, 2));
+        let a10 = record_key(Id::new(Kind::Account, 10));
+        assert!(a2 < a10);
+        assert!(a10.starts_with(&record_prefix(Kind::Account)));
+        assert_eq!(
+            id_of_record_key(Kind::Account, &a10).unwrap(),
+            Id::new(Kind::Account, 10)
+        );
+    }
+
+    #[test]
+    fn prefixes_of_kinds_do_not_overlap() {
+        for a in Kind::ALL {
+            for b in Kind::ALL {
+                if a != b {
+                    assert!(
+                        !record_prefix(a).starts_with(&record_prefix(b)),
+                        "{a:?} {b:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn interaction_entries_sort_by_time() {
+        let a = Id::new(Kind::Account, 1);
+        let early = interaction_value(a, "1969-12-31T00:00:00Z".parse().unwrap());
+        let late = interaction_value(a, "2026-01-01T00:00:00Z".parse().unwrap());
+        assert!(early < late);
+    }
+
+    #[test]
+    fn index_entries_end_with_their_target() {
+        let key = Index::AccountEmail.entry(b"ann@x.com", "A-7");
+        assert_eq!(index_target(&key).unwrap(), "A-7");
+        assert!(key.starts_with(&Index::AccountEmail.prefix(b"ann@x.com", true)));
+        assert!(!key.starts_with(&Index::AccountEmail.prefix(b"ann@x.co", true)));
+        assert!(key.starts_with(&Index::AccountEmail.prefix(b"ann@x.co", false)));
+    }
+}

@@ -1,0 +1,192 @@
+//! The storage layer: the [`Store`] trait the application writes and reads through, shaped by
+//! what the application needs (get, scan, index lookups, an all-or-nothing commit that keeps
+//! indexes and the audit log in step), and its backends.
+//!
+//! Both shipped backends are ordered key-value engines behind [`kv::Kv`], sharing one key
+//! layout ([`layout`]) and one commit procedure ([`kv::KvStore`]): [`memory`] for tests and
+//! [`sled`](mod@sled) on disk. A backend for shared team use can implement [`Store`] directly.
+
+pub mod kv;
+pub mod layout;
+pub mod memory;
+pub mod sled;
+
+use crate::domain::audit::AuditEntry;
+use crate::domain::{Id, Kind, Record};
+use crate::search::keys::SearchDocument;
+use jiff::Timestamp;
+pub use layout::Index;
+use std::path::PathBuf;
+
+/// Why the store could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "the database at {} is in use by another rapport process; close that one (quit the TUI, let the import finish) and try again, or pick another database with --db",
+        .path.display()
+    )]
+    InUse { path: PathBuf },
+    #[error(
+        "the database at {} has schema version {found}, newer than this rapport ({}) understands (up to {supported}); use a newer rapport",
+        .path.display(), env!("CARGO_PKG_VERSION")
+    )]
+    NewerSchema {
+        path: PathBuf,
+        found: u32,
+        supported: u32,
+    },
+    #[error("the database holds a damaged entry at key {key}: {reason}; run `rapport check`")]
+    Corrupt { key: String, reason: String },
+    #[error("storage error: {0}")]
+    Backend(String),
+    /// Another writer changed what a transaction read; the transaction is retried.
+    #[error("transaction conflict")]
+    Conflict,
+}
+
+impl StoreError {
+    /// A damaged entry at `key`.
+    pub fn corrupt(key: &[u8], reason: &str) -> StoreError {
+        StoreError::Corrupt {
+            key: String::from_utf8_lossy(key).into_owned(),
+            reason: reason.to_string(),
+        }
+    }
+}
+
+/// One change to one record.
+#[derive(Debug, Clone)]
+pub enum Write {
+    /// Creates or replaces the record with this id.
+    Put(Record),
+    /// Removes the record and its index entries.
+    Delete(Id),
+}
+
+/// Changes written together, all or nothing, with their index entries and audit entries.
+#[derive(Debug, Clone)]
+pub struct Commit {
+    /// Who made the change.
+    pub user: String,
+    /// When.
+    pub at: Timestamp,
+    pub writes: Vec<Write>,
+    /// Why, recorded on every audit entry of the commit.
+    pub note: Option<String>,
+}
+
+impl Commit {
+    /// An empty commit by `user` at `at`.
+    pub fn new(user: &str, at: Timestamp) -> Commit {
+        Commit {
+            user: user.to_string(),
+            at,
+            writes: Vec::new(),
+            note: None,
+        }
+    }
+
+    /// Adds a put.
+    pub fn put(mut self, record: impl Into<Record>) -> Commit {
+        self.writes.push(Write::Put(record.into()));
+        self
+    }
+
+    /// Adds a delete.
+    pub fn delete(mut self, id: Id) -> Commit {
+        self.writes.push(Write::Delete(id));
+        self
+    }
+
+    /// Sets the note.
+    pub fn note(mut self, note: impl Into<String>) -> Commit {
+        self.note = Some(note.into());
+        self
+    }
+}
+
+/// A range of one index to read.
+#[derive(Debug, Clone)]
+pub struct IndexScan {
+    pub index: Index,
+    pub value: Vec<u8>,
+    /// The value must match entirely, not just start the entry's value.
+    pub whole: bool,
+    pub newest_first: bool,
+    pub limit: Option<usize>,
+}
+
+impl IndexScan {
+    /// Entries whose value is exactly `value`.
+    pub fn exact(index: Index, value: impl Into<Vec<u8>>) -> IndexScan {
+        IndexScan {
+            index,
+            value: value.into(),
+            whole: true,
+            newest_first: false,
+            limit: None,
+        }
+    }
+
+    /// Entries whose value starts with `value`.
+    pub fn prefix(index: Index, value: impl Into<Vec<u8>>) -> IndexScan {
+        IndexScan {
+            whole: false,
+            ..IndexScan::exact(index, value)
+        }
+    }
+
+    /// Reads from the end of the range backwards.
+    pub fn newest_first(mut self) -> IndexScan {
+        self.newest_first = true;
+        self
+    }
+
+    /// Stops after `n` entries.
+    pub fn limit(mut self, n: usize) -> IndexScan {
+        self.limit = Some(n);
+        self
+    }
+}
+
+/// Which audit entries to read.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    pub record: Option<Id>,
+    pub user: Option<String>,
+    pub since: Option<Timestamp>,
+}
+
+/// Records streamed from a scan.
+pub type Records<'a> = Box<dyn Iterator<Item = Result<Record, StoreError>> + 'a>;
+
+/// What the application needs from storage.
+pub trait Store: Send + Sync {
+    /// Where the data lives, for messages.
+    fn location(&self) -> String;
+
+    /// The record with `id`, if there is one.
+    fn get(&self, id: Id) -> Result<Option<Record>, StoreError>;
+
+    /// Every record of `kind`, in id order.
+    fn scan(&self, kind: Kind) -> Records<'_>;
+
+    /// The ids an index range points at, in key order (or reversed).
+    fn ids(&self, scan: &IndexScan) -> Result<Vec<Id>, StoreError>;
+
+    /// Reserves the next id of `kind`; a reserved number is never handed out again.
+    fn allocate(&self, kind: Kind) -> Result<Id, StoreError>;
+
+    /// Writes every change of `commit`, their index entries and an audit entry for each record
+    /// that changed, in one transaction, durable when this returns. Puts that change nothing
+    /// write nothing. Returns the audit entries written.
+    fn commit(&self, commit: Commit) -> Result<Vec<AuditEntry>, StoreError>;
+
+    /// Audit entries, oldest first.
+    fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError>;
+
+    /// Every record's search document.
+    fn search_documents(
+        &self,
+    ) -> Box<dyn Iterator<Item = Result<(Id, SearchDocument), StoreError>> + '_>;
+}

@@ -1,0 +1,195 @@
+//! The on-disk backend: one sled database directory holding one tree in the layout of
+//! [`crate::store::layout`]. The only module that names sled.
+//!
+//! Opening takes sled's exclusive file lock, so a second process gets
+//! [`StoreError::InUse`] at once instead of a hang; then the schema version is checked: a
+//! newer one is refused, an older one is migrated step by step.
+
+use crate::store::StoreError;
+use crate::store::kv::{Kv, KvStore, Pairs, Txn};
+use crate::store::layout::{SCHEMA_KEY, SCHEMA_VERSION};
+use ::sled::transaction::{
+    ConflictableTransactionError, TransactionError, TransactionalTree, UnabortableTransactionError,
+};
+use std::path::{Path, PathBuf};
+
+/// A sled tree as a [`Kv`].
+pub struct SledKv {
+    db: ::sled::Db,
+    path: PathBuf,
+}
+
+/// A [`crate::store::Store`] on disk.
+pub type SledStore = KvStore<SledKv>;
+
+/// One step that brings a database from `from` to `from + 1`.
+struct Migration {
+    from: u32,
+    run: fn(&SledKv) -> Result<(), StoreError>,
+}
+
+/// The migrations, in order. Adding an optional field needs none (records are JSON).
+const MIGRATIONS: &[Migration] = &[];
+
+fn backend(e: ::sled::Error) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+/// Opens (creating if needed) the database at `path`.
+pub fn open(path: &Path) -> Result<SledStore, StoreError> {
+    let kv = open_kv(path)?;
+    let found = kv.schema_version()?;
+    match found {
+        None => kv.set_schema_version(SCHEMA_VERSION)?,
+        Some(v) if v > SCHEMA_VERSION => {
+            return Err(StoreError::NewerSchema {
+                path: path.to_path_buf(),
+                found: v,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        Some(mut v) => {
+            while v < SCHEMA_VERSION {
+                let step = MIGRATIONS.iter().find(|m| m.from == v).ok_or_else(|| {
+                    StoreError::Backend(format!("no migration from schema version {v}"))
+                })?;
+                (step.run)(&kv)?;
+                v += 1;
+                kv.set_schema_version(v)?;
+            }
+        }
+    }
+    Ok(KvStore::new(kv))
+}
+
+fn open_kv(path: &Path) -> Result<SledKv, StoreError> {
+    if path.exists() && !path.is_dir() {
+        return Err(StoreError::Backend(format!(
+            "{} is a file, not a database directory",
+            path.display()
+        )));
+    }
+    let db = ::sled::Config::new()
+        .path(path)
+        .cache_capacity(64 * 1024 * 1024)
+        .open()
+        .map_err(|e| match &e {
+            ::sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
+                StoreError::InUse {
+                    path: path.to_path_buf(),
+                }
+            }
+            _ => StoreError::Backend(format!(
+                "cannot open the database at {}: {e}",
+                path.display()
+            )),
+        })?;
+    Ok(SledKv {
+        db,
+        path: path.to_path_buf(),
+    })
+}
+
+impl SledKv {
+    fn schema_version(&self) -> Result<Option<u32>, StoreError> {
+        let Some(bytes) = self.db.get(SCHEMA_KEY).map_err(backend)? else {
+            return Ok(None);
+        };
+        let bytes: [u8; 4] = bytes
+            .as_ref()
+            .try_into()
+            .map_err(|_| StoreError::corrupt(SCHEMA_KEY, "schema version is not 4 bytes"))?;
+        Ok(Some(u32::from_be_bytes(bytes)))
+    }
+
+    /// Stamps the database with a schema version (migrations, and tests of the refusal).
+    pub fn set_schema_version(&self, version: u32) -> Result<(), StoreError> {
+        self.db
+            .insert(SCHEMA_KEY, &version.to_be_bytes())
+            .map_err(backend)?;
+        self.flush()
+    }
+}
+
+struct SledTxn<'a>(&'a TransactionalTree);
+
+fn unabortable(e: UnabortableTransactionError) -> StoreError {
+    match e {
+        UnabortableTransactionError::Conflict => StoreError::Conflict,
+        UnabortableTransactionError::Storage(e) => backend(e),
+    }
+}
+
+impl Txn for SledTxn<'_> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.0.get(key).map_err(unabortable)?.map(|v| v.to_vec()))
+    }
+
+    fn insert(&self, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
+        self.0.insert(key, value).map_err(unabortable)?;
+        Ok(())
+    }
+
+    fn remove(&self, key: &[u8]) -> Result<(), StoreError> {
+        self.0.remove(key).map_err(unabortable)?;
+        Ok(())
+    }
+}
+
+impl Kv for SledKv {
+    fn location(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.db.get(key).map_err(backend)?.map(|v| v.to_vec()))
+    }
+
+    fn scan(&self, prefix: &[u8], reverse: bool) -> Pairs<'_> {
+        let pair = |item: Result<(::sled::IVec, ::sled::IVec), ::sled::Error>| {
+            item.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(backend)
+        };
+        let iter = self.db.scan_prefix(prefix);
+        if reverse {
+            Box::new(iter.rev().map(pair))
+        } else {
+            Box::new(iter.map(pair))
+        }
+    }
+
+    fn increment(&self, key: &[u8]) -> Result<u64, StoreError> {
+        let next = |old: Option<&[u8]>| {
+            let n = old
+                .and_then(|b| b.try_into().ok())
+                .map_or(0, u64::from_be_bytes);
+            Some((n + 1).to_be_bytes().to_vec())
+        };
+        let bytes = self
+            .db
+            .update_and_fetch(key, next)
+            .map_err(backend)?
+            .ok_or_else(|| StoreError::corrupt(key, "counter vanished"))?;
+        bytes
+            .as_ref()
+            .try_into()
+            .map(u64::from_be_bytes)
+            .map_err(|_| StoreError::corrupt(key, "counter is not 8 bytes"))
+    }
+
+    fn transact(&self, f: &dyn Fn(&dyn Txn) -> Result<(), StoreError>) -> Result<(), StoreError> {
+        let result = self.db.transaction(|tree| match f(&SledTxn(tree)) {
+            Ok(()) => Ok(()),
+            Err(StoreError::Conflict) => Err(ConflictableTransactionError::Conflict),
+            Err(e) => Err(ConflictableTransactionError::Abort(e)),
+        });
+        result.map_err(|e| match e {
+            TransactionError::Abort(e) => e,
+            TransactionError::Storage(e) => backend(e),
+        })
+    }
+
+    fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush().map_err(backend)?;
+        Ok(())
+    }
+}
