@@ -11,6 +11,7 @@
 //! - [`cli`]: clap definitions and output formats; the composition root that opens the store.
 #![forbid(unsafe_code)]
 
+pub mod cli;
 pub mod domain;
 pub mod ops;
 pub mod search;

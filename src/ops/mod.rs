@@ -5,6 +5,7 @@
 mod account;
 mod contact;
 mod interaction;
+mod search;
 mod ticket;
 mod user;
 

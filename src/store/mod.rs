@@ -55,6 +55,9 @@ impl StoreError {
 }
 
 /// One change to one record.
+// Writes are built one per record and consumed at once; boxing the record would only add an
+// allocation per write.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Write {
     /// Creates or replaces the record with this id.
