@@ -4,6 +4,7 @@
 
 mod account;
 mod contact;
+mod dump;
 mod interaction;
 mod search;
 mod ticket;
@@ -45,6 +46,8 @@ pub enum OpsError {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
 }
 
 /// Shorthand for results of operations.

@@ -28,8 +28,22 @@ pub const AUDIT_COUNTER: &[u8] = b"n:audit";
 
 /// The counter key behind ids of `kind`.
 pub fn counter_key(kind: Kind) -> Vec<u8> {
-    format!("n:{}", kind.prefix()).into_bytes()
+    named_counter_key(kind.prefix())
 }
+
+/// The key of a counter by name (`A`, `audit`).
+pub fn named_counter_key(name: &str) -> Vec<u8> {
+    format!("n:{name}").into_bytes()
+}
+
+/// The prefix of every counter.
+pub const COUNTER_PREFIX: &[u8] = b"n:";
+/// The prefix of every record.
+pub const RECORD_PREFIX: &[u8] = b"r:";
+/// The prefix of every secondary index entry.
+pub const INDEX_PREFIX: &[u8] = b"x:";
+/// The prefix of every audit entry.
+pub const AUDIT_PREFIX: &[u8] = b"l:";
 
 /// The prefix under which records of `kind` are stored.
 pub fn record_prefix(kind: Kind) -> Vec<u8> {
@@ -55,9 +69,26 @@ pub fn id_of_record_key(kind: Kind, key: &[u8]) -> Result<Id, StoreError> {
 
 /// The key of an audit entry.
 pub fn audit_key(seq: u64) -> Vec<u8> {
-    let mut key = b"l:".to_vec();
+    let mut key = AUDIT_PREFIX.to_vec();
     key.extend_from_slice(&seq.to_be_bytes());
     key
+}
+
+/// The sequence number an audit key names.
+pub fn seq_of_audit_key(key: &[u8]) -> Result<u64, StoreError> {
+    key.get(AUDIT_PREFIX.len()..)
+        .and_then(|n| n.try_into().ok())
+        .map(u64::from_be_bytes)
+        .ok_or_else(|| StoreError::corrupt(key, "audit key of the wrong length"))
+}
+
+/// The index entries of an audit entry: by record and by user.
+pub fn audit_entries(entry: &crate::domain::audit::AuditEntry) -> [Vec<u8>; 2] {
+    let seq = format!("{:020}", entry.seq);
+    [
+        Index::AuditRecord.entry(entry.record.to_string().as_bytes(), &seq),
+        Index::AuditUser.entry(&fold(&entry.user), &seq),
+    ]
 }
 
 /// The key of a record's search document.
