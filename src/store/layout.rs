@@ -143,6 +143,12 @@ pub enum Index {
     TicketExternalId,
     /// Users by login name.
     UserName,
+    /// Knowledge-base articles by title.
+    ArticleTitle,
+    /// Business calendars by name.
+    CalendarName,
+    /// SLA policies by priority.
+    PolicyPriority,
     /// Audit entries by record, then sequence.
     AuditRecord,
     /// Audit entries by user, then sequence.
@@ -164,6 +170,9 @@ impl Index {
             Index::TicketAccount => "ticket.account",
             Index::TicketExternalId => "ticket.external_id",
             Index::UserName => "user.name",
+            Index::ArticleTitle => "article.title",
+            Index::CalendarName => "calendar.name",
+            Index::PolicyPriority => "policy.priority",
             Index::AuditRecord => "audit.record",
             Index::AuditUser => "audit.user",
         }
@@ -263,6 +272,9 @@ pub fn entries(record: &Record) -> Vec<(Vec<u8>, Vec<u8>)> {
             }
         }
         Record::User(u) => add(Index::UserName, &fold(&u.name)),
+        Record::Article(a) => add(Index::ArticleTitle, &fold(&a.title)),
+        Record::Calendar(c) => add(Index::CalendarName, &fold(&c.name)),
+        Record::Policy(p) => add(Index::PolicyPriority, p.priority.to_string().as_bytes()),
     }
     keys.sort();
     keys.dedup();
