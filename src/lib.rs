@@ -18,5 +18,6 @@ pub mod cli;
 pub mod domain;
 pub mod interchange;
 pub mod ops;
+pub mod report;
 pub mod search;
 pub mod store;

@@ -1,70 +1,11 @@
 //! The command line as scripts use it: every subcommand, every output format and every
 //! documented exit code, run as the built binary against a database in a temporary directory.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{Db, NOW};
 use serde_json::Value;
 use std::path::Path;
-use tempfile::TempDir;
-
-const NOW: &str = "2026-03-02T10:00:00Z";
-
-struct Db {
-    dir: TempDir,
-}
-
-impl Db {
-    fn new() -> Db {
-        Db {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn path(&self) -> std::path::PathBuf {
-        self.dir.path().join("db")
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::cargo_bin("rapport").unwrap();
-        cmd.env("RAPPORT_DB", self.path())
-            .env("RAPPORT_USER", "ann")
-            .env("RAPPORT_NOW", NOW)
-            .env("COLUMNS", "200")
-            .args(args);
-        cmd
-    }
-
-    /// Runs a command that must succeed and returns its stdout.
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.cmd(args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?} failed with {:?}: {}",
-            out.status.code(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    /// Runs a command that must fail with `code` and returns its stderr.
-    fn fails(&self, args: &[&str], code: i32) -> String {
-        let out = self.cmd(args).output().unwrap();
-        let stderr = String::from_utf8(out.stderr).unwrap();
-        assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
-        assert!(out.stdout.is_empty(), "errors print nothing on stdout");
-        assert!(!stderr.contains("panicked"), "{stderr}");
-        stderr
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut args = args.to_vec();
-        args.extend(["--format", "json"]);
-        serde_json::from_str(&self.ok(&args)).unwrap()
-    }
-
-    fn add(&self, args: &[&str]) -> String {
-        self.ok(args).trim().to_string()
-    }
-}
 
 #[test]
 fn add_prints_the_new_id_alone_and_json_prints_the_record() {
@@ -747,6 +688,20 @@ fn every_command_has_help_with_an_example() {
         &["user", "list"],
         &["user", "show"],
         &["user", "edit"],
+        &["sla", "check"],
+        &["sla", "show"],
+        &["sla", "policy"],
+        &["sla", "calendar", "add"],
+        &["sla", "calendar", "edit"],
+        &["report", "tickets"],
+        &["report", "sla"],
+        &["report", "agents"],
+        &["report", "csat"],
+        &["export"],
+        &["import"],
+        &["backup"],
+        &["restore"],
+        &["check"],
         &["completions"],
         &["man"],
     ];

@@ -8,7 +8,9 @@ mod dump;
 mod interaction;
 pub mod output;
 mod progress;
+mod report;
 mod search;
+mod sla;
 mod ticket;
 mod user;
 
@@ -71,6 +73,12 @@ pub enum Command {
     /// Service requests: open, work and close them
     #[command(subcommand)]
     Ticket(ticket::TicketCommand),
+    /// Service levels: breach check, policies per priority, business calendars
+    #[command(subcommand)]
+    Sla(sla::SlaCommand),
+    /// Reports on tickets, service levels, agents and satisfaction (supervisors)
+    #[command(subcommand)]
+    Report(report::ReportCommand),
     /// Every change to every record: who, when, what from what to what
     Audit(audit::AuditArgs),
     /// Agents, supervisors and admins
@@ -245,6 +253,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 Command::History(a) => interaction::history(&ops, a)?,
                 Command::Ticket(c) => ticket::run(&ops, c)?,
                 Command::Audit(a) => audit::run(&ops, a)?,
+                Command::Sla(c) => sla::run(&ops, c)?,
+                Command::Report(c) => report::run(&ops, c)?,
                 Command::User(c) => user::run(&ops, c)?,
                 Command::Export(a) => dump::write_dump(&ops, a.output.as_deref())?,
                 Command::Import(a) => dump::read_dump(&ops, &a.file)?,

@@ -45,6 +45,8 @@ pub struct Policy {
     pub priority: Priority,
     pub first_response_minutes: u32,
     pub resolution_minutes: u32,
+    /// The share of a target (in percent) that, once used, makes a near-breach.
+    pub warning_percent: u8,
     /// The calendar the clock runs on; the default calendar when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar: Option<super::Id>,

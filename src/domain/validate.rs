@@ -172,14 +172,22 @@ pub fn duration(value: &str) -> Result<u32, Invalid> {
     u32::try_from(seconds).map_err(|_| bad())
 }
 
-/// Writes seconds the way [`duration`] reads them back: `4m30s`, `1h5m0s`, `0s`.
+/// Writes seconds the way [`duration`] reads them back, leaving out zero parts: `4m30s`,
+/// `1h5m`, `2h`, `0s`.
 pub fn format_duration(seconds: u32) -> String {
-    let (h, m, s) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
-    match (h, m) {
-        (0, 0) => format!("{s}s"),
-        (0, _) => format!("{m}m{s:02}s"),
-        _ => format!("{h}h{m:02}m{s:02}s"),
+    if seconds == 0 {
+        return "0s".to_string();
     }
+    let parts = [
+        (seconds / 3600, 'h'),
+        (seconds / 60 % 60, 'm'),
+        (seconds % 60, 's'),
+    ];
+    parts
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, unit)| format!("{n}{unit}"))
+        .collect()
 }
 
 #[cfg(test)]
@@ -217,7 +225,8 @@ mod tests {
     fn durations_format_back_to_readable_text() {
         assert_eq!(format_duration(270), "4m30s");
         assert_eq!(format_duration(9), "9s");
-        assert_eq!(format_duration(3723), "1h02m03s");
+        assert_eq!(format_duration(3723), "1h2m3s");
+        assert_eq!(format_duration(7200), "2h");
         for secs in [0, 9, 270, 3723] {
             assert_eq!(duration(&format_duration(secs)).unwrap(), secs);
         }

@@ -6,13 +6,17 @@ mod account;
 mod contact;
 mod dump;
 mod interaction;
+mod report;
 mod search;
+mod sla;
 mod ticket;
 mod user;
 
 pub use account::{AccountDraft, AccountFilter};
 pub use contact::ContactDraft;
 pub use interaction::CallLog;
+pub use report::ReportData;
+pub use sla::{CalendarDraft, DEFAULT_WARNING_PERCENT, SlaBook};
 pub use ticket::{TicketDraft, TicketFilter};
 
 use crate::domain::Id;
