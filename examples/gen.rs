@@ -510,6 +510,7 @@ fn main() -> std::io::Result<()> {
                 subject: None,
                 notes: Some(g.pick(NOTES).into()),
                 follow_up: None,
+                external_id: None,
             });
             a.last_contact_at = a.last_contact_at.max(Some(started));
         }

@@ -198,6 +198,9 @@ pub struct Interaction {
     pub notes: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follow_up: Option<jiff::civil::Date>,
+    /// The id in the system it was imported from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
 }
 
 /// Someone who uses rapport.

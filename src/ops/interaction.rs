@@ -94,6 +94,7 @@ impl Ops<'_> {
             subject: validate::optional(log.subject.as_deref()),
             notes: validate::optional(log.notes.as_deref()),
             follow_up: log.follow_up,
+            external_id: None,
         };
         let mut commit = Commit::new(&self.user, self.now).put(interaction.clone());
         if let Some(mut ticket) = ticket

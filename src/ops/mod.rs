@@ -5,6 +5,7 @@
 mod account;
 mod contact;
 mod dump;
+mod import;
 mod interaction;
 mod report;
 mod search;
@@ -14,6 +15,7 @@ mod user;
 
 pub use account::{AccountDraft, AccountFilter};
 pub use contact::ContactDraft;
+pub use import::{Entity, ImportOptions, ImportSummary, OnDuplicate, Rejected, SourceRow};
 pub use interaction::CallLog;
 pub use report::ReportData;
 pub use sla::{CalendarDraft, DEFAULT_WARNING_PERCENT, SlaBook};

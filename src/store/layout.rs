@@ -138,6 +138,7 @@ pub enum Index {
     ContactPhone,
     /// Interactions by account, then start time, then id.
     InteractionAccount,
+    InteractionExternalId,
     /// Tickets by account.
     TicketAccount,
     TicketExternalId,
@@ -167,6 +168,7 @@ impl Index {
             Index::ContactEmail => "contact.email",
             Index::ContactPhone => "contact.phone",
             Index::InteractionAccount => "interaction.account",
+            Index::InteractionExternalId => "interaction.external_id",
             Index::TicketAccount => "ticket.account",
             Index::TicketExternalId => "ticket.external_id",
             Index::UserName => "user.name",
@@ -264,6 +266,9 @@ pub fn entries(record: &Record) -> Vec<(Vec<u8>, Vec<u8>)> {
                 Index::InteractionAccount,
                 &interaction_value(i.account, i.started_at),
             );
+            if let Some(ext) = &i.external_id {
+                add(Index::InteractionExternalId, &fold(ext));
+            }
         }
         Record::Ticket(t) => {
             add(Index::TicketAccount, t.account.to_string().as_bytes());
