@@ -6,6 +6,8 @@
 //! - [`store`]: the [`store::Store`] trait, an in-memory backend for tests and the sled backend
 //!   (the only module that names sled), key layout, codec, schema migrations, audit log.
 //! - [`search`]: search keys (folding, pinyin, transliteration, phone digits) and ranking.
+//! - [`interchange`]: the format layer of import and export: CSV, JSON, JSON lines and vCard
+//!   readers and writers, encodings, header → field mapping. Pure: no store, no terminal.
 //! - [`ops`]: the use cases shared by the command line and the TUI. The one place business
 //!   rules run: validate, write through the store, audit.
 //! - [`cli`]: clap definitions and output formats; the composition root that opens the store.
