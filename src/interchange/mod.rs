@@ -51,7 +51,7 @@ impl Format {
     /// Reads a `--from`/`--to` value.
     pub fn parse(name: &str) -> Result<Format, InterchangeError> {
         match name.trim().to_ascii_lowercase().as_str() {
-            "csv" | "tsv" | "txt" => Ok(Format::Csv),
+            "csv" | "tsv" => Ok(Format::Csv),
             "json" => Ok(Format::Json),
             "jsonl" | "ndjson" | "json-lines" | "jsonlines" => Ok(Format::Jsonl),
             "vcard" | "vcf" => Ok(Format::Vcard),
