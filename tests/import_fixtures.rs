@@ -13,6 +13,8 @@ use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 type Fields = Vec<(String, String)>;
+/// A row's line and mapped fields, or why it was refused.
+type Mapped = Result<(u64, Fields), RowError>;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -22,16 +24,13 @@ fn fixture(name: &str) -> PathBuf {
 
 /// Reads a fixture as `kind`, mapping each row; the reader is returned for its encoding and
 /// delimiter.
-fn read(name: &str, kind: Kind) -> (String, Vec<Result<(u64, Fields), RowError>>) {
+fn read(name: &str, kind: Kind) -> (String, Vec<Mapped>) {
     let reader = interchange::open(&fixture(name), None, None).unwrap();
     let described = reader.describe();
     (described, map_all(reader, kind))
 }
 
-fn map_all(
-    reader: Reader<BufReader<std::fs::File>>,
-    kind: Kind,
-) -> Vec<Result<(u64, Fields), RowError>> {
+fn map_all(reader: Reader<BufReader<std::fs::File>>, kind: Kind) -> Vec<Mapped> {
     let mut map = ColumnMap::new(kind, &[]).unwrap();
     reader
         .map(|item| match item {
@@ -42,7 +41,7 @@ fn map_all(
         .collect()
 }
 
-fn ok(rows: &[Result<(u64, Fields), RowError>]) -> Vec<&Fields> {
+fn ok(rows: &[Mapped]) -> Vec<&Fields> {
     rows.iter()
         .map(|r| &r.as_ref().expect("a good row").1)
         .collect()
