@@ -9,11 +9,11 @@
 //! - [`json`]: JSON arrays streamed element by element, JSON lines, flattening, and writers.
 //! - [`vcard`]: vCard 2.1/3.0/4.0 reader and a vCard 4.0 writer for contacts.
 //! - [`columns`]: header → field mapping with synonyms, `--map` overrides, custom fields.
-//! - [`export`]: records as export columns and values, in the names import maps back.
+//! - [`dump`]: the lossless dump of a whole database (`export --all`, `backup`).
 
 pub mod columns;
 pub mod delimited;
-pub mod export;
+pub mod dump;
 pub mod json;
 pub mod text;
 pub mod vcard;

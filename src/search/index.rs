@@ -107,6 +107,18 @@ impl SearchIndex {
         self.docs.is_empty()
     }
 
+    /// The `limit` accounts contacted most recently, newest first; never-contacted accounts
+    /// follow, newest id first.
+    pub fn recent(&self, limit: usize) -> Vec<Id> {
+        let mut accounts: Vec<(Option<i64>, Id)> = self
+            .last_contact
+            .iter()
+            .map(|(id, last)| (*last, *id))
+            .collect();
+        accounts.sort_unstable_by(|a, b| b.cmp(a));
+        accounts.into_iter().take(limit).map(|(_, id)| id).collect()
+    }
+
     /// The best `limit` accounts for `query`, best first. A blank query finds nothing.
     pub fn query(&self, query: &str, limit: usize) -> Vec<Hit> {
         let query = Query::new(query);
@@ -290,6 +302,17 @@ mod tests {
         ]);
         assert_eq!(names(&index, "A-1042"), [1042]);
         assert_eq!(names(&index, "1042"), [1042]);
+    }
+
+    #[test]
+    fn recent_lists_the_last_contacted_first() {
+        let index = SearchIndex::new(vec![
+            account(1, "Old", None, Some("2025-01-01T00:00:00Z")),
+            account(2, "Never", None, None),
+            account(3, "New", None, Some("2026-01-01T00:00:00Z")),
+        ]);
+        let ids: Vec<u64> = index.recent(10).iter().map(|id| id.number).collect();
+        assert_eq!(ids, [3, 1, 2]);
     }
 
     #[test]

@@ -233,12 +233,14 @@ fn is_han(c: char) -> bool {
 /// in their most common reading.
 fn pinyin_readings(text: &str) -> Vec<String> {
     let mut first_readings: Vec<&str> = Vec::new();
-    if let Some(first) = text.chars().find(|c| is_han(*c)) {
-        if let Some(multi) = first.to_pinyin_multi() {
-            for p in multi {
-                if !first_readings.contains(&p.plain()) {
-                    first_readings.push(p.plain());
-                }
+    if let Some(multi) = text
+        .chars()
+        .find(|c| is_han(*c))
+        .and_then(|c| c.to_pinyin_multi())
+    {
+        for p in multi {
+            if !first_readings.contains(&p.plain()) {
+                first_readings.push(p.plain());
             }
         }
     }

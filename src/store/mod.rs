@@ -73,6 +73,9 @@ pub struct Commit {
     pub writes: Vec<Write>,
     /// Why, recorded on every audit entry of the commit.
     pub note: Option<String>,
+    /// Counters (`A`, `T`, …) moved forward to at least these values, for records that bring
+    /// their own ids (an import of an export).
+    pub counters: Vec<(String, u64)>,
 }
 
 impl Commit {
@@ -83,6 +86,7 @@ impl Commit {
             at,
             writes: Vec::new(),
             note: None,
+            counters: Vec::new(),
         }
     }
 
@@ -189,4 +193,28 @@ pub trait Store: Send + Sync {
     fn search_documents(
         &self,
     ) -> Box<dyn Iterator<Item = Result<(Id, SearchDocument), StoreError>> + '_>;
+
+    /// Every counter and its value: one per kind (`A`, `T`, …) and `audit`.
+    fn counters(&self) -> Result<Vec<(String, u64)>, StoreError>;
+
+    /// True when no record of any kind is stored.
+    fn is_empty(&self) -> Result<bool, StoreError>;
+
+    /// Loads records and audit entries exactly as given (ids, stamps and sequence numbers
+    /// kept), with their index entries and search documents, in one transaction, durable when
+    /// this returns. Counters only move forward. For restoring dumps into an empty database.
+    fn restore(&self, batch: &Restore) -> Result<(), StoreError>;
+
+    /// Verifies that index entries, search documents, audit entries and counters agree with
+    /// the records, and reports every disagreement.
+    fn check(&self) -> Result<Vec<String>, StoreError>;
+}
+
+/// What [`Store::restore`] loads in one transaction.
+#[derive(Debug, Clone, Default)]
+pub struct Restore {
+    pub records: Vec<Record>,
+    pub audit: Vec<AuditEntry>,
+    /// Counter names (`A`, `audit`, …) and the value each must at least have.
+    pub counters: Vec<(String, u64)>,
 }

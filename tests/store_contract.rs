@@ -1,0 +1,188 @@
+//! The storage contract: one story of writes and reads, run against every backend, so that a
+//! future backend inherits the same expectations.
+
+use rapport::domain::record::{Account, Contact, Meta};
+use rapport::domain::{Id, Kind, Record};
+use rapport::store::memory::MemoryStore;
+use rapport::store::{AuditQuery, Commit, Index, IndexScan, Store};
+
+fn at(text: &str) -> jiff::Timestamp {
+    text.parse().unwrap()
+}
+
+fn account(store: &dyn Store, name: &str, email: &str) -> Account {
+    let id = store.allocate(Kind::Account).unwrap();
+    let mut a = Account::new(
+        Meta::new(id, "ann", at("2026-01-01T00:00:00Z")),
+        name.into(),
+    );
+    a.emails = vec![email.into()];
+    a
+}
+
+fn story(store: &dyn Store) {
+    // Ids come from per-kind counters.
+    let acme = account(store, "Acme", "info@acme.example");
+    let beta = account(store, "Beta", "hello@beta.example");
+    assert_eq!((acme.meta.id.number, beta.meta.id.number), (1, 2));
+    let contact_id = store.allocate(Kind::Contact).unwrap();
+    assert_eq!(contact_id.number, 1, "counters are per kind");
+
+    // One commit writes records, index entries, search documents and audit entries.
+    let contact = Contact::new(
+        Meta::new(contact_id, "ann", at("2026-01-01T00:00:00Z")),
+        acme.meta.id,
+        "Ann".into(),
+    );
+    let written = store
+        .commit(
+            Commit::new("ann", at("2026-01-01T00:00:00Z"))
+                .put(acme.clone())
+                .put(beta.clone())
+                .put(contact.clone()),
+        )
+        .unwrap();
+    assert_eq!(written.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2, 3]);
+    assert_eq!(
+        store.get(acme.meta.id).unwrap(),
+        Some(Record::Account(acme.clone()))
+    );
+    assert_eq!(store.scan(Kind::Account).count(), 2);
+    let by_email = store
+        .ids(&IndexScan::exact(Index::AccountEmail, "info@acme.example"))
+        .unwrap();
+    assert_eq!(by_email, [acme.meta.id]);
+    let contacts = store
+        .ids(&IndexScan::exact(
+            Index::ContactAccount,
+            acme.meta.id.to_string(),
+        ))
+        .unwrap();
+    assert_eq!(contacts, [contact_id]);
+    assert_eq!(store.search_documents().count(), 3);
+
+    // A put that changes nothing writes nothing.
+    assert!(
+        store
+            .commit(Commit::new("ann", at("2026-01-02T00:00:00Z")).put(acme.clone()))
+            .unwrap()
+            .is_empty()
+    );
+
+    // An update moves index entries.
+    let mut renamed = acme.clone();
+    renamed.emails = vec!["sales@acme.example".into()];
+    store
+        .commit(Commit::new("bo", at("2026-01-03T00:00:00Z")).put(renamed))
+        .unwrap();
+    assert!(
+        store
+            .ids(&IndexScan::exact(Index::AccountEmail, "info@acme.example"))
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .ids(&IndexScan::exact(Index::AccountEmail, "sales@acme.example"))
+            .unwrap(),
+        [acme.meta.id]
+    );
+
+    // Names sort, prefixes and limits apply, reverse scans reverse.
+    let names = store
+        .ids(&IndexScan::prefix(Index::AccountName, ""))
+        .unwrap();
+    assert_eq!(names, [acme.meta.id, beta.meta.id]);
+    let last = store
+        .ids(
+            &IndexScan::prefix(Index::AccountName, "")
+                .newest_first()
+                .limit(1),
+        )
+        .unwrap();
+    assert_eq!(last, [beta.meta.id]);
+
+    // A delete removes the record, its index entries and its search document.
+    store
+        .commit(Commit::new("ann", at("2026-01-04T00:00:00Z")).delete(beta.meta.id))
+        .unwrap();
+    assert_eq!(store.get(beta.meta.id).unwrap(), None);
+    assert!(
+        store
+            .ids(&IndexScan::exact(Index::AccountEmail, "hello@beta.example"))
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.search_documents().count(), 2);
+    assert_eq!(
+        store.allocate(Kind::Account).unwrap(),
+        Id::new(Kind::Account, 3),
+        "numbers are never reused"
+    );
+
+    // The audit log answers per record, per user and since a time.
+    let of_acme = store
+        .audit(&AuditQuery {
+            record: Some(acme.meta.id),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(of_acme.len(), 2);
+    assert_eq!(of_acme[1].changes[0].field, "emails");
+    let by_bo = store
+        .audit(&AuditQuery {
+            user: Some("bo".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(by_bo.len(), 1);
+    let since = store
+        .audit(&AuditQuery {
+            since: Some(at("2026-01-03T00:00:00Z")),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(since.len(), 2);
+    assert_eq!(store.audit(&AuditQuery::default()).unwrap().len(), 5);
+}
+
+#[test]
+fn memory_store_keeps_the_contract() {
+    story(&MemoryStore::empty());
+}
+
+#[test]
+fn sled_store_keeps_the_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    story(&rapport::store::sled::open(&dir.path().join("db")).unwrap());
+}
+
+#[test]
+fn sled_store_keeps_everything_across_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let id = {
+        let store = rapport::store::sled::open(&path).unwrap();
+        let a = account(&store, "Acme", "info@acme.example");
+        store
+            .commit(Commit::new("ann", at("2026-01-01T00:00:00Z")).put(a.clone()))
+            .unwrap();
+        a.meta.id
+    };
+    let store = rapport::store::sled::open(&path).unwrap();
+    assert!(store.get(id).unwrap().is_some());
+    assert_eq!(store.audit(&AuditQuery::default()).unwrap().len(), 1);
+    assert_eq!(store.allocate(Kind::Account).unwrap().number, 2);
+}
+
+#[test]
+fn a_second_open_of_the_same_database_is_refused_as_in_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let _first = rapport::store::sled::open(&path).unwrap();
+    let second = rapport::store::sled::open(&path);
+    assert!(matches!(
+        second,
+        Err(rapport::store::StoreError::InUse { .. })
+    ));
+}
