@@ -551,7 +551,13 @@ fn write_csv(g: &mut Gen, o: &Options, out: &mut impl Write) -> std::io::Result<
         let (city, country, code) = CITIES[g.rng.usize(..CITIES.len())];
         let domain = format!("c{n}.example");
         let email = g.email("info", &domain);
-        let phone = g.phone(code);
+        // Unique per row, so that no row is a duplicate of another by phone.
+        let phone = format!(
+            "{code} {} {:03} {:04}",
+            200 + n / 10_000_000 % 800,
+            n / 10_000 % 1000,
+            n % 10_000
+        );
         w.write_record([
             name.as_str(),
             &format!("EXT-{n:08}"),
