@@ -1,0 +1,32 @@
+//! The terminal guard: raw mode and the alternate screen while the TUI runs, and the terminal
+//! given back however it ends — a normal return, an error, or a panic on any thread (ratatui's
+//! panic hook restores before the message prints).
+
+use ratatui::DefaultTerminal;
+
+/// Restores the terminal when dropped; restoring twice does nothing.
+pub struct TerminalGuard {
+    restored: bool,
+}
+
+impl TerminalGuard {
+    /// Takes over the terminal: raw mode, alternate screen, the restoring panic hook.
+    pub fn enter() -> std::io::Result<(TerminalGuard, DefaultTerminal)> {
+        let terminal = ratatui::try_init()?;
+        Ok((TerminalGuard { restored: false }, terminal))
+    }
+
+    /// Gives the terminal back now.
+    pub fn restore(&mut self) {
+        if !self.restored {
+            self.restored = true;
+            ratatui::restore();
+        }
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        self.restore();
+    }
+}
