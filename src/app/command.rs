@@ -158,8 +158,8 @@ commands! {
     SearchFocus = "search.focus", "search", ANYWHERE, "New search: focus the query line, cleared";
     PaneNext = "pane.next", "next pane", PANES, "Focus the next pane";
     PanePrev = "pane.prev", "prev pane", PANES, "Focus the previous pane";
-    Down = "list.down", "down", LISTS, "Select the next item";
-    Up = "list.up", "up", LISTS, "Select the previous item";
+    Down = "list.down", "next", LISTS, "Select the next item";
+    Up = "list.up", "previous", LISTS, "Select the previous item";
     PageDown = "list.page_down", "page down", LISTS, "Move a page down";
     PageUp = "list.page_up", "page up", LISTS, "Move a page up";
     First = "list.first", "first", LISTS, "Select the first item";

@@ -59,7 +59,18 @@ fn text_value<'a>(
 }
 
 fn frame_form(frame: &mut Frame, area: Rect, title: String, theme: &Theme) -> Rect {
-    let popup = centered(area, 78, 22);
+    // A margin shows the panes behind on a normal screen; a small one gets every cell.
+    let width = if area.width < 40 {
+        area.width
+    } else {
+        (area.width - 4).min(76)
+    };
+    let height = if area.height < 12 {
+        area.height
+    } else {
+        (area.height - 2).min(20)
+    };
+    let popup = centered(area, width, height);
     frame.render_widget(Clear, popup);
     let block = Block::bordered()
         .title(title)
@@ -98,8 +109,17 @@ fn footer<'a>(state: &FormState, w: usize, theme: &Theme) -> Option<Line<'a>> {
     state.saving.map(|_| Line::styled("saving…", theme.info()))
 }
 
-fn place(frame: &mut Frame, inner: Rect, lines: Vec<Line<'_>>, cursor: Cursor) {
+fn place(frame: &mut Frame, inner: Rect, mut lines: Vec<Line<'_>>, mut cursor: Cursor) {
     let h = inner.height as usize;
+    // On a small screen, scroll so the cursor's line shows.
+    if let Some((r, c)) = cursor
+        && r >= h
+        && h > 0
+    {
+        let skip = r + 1 - h;
+        lines.drain(..skip.min(lines.len()));
+        cursor = Some((r - skip, c));
+    }
     if let Some((r, c)) = cursor
         && r < h
         && c < inner.width as usize

@@ -80,17 +80,26 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         return;
     }
 
-    // Columns: name | phone | relationship | last contact, narrowing with the pane.
+    // Columns: name | phone | relationship | last contact, narrowing with the pane. A phone
+    // number cut short is useless, so the phone column takes what the shown numbers need
+    // while the name keeps at least twelve cells.
+    let first = offset(search.selected, height);
     let last_w = 4;
     let rel_w = if w >= 52 { 8 } else { 4 };
-    let phone_w = match w {
-        w if w >= 48 => 16,
-        w if w >= 34 => 12,
-        _ => 0,
-    };
-    let gaps = 1 + usize::from(phone_w > 0) + 1;
+    let widest_phone = search
+        .rows
+        .iter()
+        .skip(first)
+        .take(height)
+        .filter_map(|r| r.main_phone.as_deref().map(width))
+        .max()
+        .unwrap_or(0)
+        .min(20);
+    let fixed = last_w + rel_w + 2;
+    let phone_w = widest_phone.min(w.saturating_sub(fixed + 1 + 12));
+    let phone_w = if phone_w < 7 { 0 } else { phone_w };
+    let gaps = 2 + usize::from(phone_w > 0);
     let name_w = w.saturating_sub(last_w + rel_w + phone_w + gaps);
-    let first = offset(search.selected, height);
     let rows = search
         .rows
         .iter()
