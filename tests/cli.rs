@@ -1,70 +1,11 @@
 //! The command line as scripts use it: every subcommand, every output format and every
 //! documented exit code, run as the built binary against a database in a temporary directory.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{Db, NOW};
 use serde_json::Value;
 use std::path::Path;
-use tempfile::TempDir;
-
-const NOW: &str = "2026-03-02T10:00:00Z";
-
-struct Db {
-    dir: TempDir,
-}
-
-impl Db {
-    fn new() -> Db {
-        Db {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn path(&self) -> std::path::PathBuf {
-        self.dir.path().join("db")
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::cargo_bin("rapport").unwrap();
-        cmd.env("RAPPORT_DB", self.path())
-            .env("RAPPORT_USER", "ann")
-            .env("RAPPORT_NOW", NOW)
-            .env("COLUMNS", "200")
-            .args(args);
-        cmd
-    }
-
-    /// Runs a command that must succeed and returns its stdout.
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.cmd(args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?} failed with {:?}: {}",
-            out.status.code(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    /// Runs a command that must fail with `code` and returns its stderr.
-    fn fails(&self, args: &[&str], code: i32) -> String {
-        let out = self.cmd(args).output().unwrap();
-        let stderr = String::from_utf8(out.stderr).unwrap();
-        assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
-        assert!(out.stdout.is_empty(), "errors print nothing on stdout");
-        assert!(!stderr.contains("panicked"), "{stderr}");
-        stderr
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut args = args.to_vec();
-        args.extend(["--format", "json"]);
-        serde_json::from_str(&self.ok(&args)).unwrap()
-    }
-
-    fn add(&self, args: &[&str]) -> String {
-        self.ok(args).trim().to_string()
-    }
-}
 
 #[test]
 fn add_prints_the_new_id_alone_and_json_prints_the_record() {
@@ -747,6 +688,20 @@ fn every_command_has_help_with_an_example() {
         &["user", "list"],
         &["user", "show"],
         &["user", "edit"],
+        &["sla", "check"],
+        &["sla", "show"],
+        &["sla", "policy"],
+        &["sla", "calendar", "add"],
+        &["sla", "calendar", "edit"],
+        &["report", "tickets"],
+        &["report", "sla"],
+        &["report", "agents"],
+        &["report", "csat"],
+        &["export"],
+        &["import"],
+        &["backup"],
+        &["restore"],
+        &["check"],
         &["completions"],
         &["man"],
     ];
@@ -772,4 +727,96 @@ fn completions_and_man_page_are_printed() {
         !Path::new(&db.path()).exists(),
         "no database is opened for these"
     );
+}
+
+#[test]
+fn backup_restore_and_check_round_trip_a_database() {
+    let db = Db::new();
+    let a = db.add(&[
+        "account",
+        "add",
+        "--name",
+        "Acme",
+        "--set",
+        "custom.tier=gold",
+    ]);
+    db.ok(&["log", "--account", &a, "--duration", "1m"]);
+    let t = db.add(&["ticket", "new", "--account", &a, "--subject", "x"]);
+    db.ok(&["ticket", "open", &t]);
+    let dump = db.dir.path().join("backup.jsonl");
+    db.ok(&["backup", dump.to_str().unwrap()]);
+
+    let other = Db::new();
+    other.ok(&["restore", dump.to_str().unwrap()]);
+    other.ok(&["check"]);
+    let again = other.dir.path().join("again.jsonl");
+    other.ok(&["export", "--all", "-o", again.to_str().unwrap()]);
+    assert_eq!(
+        std::fs::read_to_string(&dump).unwrap(),
+        std::fs::read_to_string(&again).unwrap()
+    );
+    assert_eq!(
+        other.json(&["account", "show", &a])["custom"]["tier"],
+        "gold"
+    );
+    assert_eq!(
+        other
+            .json(&["audit", "--record", &t])
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    let err = other.fails(&["import", "--all", dump.to_str().unwrap()], 4);
+    assert!(err.contains("already holds records"), "{err}");
+    let err = Db::new().fails(&["restore", "/nonexistent/backup.jsonl"], 1);
+    assert!(err.contains("/nonexistent/backup.jsonl"), "{err}");
+}
+
+#[test]
+fn a_broken_dump_names_the_file_and_line_and_loads_nothing_after_it() {
+    let db = Db::new();
+    let dump = db.dir.path().join("broken.jsonl");
+    std::fs::write(&dump, "{\"rapport\":{\"dump\":1,\"schema\":1,\"version\":\"0.1.0\"}}\n{\"account\":{\"id\":\"A-1\"}}\n").unwrap();
+    let err = db.fails(&["import", "--all", dump.to_str().unwrap()], 4);
+    assert!(err.contains("broken.jsonl:2"), "{err}");
+    let not_a_dump = db.dir.path().join("plain.jsonl");
+    std::fs::write(&not_a_dump, "{\"name\":\"Acme\"}\n").unwrap();
+    let err = db.fails(&["import", "--all", not_a_dump.to_str().unwrap()], 4);
+    assert!(err.contains("not a rapport dump"), "{err}");
+}
+
+#[test]
+fn the_demo_dataset_loads_and_checks_clean() {
+    let db = Db::new();
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo/demo.jsonl");
+    db.ok(&["import", "--all", demo]);
+    db.ok(&["check"]);
+    let accounts = db.json(&["account", "list"]);
+    assert!(accounts.as_array().unwrap().len() >= 200);
+    let tickets = db.json(&["ticket", "list"]);
+    for status in ["new", "open", "pending", "escalated", "resolved", "closed"] {
+        assert!(
+            tickets
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t["status"] == status),
+            "no {status} ticket"
+        );
+    }
+}
+
+#[test]
+fn audit_user_filter_is_not_taken_from_the_acting_user() {
+    // `--as` (RAPPORT_USER) and `audit --user` once shared one argument id, so the acting
+    // user silently filtered the audit log.
+    let db = Db::new();
+    let a = db.add(&["account", "add", "--name", "Acme"]);
+    db.cmd(&["account", "edit", &a, "--set", "segment=smb"])
+        .env("RAPPORT_USER", "bo")
+        .assert()
+        .success();
+    assert_eq!(db.json(&["audit"]).as_array().unwrap().len(), 2);
 }

@@ -45,6 +45,7 @@ fn interaction(n: u64, at: &str, notes: &str) -> Interaction {
         subject: None,
         notes: Some(notes.into()),
         follow_up: None,
+        external_id: None,
     }
 }
 

@@ -4,9 +4,13 @@
 mod account;
 mod audit;
 mod contact;
+mod dump;
 mod interaction;
 pub mod output;
+mod progress;
+mod report;
 mod search;
+mod sla;
 mod ticket;
 mod user;
 
@@ -69,11 +73,39 @@ pub enum Command {
     /// Service requests: open, work and close them
     #[command(subcommand)]
     Ticket(ticket::TicketCommand),
+    /// Service levels: breach check, policies per priority, business calendars
+    #[command(subcommand)]
+    Sla(sla::SlaCommand),
+    /// Reports on tickets, service levels, agents and satisfaction (supervisors)
+    #[command(subcommand)]
+    Report(report::ReportCommand),
     /// Every change to every record: who, when, what from what to what
     Audit(audit::AuditArgs),
     /// Agents, supervisors and admins
     #[command(subcommand)]
     User(user::UserCommand),
+    /// Write records out; with --all, a lossless dump of everything
+    #[command(after_help = "Example:\n  rapport export --all -o dump.jsonl")]
+    Export(ExportArgs),
+    /// Read records in; with --all, load a dump into an empty database (admins)
+    #[command(after_help = "Example:\n  rapport --db ./restored import --all dump.jsonl")]
+    Import(ImportArgs),
+    /// Write a consistent dump of the whole database to FILE
+    #[command(after_help = "Example:\n  rapport backup rapport-2026-03-02.jsonl")]
+    Backup {
+        /// Where to write the dump
+        file: PathBuf,
+    },
+    /// Load a backup into an empty database (admins)
+    #[command(after_help = "Example:\n  rapport --db ./restored restore rapport-2026-03-02.jsonl")]
+    Restore {
+        /// The backup to load
+        file: PathBuf,
+    },
+    /// Verify the database: every index entry points at a record, every record is indexed,
+    /// counters are ahead of every id
+    #[command(after_help = "Example:\n  rapport check")]
+    Check,
     /// Print a shell completion script
     #[command(
         after_help = "Example:\n  rapport completions bash > ~/.local/share/bash-completion/completions/rapport"
@@ -87,6 +119,27 @@ pub enum Command {
     Man,
 }
 
+/// `rapport export`.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// Everything: every record, the audit log and the counters, as JSON lines
+    #[arg(long, required = true)]
+    all: bool,
+    /// The file to write [default: stdout]
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+/// `rapport import`.
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The file to read
+    file: PathBuf,
+    /// The file is a dump written by `export --all`; the database must be empty
+    #[arg(long, required = true)]
+    all: bool,
+}
+
 /// Why a command failed, mapped to the documented exit codes.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
@@ -98,6 +151,8 @@ pub enum CliError {
     Usage(String),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error("{0} problems found")]
+    Check(usize),
 }
 
 impl From<StoreError> for CliError {
@@ -113,12 +168,12 @@ impl CliError {
         match self {
             CliError::Usage(_) => 2,
             CliError::Invalid(_) => 4,
-            CliError::Io(_) => 1,
+            CliError::Io(_) | CliError::Check(_) => 1,
             CliError::Ops(e) => match e {
                 OpsError::NotFound { .. } | OpsError::UnknownUser(_) => 3,
                 OpsError::Invalid(_) | OpsError::Illegal { .. } | OpsError::Forbidden { .. } => 4,
                 OpsError::Store(StoreError::InUse { .. }) => 5,
-                OpsError::Store(_) => 1,
+                OpsError::Store(_) | OpsError::Io(_) => 1,
             },
         }
     }
@@ -198,7 +253,14 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 Command::History(a) => interaction::history(&ops, a)?,
                 Command::Ticket(c) => ticket::run(&ops, c)?,
                 Command::Audit(a) => audit::run(&ops, a)?,
+                Command::Sla(c) => sla::run(&ops, c)?,
+                Command::Report(c) => report::run(&ops, c)?,
                 Command::User(c) => user::run(&ops, c)?,
+                Command::Export(a) => dump::write_dump(&ops, a.output.as_deref())?,
+                Command::Import(a) => dump::read_dump(&ops, &a.file)?,
+                Command::Backup { file } => dump::write_dump(&ops, Some(file))?,
+                Command::Restore { file } => dump::read_dump(&ops, file)?,
+                Command::Check => dump::check(&ops)?,
                 Command::Completions { .. } | Command::Man => unreachable!("handled above"),
             }
         }

@@ -3,10 +3,13 @@
 use super::output::{Column, Output, fields_view, table};
 use super::{CliError, choice_arg, choices_arg, id_arg, json};
 use crate::domain::Kind;
+use crate::domain::sla::SlaState;
 use crate::domain::ticket::{Action, Ticket};
-use crate::ops::{Ops, TicketDraft, TicketFilter};
+use crate::domain::validate::format_duration;
+use crate::ops::{Ops, SlaBook, TicketDraft, TicketFilter};
 use clap::{Args, Subcommand};
 use serde_json::Value;
+use serde_json::json;
 
 #[derive(Debug, Subcommand)]
 pub enum TicketCommand {
@@ -26,16 +29,19 @@ pub enum TicketCommand {
         /// The ticket id (T-N)
         id: String,
     },
-    /// Hand a ticket to an agent
+    /// Hand a ticket to an agent, or to the least-loaded agent of its queue
     #[command(
-        after_help = "Example:\n  rapport ticket assign T-12 --to bo --note \"billing expert\""
+        after_help = "Examples:\n  rapport ticket assign T-12 --to bo --note \"billing expert\"\n  rapport ticket assign T-12 --next"
     )]
     Assign {
         /// The ticket id (T-N)
         id: String,
         /// The agent's login name
+        #[arg(long, required_unless_present = "next", conflicts_with = "next")]
+        to: Option<String>,
+        /// The agent of the ticket's queue with the fewest active tickets
         #[arg(long)]
-        to: String,
+        next: bool,
         /// Why
         #[arg(long)]
         note: Option<String>,
@@ -155,11 +161,11 @@ pub const COLUMNS: &[Column] = &[
     ("ID", "/id"),
     ("PRIORITY", "/priority"),
     ("STATUS", "/status"),
+    ("SLA", "/sla_left"),
     ("SUBJECT", "/subject"),
     ("ACCOUNT", "/account"),
     ("ASSIGNEE", "/assignee"),
     ("QUEUE", "/queue"),
-    ("CREATED", "/created_at"),
 ];
 
 const EVENT_COLUMNS: &[Column] = &[
@@ -171,8 +177,36 @@ const EVENT_COLUMNS: &[Column] = &[
     ("NOTE", "/note"),
 ];
 
-fn shown(ticket: Ticket) -> Output {
-    let row = json(ticket);
+/// A ticket's JSON with its service levels: `first_response_due`, `resolution_due` (UTC),
+/// `sla_state` (ok, warning, breached, paused, met) and `sla_left`, the time left or overdue
+/// on the clock that runs (`2h05m left`, `35m overdue`).
+pub fn sla_row(book: &SlaBook, now: jiff::Timestamp, ticket: Ticket) -> Value {
+    let sla = book.evaluate(&ticket, now);
+    let mut row = json(ticket);
+    let left = match (sla.state, sla.next_due()) {
+        (SlaState::Met, _) | (_, None) => sla.state.to_string(),
+        (SlaState::Paused, _) => "paused".to_string(),
+        (_, Some(clock)) => {
+            let secs = now.duration_until(clock.due).as_secs();
+            let text = format_duration(secs.unsigned_abs().min(u64::from(u32::MAX)) as u32);
+            if secs >= 0 {
+                format!("{text} left")
+            } else {
+                format!("{text} overdue")
+            }
+        }
+    };
+    if let Some(obj) = row.as_object_mut() {
+        obj.insert("first_response_due".into(), json!(sla.first_response.due));
+        obj.insert("resolution_due".into(), json!(sla.resolution.due));
+        obj.insert("sla_state".into(), json!(sla.state));
+        obj.insert("sla_left".into(), json!(left));
+    }
+    row
+}
+
+fn shown(ops: &Ops, ticket: Ticket) -> Result<Output, CliError> {
+    let row = sla_row(&ops.sla_book()?, ops.now, ticket);
     let mut fields = row.clone();
     let events = fields.as_object_mut().and_then(|o| o.remove("events"));
     let mut detail = fields_view(&fields);
@@ -183,16 +217,15 @@ fn shown(ticket: Ticket) -> Output {
             table(&events, EVENT_COLUMNS)
         ));
     }
-    Output::One { row, detail }
+    Ok(Output::One { row, detail })
 }
 
 pub fn run(ops: &Ops, command: &TicketCommand) -> Result<Output, CliError> {
     let step = |action: Action, a: &StepArgs| -> Result<Output, CliError> {
-        Ok(shown(ops.transition(
-            id_arg(Kind::Ticket, &a.id)?,
-            action,
-            a.note.clone(),
-        )?))
+        shown(
+            ops,
+            ops.transition(id_arg(Kind::Ticket, &a.id)?, action, a.note.clone())?,
+        )
     };
     Ok(match command {
         TicketCommand::New(a) => {
@@ -207,7 +240,8 @@ pub fn run(ops: &Ops, command: &TicketCommand) -> Result<Output, CliError> {
             draft.description = a.description.clone();
             draft.category = a.category.clone();
             draft.assignee = a.assignee.clone();
-            Output::Created(json(ops.new_ticket(draft)?))
+            let ticket = ops.new_ticket(draft)?;
+            Output::Created(sla_row(&ops.sla_book()?, ops.now, ticket))
         }
         TicketCommand::List(a) => {
             let filter = TicketFilter {
@@ -222,22 +256,34 @@ pub fn run(ops: &Ops, command: &TicketCommand) -> Result<Output, CliError> {
                     .transpose()?,
                 queue: a.queue.clone(),
             };
-            let rows = ops.tickets(&filter)?.into_iter().map(json).collect();
+            let book = ops.sla_book()?;
+            let rows = ops
+                .tickets(&filter)?
+                .into_iter()
+                .map(|t| sla_row(&book, ops.now, t))
+                .collect();
             Output::List {
                 rows,
                 columns: COLUMNS,
             }
         }
-        TicketCommand::Show { id } => shown(ops.ticket(id_arg(Kind::Ticket, id)?)?),
-        TicketCommand::Assign { id, to, note } => {
-            shown(ops.assign(id_arg(Kind::Ticket, id)?, Some(to.clone()), note.clone())?)
+        TicketCommand::Show { id } => shown(ops, ops.ticket(id_arg(Kind::Ticket, id)?)?)?,
+        TicketCommand::Assign { id, to, next, note } => {
+            let id = id_arg(Kind::Ticket, id)?;
+            let ticket = match to {
+                Some(to) if !next => ops.assign(id, Some(to.clone()), note.clone())?,
+                _ => ops.assign_next(id, note.clone())?,
+            };
+            shown(ops, ticket)?
         }
-        TicketCommand::Comment { id, text, internal } => {
-            shown(ops.comment(id_arg(Kind::Ticket, id)?, text, !internal)?)
-        }
-        TicketCommand::Csat { id, score, comment } => {
-            shown(ops.rate(id_arg(Kind::Ticket, id)?, *score, comment.clone())?)
-        }
+        TicketCommand::Comment { id, text, internal } => shown(
+            ops,
+            ops.comment(id_arg(Kind::Ticket, id)?, text, !internal)?,
+        )?,
+        TicketCommand::Csat { id, score, comment } => shown(
+            ops,
+            ops.rate(id_arg(Kind::Ticket, id)?, *score, comment.clone())?,
+        )?,
         TicketCommand::Open(a) => step(Action::Open, a)?,
         TicketCommand::Hold(a) => step(Action::Hold, a)?,
         TicketCommand::Escalate(a) => step(Action::Escalate, a)?,

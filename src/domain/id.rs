@@ -16,11 +16,15 @@ pub enum Kind {
     Opportunity,
     Campaign,
     User,
+    /// A business calendar for SLA clocks.
+    Calendar,
+    /// An SLA policy: targets for one priority.
+    Policy,
 }
 
 impl Kind {
     /// Every kind, in key-layout order.
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 10] = [
         Kind::Account,
         Kind::Contact,
         Kind::Interaction,
@@ -29,6 +33,8 @@ impl Kind {
         Kind::Opportunity,
         Kind::Campaign,
         Kind::User,
+        Kind::Calendar,
+        Kind::Policy,
     ];
 
     /// The prefix an id of this kind is written with.
@@ -42,6 +48,8 @@ impl Kind {
             Kind::Opportunity => "O",
             Kind::Campaign => "CP",
             Kind::User => "U",
+            Kind::Calendar => "CAL",
+            Kind::Policy => "SLA",
         }
     }
 
@@ -56,6 +64,8 @@ impl Kind {
             Kind::Opportunity => "opportunities",
             Kind::Campaign => "campaigns",
             Kind::User => "users",
+            Kind::Calendar => "calendars",
+            Kind::Policy => "policies",
         }
     }
 
@@ -70,6 +80,8 @@ impl Kind {
             Kind::Opportunity => "opportunity",
             Kind::Campaign => "campaign",
             Kind::User => "user",
+            Kind::Calendar => "calendar",
+            Kind::Policy => "policy",
         }
     }
 

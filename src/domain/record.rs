@@ -1,8 +1,10 @@
 //! The records of the CRM and what every record carries: id, creation and update stamps, and a
 //! free map of custom fields so that an import never drops a column it does not know.
 
+use super::article::Article;
 use super::choice::{Choice, choice};
 use super::id::{Id, Kind};
+use super::sla::{Calendar, Policy};
 use super::ticket::Ticket;
 use super::validate::{self, Invalid, Phone};
 use jiff::Timestamp;
@@ -196,6 +198,9 @@ pub struct Interaction {
     pub notes: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follow_up: Option<jiff::civil::Date>,
+    /// The id in the system it was imported from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
 }
 
 /// Someone who uses rapport.
@@ -218,6 +223,9 @@ pub enum Record {
     Interaction(Interaction),
     Ticket(Ticket),
     User(User),
+    Article(Article),
+    Calendar(Calendar),
+    Policy(Policy),
 }
 
 impl Record {
@@ -229,6 +237,9 @@ impl Record {
             Record::Interaction(r) => &r.meta,
             Record::Ticket(r) => &r.meta,
             Record::User(r) => &r.meta,
+            Record::Article(r) => &r.meta,
+            Record::Calendar(r) => &r.meta,
+            Record::Policy(r) => &r.meta,
         }
     }
 
@@ -240,6 +251,9 @@ impl Record {
             Record::Interaction(r) => &mut r.meta,
             Record::Ticket(r) => &mut r.meta,
             Record::User(r) => &mut r.meta,
+            Record::Article(r) => &mut r.meta,
+            Record::Calendar(r) => &mut r.meta,
+            Record::Policy(r) => &mut r.meta,
         }
     }
 
@@ -256,6 +270,9 @@ impl Record {
             Record::Interaction(r) => serde_json::to_value(r),
             Record::Ticket(r) => serde_json::to_value(r),
             Record::User(r) => serde_json::to_value(r),
+            Record::Article(r) => serde_json::to_value(r),
+            Record::Calendar(r) => serde_json::to_value(r),
+            Record::Policy(r) => serde_json::to_value(r),
         };
         value.expect("records always serialise")
     }
@@ -268,6 +285,9 @@ impl Record {
             Kind::Interaction => Record::Interaction(serde_json::from_value(value)?),
             Kind::Ticket => Record::Ticket(serde_json::from_value(value)?),
             Kind::User => Record::User(serde_json::from_value(value)?),
+            Kind::Article => Record::Article(serde_json::from_value(value)?),
+            Kind::Calendar => Record::Calendar(serde_json::from_value(value)?),
+            Kind::Policy => Record::Policy(serde_json::from_value(value)?),
             other => {
                 return Err(serde::de::Error::custom(format!(
                     "{} records are not stored yet",
@@ -285,7 +305,16 @@ macro_rules! record_from {
         }
     )+};
 }
-record_from!(Account, Contact, Interaction, Ticket, User);
+record_from!(
+    Account,
+    Contact,
+    Interaction,
+    Ticket,
+    User,
+    Article,
+    Calendar,
+    Policy
+);
 
 /// Splits a list typed on one line (`a, b; c`) into its trimmed, non-empty items.
 pub fn split_list(value: &str) -> Vec<String> {

@@ -157,6 +157,9 @@ pub struct Ticket {
     pub external_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub csat: Option<Csat>,
+    /// The first public comment or outbound interaction: the SLA's first response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_response_at: Option<Timestamp>,
     /// Linked knowledge-base articles.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub articles: Vec<Id>,
@@ -187,6 +190,7 @@ impl Ticket {
             status: Status::New,
             external_id: None,
             csat: None,
+            first_response_at: None,
             articles: Vec::new(),
             events: vec![created],
         }
@@ -223,9 +227,19 @@ impl Ticket {
         self.record(by, at, EventKind::Assigned { from, to }, note);
     }
 
-    /// Adds a comment.
+    /// Adds a comment; the first public one is the first response.
     pub fn comment(&mut self, text: String, public: bool, by: &str, at: Timestamp) {
+        if public {
+            self.responded(at);
+        }
         self.record(by, at, EventKind::Comment { public }, Some(text));
+    }
+
+    /// Notes a response to the customer (a public comment, an outbound interaction).
+    pub fn responded(&mut self, at: Timestamp) {
+        if self.first_response_at.is_none() {
+            self.first_response_at = Some(at);
+        }
     }
 
     /// Records a satisfaction score; only once the ticket is resolved or closed.

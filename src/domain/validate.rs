@@ -40,7 +40,8 @@ pub fn optional(value: Option<&str>) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Checks an email address and returns it trimmed, with the domain lowercased.
+/// Checks an email address and returns it trimmed and lowercased: mail systems treat
+/// addresses without regard to case, and so must matching and de-duplication.
 pub fn email(value: &str) -> Result<String, Invalid> {
     let value = value.trim();
     let parsed: email_address::EmailAddress = value.parse().map_err(|e| {
@@ -56,11 +57,7 @@ pub fn email(value: &str) -> Result<String, Invalid> {
             format!("'{value}' is not a valid email address (the domain has no dot)"),
         ));
     }
-    Ok(format!(
-        "{}@{}",
-        parsed.local_part(),
-        parsed.domain().to_lowercase()
-    ))
+    Ok(value.to_lowercase())
 }
 
 /// A phone number as typed, with its normal forms for matching.
@@ -172,14 +169,22 @@ pub fn duration(value: &str) -> Result<u32, Invalid> {
     u32::try_from(seconds).map_err(|_| bad())
 }
 
-/// Writes seconds the way [`duration`] reads them back: `4m30s`, `1h5m0s`, `0s`.
+/// Writes seconds the way [`duration`] reads them back, leaving out zero parts: `4m30s`,
+/// `1h5m`, `2h`, `0s`.
 pub fn format_duration(seconds: u32) -> String {
-    let (h, m, s) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
-    match (h, m) {
-        (0, 0) => format!("{s}s"),
-        (0, _) => format!("{m}m{s:02}s"),
-        _ => format!("{h}h{m:02}m{s:02}s"),
+    if seconds == 0 {
+        return "0s".to_string();
     }
+    let parts = [
+        (seconds / 3600, 'h'),
+        (seconds / 60 % 60, 'm'),
+        (seconds % 60, 's'),
+    ];
+    parts
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, unit)| format!("{n}{unit}"))
+        .collect()
 }
 
 #[cfg(test)]
@@ -217,15 +222,16 @@ mod tests {
     fn durations_format_back_to_readable_text() {
         assert_eq!(format_duration(270), "4m30s");
         assert_eq!(format_duration(9), "9s");
-        assert_eq!(format_duration(3723), "1h02m03s");
+        assert_eq!(format_duration(3723), "1h2m3s");
+        assert_eq!(format_duration(7200), "2h");
         for secs in [0, 9, 270, 3723] {
             assert_eq!(duration(&format_duration(secs)).unwrap(), secs);
         }
     }
 
     #[test]
-    fn emails_are_checked_and_domain_lowercased() {
-        assert_eq!(email(" Ann@Example.COM ").unwrap(), "Ann@example.com");
+    fn emails_are_checked_and_lowercased() {
+        assert_eq!(email(" Ann@Example.COM ").unwrap(), "ann@example.com");
         for bad in [
             "ann",
             "ann@",

@@ -57,16 +57,17 @@ impl Ops<'_> {
                 .into());
             }
         }
-        if let Some(ticket) = log.ticket {
-            let t = self.ticket(ticket)?;
-            if t.account != log.account {
-                return Err(Invalid::new(
-                    "ticket",
-                    format!("{ticket} belongs to {}, not {}", t.account, log.account),
-                )
-                .into());
+        let ticket = match log.ticket {
+            Some(id) => {
+                let t = self.ticket(id)?;
+                if t.account != log.account {
+                    let reason = format!("{id} belongs to {}, not {}", t.account, log.account);
+                    return Err(Invalid::new("ticket", reason).into());
+                }
+                Some(t)
             }
-        }
+            None => None,
+        };
         let started_at = match log.started_at {
             Some(at) => at,
             None => self
@@ -93,8 +94,18 @@ impl Ops<'_> {
             subject: validate::optional(log.subject.as_deref()),
             notes: validate::optional(log.notes.as_deref()),
             follow_up: log.follow_up,
+            external_id: None,
         };
         let mut commit = Commit::new(&self.user, self.now).put(interaction.clone());
+        if let Some(mut ticket) = ticket
+            && log.direction == Direction::Outbound
+            && ticket.first_response_at.is_none()
+        {
+            // An outbound call or email about the ticket is its first response.
+            ticket.responded(started_at);
+            ticket.meta.touch(&self.user, self.now);
+            commit = commit.put(ticket);
+        }
         if account.last_contact_at.is_none_or(|last| last < started_at) {
             account.last_contact_at = Some(started_at);
             account.meta.touch(&self.user, self.now);
@@ -182,6 +193,36 @@ mod tests {
         ops.log(CallLog::call(a10)).unwrap();
         assert!(ops.history(a1, None).unwrap().is_empty());
         assert_eq!(ops.history(a10, None).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn an_outbound_interaction_on_a_ticket_is_its_first_response() {
+        let ops = ops();
+        let a = ops
+            .add_account(AccountDraft {
+                name: "A".into(),
+                ..Default::default()
+            })
+            .unwrap()
+            .meta
+            .id;
+        let t = ops
+            .new_ticket(crate::ops::TicketDraft::new(a, "x"))
+            .unwrap()
+            .meta
+            .id;
+        let mut inbound = CallLog::call(a);
+        inbound.ticket = Some(t);
+        ops.log(inbound).unwrap();
+        assert_eq!(ops.ticket(t).unwrap().first_response_at, None);
+        let mut outbound = CallLog::call(a);
+        outbound.ticket = Some(t);
+        outbound.direction = Direction::Outbound;
+        let call = ops.log(outbound).unwrap();
+        assert_eq!(
+            ops.ticket(t).unwrap().first_response_at,
+            Some(call.started_at)
+        );
     }
 
     #[test]

@@ -4,14 +4,21 @@
 
 mod account;
 mod contact;
+mod dump;
+mod import;
 mod interaction;
+mod report;
 mod search;
+mod sla;
 mod ticket;
 mod user;
 
 pub use account::{AccountDraft, AccountFilter};
 pub use contact::ContactDraft;
+pub use import::{Entity, ImportOptions, ImportSummary, OnDuplicate, Rejected, SourceRow};
 pub use interaction::CallLog;
+pub use report::ReportData;
+pub use sla::{CalendarDraft, DEFAULT_WARNING_PERCENT, SlaBook};
 pub use ticket::{TicketDraft, TicketFilter};
 
 use crate::domain::Id;
@@ -45,6 +52,8 @@ pub enum OpsError {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
 }
 
 /// Shorthand for results of operations.

@@ -3,7 +3,7 @@
 //! and the audit log in step.
 
 use super::layout::{self, Index};
-use super::{AuditQuery, Commit, IndexScan, Records, Store, StoreError, Write};
+use super::{AuditQuery, Commit, IndexScan, Records, Restore, Store, StoreError, Write};
 use crate::domain::audit::{self, AuditAction, AuditEntry};
 use crate::domain::{Id, Kind, Record};
 use crate::search::keys::SearchDocument;
@@ -74,11 +74,7 @@ fn apply_write(
         Write::Put(record) => record.id(),
         Write::Delete(id) => *id,
     };
-    let key = layout::record_key(id);
-    let before = txn
-        .get(&key)?
-        .map(|bytes| layout::decode(id.kind, &key, &bytes))
-        .transpose()?;
+    let before = read_record(txn, id)?;
     let after = match write {
         Write::Put(record) => Some(record),
         Write::Delete(_) => None,
@@ -86,24 +82,7 @@ fn apply_write(
     if before.as_ref() == after {
         return Ok(None);
     }
-    let old_entries = before.as_ref().map(layout::entries).unwrap_or_default();
-    let new_entries = after.map(layout::entries).unwrap_or_default();
-    let new_keys: BTreeMap<&[u8], &[u8]> = new_entries
-        .iter()
-        .map(|(k, v)| (k.as_slice(), v.as_slice()))
-        .collect();
-    for (old_key, _) in &old_entries {
-        if !new_keys.contains_key(old_key.as_slice()) {
-            txn.remove(old_key)?;
-        }
-    }
-    for (k, v) in &new_keys {
-        txn.insert(k, v)?;
-    }
-    match after {
-        Some(record) => txn.insert(&key, &layout::encode(record))?,
-        None => txn.remove(&key)?,
-    }
+    write_record(txn, id, before.as_ref(), after)?;
     let action = match (&before, after) {
         (None, _) => AuditAction::Create,
         (Some(_), Some(_)) => AuditAction::Update,
@@ -122,20 +101,55 @@ fn apply_write(
         changes: audit::diff(before_json.as_ref(), after_json.as_ref()),
         note: commit.note.clone(),
     };
-    let seq_text = format!("{seq:020}");
-    txn.insert(
-        &layout::audit_key(seq),
-        &serde_json::to_vec(&entry).expect("serialises"),
-    )?;
-    txn.insert(
-        &Index::AuditRecord.entry(id.to_string().as_bytes(), &seq_text),
-        &[],
-    )?;
-    txn.insert(
-        &Index::AuditUser.entry(&layout::fold(&commit.user), &seq_text),
-        &[],
-    )?;
+    write_audit(txn, &entry)?;
     Ok(Some(entry))
+}
+
+/// Writes a record's bytes, index entries and search document, removing the entries of the
+/// version it replaces.
+fn write_record(
+    txn: &dyn Txn,
+    id: Id,
+    before: Option<&Record>,
+    after: Option<&Record>,
+) -> Result<(), StoreError> {
+    let old_entries = before.map(layout::entries).unwrap_or_default();
+    let new_entries = after.map(layout::entries).unwrap_or_default();
+    let new_keys: BTreeMap<&[u8], &[u8]> = new_entries
+        .iter()
+        .map(|(k, v)| (k.as_slice(), v.as_slice()))
+        .collect();
+    for (old_key, _) in &old_entries {
+        if !new_keys.contains_key(old_key.as_slice()) {
+            txn.remove(old_key)?;
+        }
+    }
+    for (k, v) in &new_keys {
+        txn.insert(k, v)?;
+    }
+    let key = layout::record_key(id);
+    match after {
+        Some(record) => txn.insert(&key, &layout::encode(record)),
+        None => txn.remove(&key),
+    }
+}
+
+fn read_record(txn: &dyn Txn, id: Id) -> Result<Option<Record>, StoreError> {
+    let key = layout::record_key(id);
+    txn.get(&key)?
+        .map(|bytes| layout::decode(id.kind, &key, &bytes))
+        .transpose()
+}
+
+fn write_audit(txn: &dyn Txn, entry: &AuditEntry) -> Result<(), StoreError> {
+    txn.insert(
+        &layout::audit_key(entry.seq),
+        &serde_json::to_vec(entry).expect("audit entries serialise"),
+    )?;
+    for key in layout::audit_entries(entry) {
+        txn.insert(&key, &[])?;
+    }
+    Ok(())
 }
 
 impl<K: Kv> KvStore<K> {
@@ -228,12 +242,8 @@ impl<K: Kv> Store for KvStore<K> {
                 .collect(),
             (None, None) => {
                 let mut all = Vec::new();
-                for pair in self.kv.scan(b"l:", false) {
-                    let (key, _) = pair?;
-                    let seq: [u8; 8] = key[2..]
-                        .try_into()
-                        .map_err(|_| StoreError::corrupt(&key, "audit key of the wrong length"))?;
-                    all.push(u64::from_be_bytes(seq));
+                for pair in self.kv.scan(layout::AUDIT_PREFIX, false) {
+                    all.push(layout::seq_of_audit_key(&pair?.0)?);
                 }
                 all
             }
@@ -268,5 +278,117 @@ impl<K: Kv> Store for KvStore<K> {
                 .ok_or_else(|| StoreError::corrupt(&key, "unreadable search document"))?;
             Ok((id, doc))
         }))
+    }
+
+    fn counters(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        self.kv
+            .scan(layout::COUNTER_PREFIX, false)
+            .map(|pair| {
+                let (key, value) = pair?;
+                let name =
+                    String::from_utf8_lossy(&key[layout::COUNTER_PREFIX.len()..]).into_owned();
+                Ok((name, read_u64(Some(value))?))
+            })
+            .collect()
+    }
+
+    fn is_empty(&self) -> Result<bool, StoreError> {
+        Ok(self
+            .kv
+            .scan(layout::RECORD_PREFIX, false)
+            .next()
+            .transpose()?
+            .is_none())
+    }
+
+    fn restore(&self, batch: &Restore) -> Result<(), StoreError> {
+        self.kv.transact(&|txn| {
+            for record in &batch.records {
+                let before = read_record(txn, record.id())?;
+                write_record(txn, record.id(), before.as_ref(), Some(record))?;
+            }
+            for entry in &batch.audit {
+                write_audit(txn, entry)?;
+            }
+            for (name, value) in &batch.counters {
+                let key = layout::named_counter_key(name);
+                if read_u64(txn.get(&key)?)? < *value {
+                    txn.insert(&key, &value.to_be_bytes())?;
+                }
+            }
+            Ok(())
+        })?;
+        self.kv.flush()
+    }
+
+    fn check(&self) -> Result<Vec<String>, StoreError> {
+        let mut problems = Vec::new();
+        let mut expected: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
+        let counters: BTreeMap<String, u64> = self.counters()?.into_iter().collect();
+        for kind in Kind::ALL {
+            let mut highest = 0;
+            for pair in self.kv.scan(&layout::record_prefix(kind), false) {
+                let (key, bytes) = pair?;
+                let id = layout::id_of_record_key(kind, &key)?;
+                highest = highest.max(id.number);
+                match layout::decode(kind, &key, &bytes) {
+                    Ok(record) if record.id() == id => expected.extend(layout::entries(&record)),
+                    Ok(record) => {
+                        problems.push(format!("record at {id} says it is {}", record.id()))
+                    }
+                    Err(e) => problems.push(format!("{id}: {e}")),
+                }
+            }
+            let counter = counters.get(kind.prefix()).copied().unwrap_or(0);
+            if counter < highest {
+                problems.push(format!(
+                    "counter {} is at {counter}, behind the highest id {kind_prefix}-{highest}",
+                    kind.prefix(),
+                    kind_prefix = kind.prefix()
+                ));
+            }
+        }
+        let mut highest_seq = 0;
+        for pair in self.kv.scan(layout::AUDIT_PREFIX, false) {
+            let (key, bytes) = pair?;
+            let seq = layout::seq_of_audit_key(&key)?;
+            highest_seq = highest_seq.max(seq);
+            match serde_json::from_slice::<AuditEntry>(&bytes) {
+                Ok(entry) => {
+                    expected.extend(layout::audit_entries(&entry).map(|k| (k, Vec::new())))
+                }
+                Err(e) => problems.push(format!("audit entry {seq}: {e}")),
+            }
+        }
+        if counters.get("audit").copied().unwrap_or(0) < highest_seq {
+            problems.push(format!(
+                "the audit counter is behind the highest entry {highest_seq}"
+            ));
+        }
+        let stored = self
+            .kv
+            .scan(layout::INDEX_PREFIX, false)
+            .chain(self.kv.scan(layout::SEARCH_PREFIX, false));
+        for pair in stored {
+            let (key, value) = pair?;
+            match expected.remove(&key) {
+                None => problems.push(format!(
+                    "index entry {} points at nothing that needs it",
+                    String::from_utf8_lossy(&key).replace('\0', " / ")
+                )),
+                Some(want) if want != value => problems.push(format!(
+                    "search document {} is out of date",
+                    String::from_utf8_lossy(&key)
+                )),
+                Some(_) => {}
+            }
+        }
+        for key in expected.keys() {
+            problems.push(format!(
+                "missing index entry {}",
+                String::from_utf8_lossy(key).replace('\0', " / ")
+            ));
+        }
+        Ok(problems)
     }
 }

@@ -28,8 +28,22 @@ pub const AUDIT_COUNTER: &[u8] = b"n:audit";
 
 /// The counter key behind ids of `kind`.
 pub fn counter_key(kind: Kind) -> Vec<u8> {
-    format!("n:{}", kind.prefix()).into_bytes()
+    named_counter_key(kind.prefix())
 }
+
+/// The key of a counter by name (`A`, `audit`).
+pub fn named_counter_key(name: &str) -> Vec<u8> {
+    format!("n:{name}").into_bytes()
+}
+
+/// The prefix of every counter.
+pub const COUNTER_PREFIX: &[u8] = b"n:";
+/// The prefix of every record.
+pub const RECORD_PREFIX: &[u8] = b"r:";
+/// The prefix of every secondary index entry.
+pub const INDEX_PREFIX: &[u8] = b"x:";
+/// The prefix of every audit entry.
+pub const AUDIT_PREFIX: &[u8] = b"l:";
 
 /// The prefix under which records of `kind` are stored.
 pub fn record_prefix(kind: Kind) -> Vec<u8> {
@@ -55,9 +69,26 @@ pub fn id_of_record_key(kind: Kind, key: &[u8]) -> Result<Id, StoreError> {
 
 /// The key of an audit entry.
 pub fn audit_key(seq: u64) -> Vec<u8> {
-    let mut key = b"l:".to_vec();
+    let mut key = AUDIT_PREFIX.to_vec();
     key.extend_from_slice(&seq.to_be_bytes());
     key
+}
+
+/// The sequence number an audit key names.
+pub fn seq_of_audit_key(key: &[u8]) -> Result<u64, StoreError> {
+    key.get(AUDIT_PREFIX.len()..)
+        .and_then(|n| n.try_into().ok())
+        .map(u64::from_be_bytes)
+        .ok_or_else(|| StoreError::corrupt(key, "audit key of the wrong length"))
+}
+
+/// The index entries of an audit entry: by record and by user.
+pub fn audit_entries(entry: &crate::domain::audit::AuditEntry) -> [Vec<u8>; 2] {
+    let seq = format!("{:020}", entry.seq);
+    [
+        Index::AuditRecord.entry(entry.record.to_string().as_bytes(), &seq),
+        Index::AuditUser.entry(&fold(&entry.user), &seq),
+    ]
 }
 
 /// The key of a record's search document.
@@ -107,11 +138,18 @@ pub enum Index {
     ContactPhone,
     /// Interactions by account, then start time, then id.
     InteractionAccount,
+    InteractionExternalId,
     /// Tickets by account.
     TicketAccount,
     TicketExternalId,
     /// Users by login name.
     UserName,
+    /// Knowledge-base articles by title.
+    ArticleTitle,
+    /// Business calendars by name.
+    CalendarName,
+    /// SLA policies by priority.
+    PolicyPriority,
     /// Audit entries by record, then sequence.
     AuditRecord,
     /// Audit entries by user, then sequence.
@@ -130,9 +168,13 @@ impl Index {
             Index::ContactEmail => "contact.email",
             Index::ContactPhone => "contact.phone",
             Index::InteractionAccount => "interaction.account",
+            Index::InteractionExternalId => "interaction.external_id",
             Index::TicketAccount => "ticket.account",
             Index::TicketExternalId => "ticket.external_id",
             Index::UserName => "user.name",
+            Index::ArticleTitle => "article.title",
+            Index::CalendarName => "calendar.name",
+            Index::PolicyPriority => "policy.priority",
             Index::AuditRecord => "audit.record",
             Index::AuditUser => "audit.user",
         }
@@ -224,6 +266,9 @@ pub fn entries(record: &Record) -> Vec<(Vec<u8>, Vec<u8>)> {
                 Index::InteractionAccount,
                 &interaction_value(i.account, i.started_at),
             );
+            if let Some(ext) = &i.external_id {
+                add(Index::InteractionExternalId, &fold(ext));
+            }
         }
         Record::Ticket(t) => {
             add(Index::TicketAccount, t.account.to_string().as_bytes());
@@ -232,6 +277,9 @@ pub fn entries(record: &Record) -> Vec<(Vec<u8>, Vec<u8>)> {
             }
         }
         Record::User(u) => add(Index::UserName, &fold(&u.name)),
+        Record::Article(a) => add(Index::ArticleTitle, &fold(&a.title)),
+        Record::Calendar(c) => add(Index::CalendarName, &fold(&c.name)),
+        Record::Policy(p) => add(Index::PolicyPriority, p.priority.to_string().as_bytes()),
     }
     keys.sort();
     keys.dedup();

@@ -55,9 +55,6 @@ impl StoreError {
 }
 
 /// One change to one record.
-// Writes are built one per record and consumed at once; boxing the record would only add an
-// allocation per write.
-#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Write {
     /// Creates or replaces the record with this id.
@@ -192,4 +189,28 @@ pub trait Store: Send + Sync {
     fn search_documents(
         &self,
     ) -> Box<dyn Iterator<Item = Result<(Id, SearchDocument), StoreError>> + '_>;
+
+    /// Every counter and its value: one per kind (`A`, `T`, …) and `audit`.
+    fn counters(&self) -> Result<Vec<(String, u64)>, StoreError>;
+
+    /// True when no record of any kind is stored.
+    fn is_empty(&self) -> Result<bool, StoreError>;
+
+    /// Loads records and audit entries exactly as given (ids, stamps and sequence numbers
+    /// kept), with their index entries and search documents, in one transaction, durable when
+    /// this returns. Counters only move forward. For restoring dumps into an empty database.
+    fn restore(&self, batch: &Restore) -> Result<(), StoreError>;
+
+    /// Verifies that index entries, search documents, audit entries and counters agree with
+    /// the records, and reports every disagreement.
+    fn check(&self) -> Result<Vec<String>, StoreError>;
+}
+
+/// What [`Store::restore`] loads in one transaction.
+#[derive(Debug, Clone, Default)]
+pub struct Restore {
+    pub records: Vec<Record>,
+    pub audit: Vec<AuditEntry>,
+    /// Counter names (`A`, `audit`, …) and the value each must at least have.
+    pub counters: Vec<(String, u64)>,
 }

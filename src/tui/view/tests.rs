@@ -100,6 +100,7 @@ fn data() -> AccountData {
         subject: None,
         notes: Some(notes.into()),
         follow_up: None,
+        external_id: None,
     };
     let mut email = call(
         2,

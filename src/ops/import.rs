@@ -1,0 +1,950 @@
+//! The loader of bulk imports: rows already read and mapped to field names (by
+//! [`crate::interchange`]) become records, checked, de-duplicated against the database and the
+//! file, and committed in transactions of a few thousand rows, so that an import killed at any
+//! moment leaves whole records only and a re-run completes it.
+
+use super::{Ops, OpsError, Result};
+use crate::domain::choice::{Choice, choice};
+use crate::domain::record::{Account, Contact, Interaction, Role, split_list};
+use crate::domain::ticket::{Priority, Status, Ticket};
+use crate::domain::validate::{self, Invalid, Phone};
+use crate::domain::{Id, Kind, Meta, Record};
+use crate::store::{Commit, Index, IndexScan, Write, layout};
+use std::collections::HashMap;
+use std::time::Instant;
+
+choice!(
+    /// What an import creates.
+    Entity, "entity" { Accounts = "accounts", Contacts = "contacts", Interactions = "interactions", Tickets = "tickets" }
+);
+
+choice!(
+    /// What happens to a row that matches a record already there.
+    OnDuplicate, "duplicate policy" { Skip = "skip", Update = "update", Fail = "fail" }
+);
+
+/// How to import.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    pub entity: Entity,
+    pub on_duplicate: OnDuplicate,
+    /// Check and count everything, write nothing.
+    pub dry_run: bool,
+    /// Create the account a contact names when there is none.
+    pub create_accounts: bool,
+    /// Rows per transaction.
+    pub batch: usize,
+}
+
+impl ImportOptions {
+    /// Defaults for `entity`: skip duplicates, write, 2,000 rows per transaction.
+    pub fn new(entity: Entity) -> ImportOptions {
+        ImportOptions {
+            entity,
+            on_duplicate: OnDuplicate::Skip,
+            dry_run: false,
+            create_accounts: false,
+            batch: 2_000,
+        }
+    }
+}
+
+/// One row, its fields named as the record names them (`name`, `phones`, `custom.Region`).
+#[derive(Debug, Clone, Default)]
+pub struct SourceRow {
+    /// The line the row starts on, for messages.
+    pub line: u64,
+    pub fields: Vec<(String, String)>,
+}
+
+/// A row that did not go in, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rejected {
+    pub line: u64,
+    pub reason: String,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ImportSummary {
+    pub read: u64,
+    pub created: u64,
+    pub updated: u64,
+    pub skipped: u64,
+    pub rejected: u64,
+    pub seconds: f64,
+    pub rows_per_second: f64,
+}
+
+/// What a row became.
+enum RowOutcome {
+    Create(Record),
+    Update(Record),
+    Skip,
+}
+
+/// The import in progress: the batch being built and what it already holds, so that duplicates
+/// within the file are found before they reach the database.
+struct Batch {
+    writes: Vec<Write>,
+    /// Keys (`x:<index>\0<value>`) of records created or updated in this batch.
+    pending: HashMap<Vec<u8>, Id>,
+    /// Accounts created for contacts in this batch, by folded name.
+    new_accounts: HashMap<String, Id>,
+}
+
+impl Batch {
+    /// Adds a record to the batch, replacing an earlier version of it, and remembers its index
+    /// entries so that later rows of the file find it.
+    fn put(&mut self, record: Record) {
+        for (key, value) in layout::entries(&record) {
+            if value.is_empty() {
+                let at = key.iter().rposition(|&b| b == 0).unwrap_or(key.len());
+                self.pending.insert(key[..at].to_vec(), record.id());
+            }
+        }
+        let id = record.id();
+        match self
+            .writes
+            .iter_mut()
+            .find(|w| matches!(w, Write::Put(r) if r.id() == id))
+        {
+            Some(write) => *write = Write::Put(record),
+            None => self.writes.push(Write::Put(record)),
+        }
+    }
+}
+
+impl Ops<'_> {
+    /// Imports rows. Rejected rows are passed to `reject` and skipped; `progress` sees the
+    /// running summary after every batch. Admins only.
+    pub fn import(
+        &self,
+        rows: impl Iterator<Item = Result<SourceRow, Rejected>>,
+        options: &ImportOptions,
+        mut reject: impl FnMut(&Rejected),
+        mut progress: impl FnMut(&ImportSummary),
+    ) -> Result<ImportSummary> {
+        self.require(Role::Admin, "importing")?;
+        let started = Instant::now();
+        let mut summary = ImportSummary::default();
+        let mut batch = Batch {
+            writes: Vec::new(),
+            pending: HashMap::new(),
+            new_accounts: HashMap::new(),
+        };
+        for row in rows {
+            summary.read += 1;
+            let outcome = row.and_then(|row| {
+                let line = row.line;
+                self.import_row(&row, options, &mut batch)
+                    .map_err(|e| Rejected {
+                        line,
+                        reason: reason(e),
+                    })
+            });
+            match outcome {
+                Ok(RowOutcome::Create(record)) => {
+                    summary.created += 1;
+                    batch.put(record);
+                }
+                Ok(RowOutcome::Update(record)) => {
+                    summary.updated += 1;
+                    batch.put(record);
+                }
+                Ok(RowOutcome::Skip) => summary.skipped += 1,
+                Err(rejected) => {
+                    summary.rejected += 1;
+                    reject(&rejected);
+                }
+            }
+            if batch.writes.len() >= options.batch {
+                self.flush_batch(&mut batch, options)?;
+                progress(&finish(&summary, started));
+            }
+        }
+        self.flush_batch(&mut batch, options)?;
+        let summary = finish(&summary, started);
+        progress(&summary);
+        Ok(summary)
+    }
+
+    fn flush_batch(&self, batch: &mut Batch, options: &ImportOptions) -> Result<()> {
+        let writes = std::mem::take(&mut batch.writes);
+        if !options.dry_run && !writes.is_empty() {
+            let mut commit = Commit::new(&self.user, self.now).note("import");
+            commit.writes = writes;
+            self.store.commit(commit)?;
+        }
+        batch.pending.clear();
+        batch.new_accounts.clear();
+        Ok(())
+    }
+
+    /// The record an index already points at for `value`, in the batch or the database.
+    fn existing(&self, batch: &Batch, index: Index, value: &[u8]) -> Result<Option<Id>> {
+        if value.is_empty() {
+            return Ok(None);
+        }
+        let prefix = index.prefix(value, true);
+        if let Some(id) = batch.pending.get(&prefix[..prefix.len() - 1]) {
+            return Ok(Some(*id));
+        }
+        Ok(self
+            .store
+            .ids(&IndexScan::exact(index, value.to_vec()).limit(1))?
+            .first()
+            .copied())
+    }
+
+    /// The first record found by external id, then email, then phone digits.
+    fn duplicate_of(
+        &self,
+        batch: &Batch,
+        indexes: [Index; 3],
+        external_id: &Option<String>,
+        emails: &[String],
+        phones: &[Phone],
+    ) -> Result<Option<(Id, &'static str)>> {
+        let [by_ext, by_email, by_phone] = indexes;
+        if let Some(ext) = external_id
+            && let Some(id) = self.existing(batch, by_ext, &layout::fold(ext))?
+        {
+            return Ok(Some((id, "external id")));
+        }
+        for email in emails {
+            if let Some(id) = self.existing(batch, by_email, &layout::fold(email))? {
+                return Ok(Some((id, "email")));
+            }
+        }
+        for phone in phones {
+            if let Some(id) = self.existing(batch, by_phone, phone.digits.as_bytes())? {
+                return Ok(Some((id, "phone")));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The pending or stored version of a record.
+    fn current(&self, batch: &Batch, id: Id) -> Result<Record> {
+        for write in batch.writes.iter().rev() {
+            if let Write::Put(r) = write
+                && r.id() == id
+            {
+                return Ok(r.clone());
+            }
+        }
+        self.record(id)
+    }
+
+    fn import_row(
+        &self,
+        row: &SourceRow,
+        options: &ImportOptions,
+        batch: &mut Batch,
+    ) -> Result<RowOutcome> {
+        let fields = Fields::new(&row.fields);
+        match options.entity {
+            Entity::Accounts => self.import_account(&fields, options, batch),
+            Entity::Contacts => self.import_contact(&fields, options, batch),
+            Entity::Interactions => self.import_interaction(&fields, options, batch),
+            Entity::Tickets => self.import_ticket(&fields, options, batch),
+        }
+    }
+
+    /// Resolves what a duplicate row does under the policy.
+    fn on_duplicate(
+        &self,
+        options: &ImportOptions,
+        batch: &Batch,
+        found: (Id, &'static str),
+        apply: impl FnOnce(&mut Record) -> Result<()>,
+    ) -> Result<RowOutcome> {
+        let (id, by) = found;
+        match options.on_duplicate {
+            OnDuplicate::Skip => Ok(RowOutcome::Skip),
+            OnDuplicate::Fail => {
+                Err(Invalid::new("row", format!("duplicate of {id} (same {by})")).into())
+            }
+            OnDuplicate::Update => {
+                let before = self.current(batch, id)?;
+                let mut after = before.clone();
+                apply(&mut after)?;
+                if after == before {
+                    return Ok(RowOutcome::Skip);
+                }
+                after.meta_mut().touch(&self.user, self.now);
+                Ok(RowOutcome::Update(after))
+            }
+        }
+    }
+
+    fn new_id(&self, kind: Kind, options: &ImportOptions) -> Result<Id> {
+        // A dry run allocates nothing: ids are never reused, so they are not spent on trials.
+        if options.dry_run {
+            return Ok(Id::new(kind, u64::MAX));
+        }
+        Ok(self.store.allocate(kind)?)
+    }
+
+    fn import_account(
+        &self,
+        fields: &Fields,
+        options: &ImportOptions,
+        batch: &mut Batch,
+    ) -> Result<RowOutcome> {
+        let name = validate::required("name", fields.get("name").unwrap_or_default())?;
+        let mut draft = Account::new(
+            Meta::new(Id::new(Kind::Account, 1), &self.user, self.now),
+            name,
+        );
+        fields.apply(&mut |f, v| draft.set(f, v), &["account"])?;
+        let indexes = [
+            Index::AccountExternalId,
+            Index::AccountEmail,
+            Index::AccountPhone,
+        ];
+        if let Some(found) = self.duplicate_of(
+            batch,
+            indexes,
+            &draft.external_id,
+            &draft.emails,
+            &draft.phones,
+        )? {
+            return self.on_duplicate(options, batch, found, |record| {
+                if let Record::Account(a) = record {
+                    fields.apply(&mut |f, v| a.set(f, v), &["account"])?;
+                }
+                Ok(())
+            });
+        }
+        draft.meta.id = self.new_id(Kind::Account, options)?;
+        Ok(RowOutcome::Create(Record::Account(draft)))
+    }
+
+    /// The account a row names by id (`A-12`), external id, or company name.
+    fn account_of(
+        &self,
+        fields: &Fields,
+        options: &ImportOptions,
+        batch: &mut Batch,
+    ) -> Result<Id> {
+        if let Some(text) = fields.get("account").filter(|t| !t.trim().is_empty()) {
+            if let Ok(id) = Id::parse_of(Kind::Account, text) {
+                return match self.current(batch, id) {
+                    Ok(Record::Account(_)) => Ok(id),
+                    _ => Err(Invalid::new("account", format!("no account {id}")).into()),
+                };
+            }
+            if let Some(id) = self.existing(batch, Index::AccountExternalId, &layout::fold(text))? {
+                return Ok(id);
+            }
+            if fields.get("company").is_none() {
+                return Err(Invalid::new(
+                    "account",
+                    format!("no account with id or external id '{text}'"),
+                )
+                .into());
+            }
+        }
+        let Some(company) = fields
+            .get("company")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        else {
+            return Err(Invalid::new(
+                "account",
+                "the row names no account (an account id, external id or company)",
+            )
+            .into());
+        };
+        let folded = crate::search::keys::fold(company);
+        if let Some(id) = batch.new_accounts.get(&folded) {
+            return Ok(*id);
+        }
+        if let Some(id) = self.existing(batch, Index::AccountName, &layout::fold(company))? {
+            return Ok(id);
+        }
+        if !options.create_accounts {
+            return Err(Invalid::new(
+                "account",
+                format!("no account named '{company}' (add --create-accounts to create it)"),
+            )
+            .into());
+        }
+        let meta = Meta::new(self.new_id(Kind::Account, options)?, &self.user, self.now);
+        let account = Account::new(meta, company.to_string());
+        let id = account.meta.id;
+        batch.new_accounts.insert(folded, id);
+        batch.put(Record::Account(account));
+        Ok(id)
+    }
+
+    fn import_contact(
+        &self,
+        fields: &Fields,
+        options: &ImportOptions,
+        batch: &mut Batch,
+    ) -> Result<RowOutcome> {
+        let name = validate::required("name", fields.get("name").unwrap_or_default())?;
+        let mut draft = Contact::new(
+            Meta::new(Id::new(Kind::Contact, 1), &self.user, self.now),
+            Id::new(Kind::Account, 1),
+            name,
+        );
+        fields.apply(&mut |f, v| draft.set(f, v), &["account", "company"])?;
+        let indexes = [
+            Index::ContactExternalId,
+            Index::ContactEmail,
+            Index::ContactPhone,
+        ];
+        if let Some(found) = self.duplicate_of(
+            batch,
+            indexes,
+            &draft.external_id,
+            &draft.emails,
+            &draft.phones,
+        )? {
+            return self.on_duplicate(options, batch, found, |record| {
+                if let Record::Contact(c) = record {
+                    fields.apply(&mut |f, v| c.set(f, v), &["account", "company"])?;
+                }
+                Ok(())
+            });
+        }
+        draft.account = self.account_of(fields, options, batch)?;
+        draft.meta.id = self.new_id(Kind::Contact, options)?;
+        Ok(RowOutcome::Create(Record::Contact(draft)))
+    }
+
+    fn import_interaction(
+        &self,
+        fields: &Fields,
+        options: &ImportOptions,
+        batch: &mut Batch,
+    ) -> Result<RowOutcome> {
+        let external_id = validate::optional(fields.get("external_id"));
+        if let Some(ext) = &external_id
+            && let Some(id) =
+                self.existing(batch, Index::InteractionExternalId, &layout::fold(ext))?
+        {
+            // Interactions are append-only: a duplicate is never updated.
+            return match options.on_duplicate {
+                OnDuplicate::Fail => {
+                    Err(Invalid::new("row", format!("duplicate of {id} (same external id)")).into())
+                }
+                _ => Ok(RowOutcome::Skip),
+            };
+        }
+        let account = self.account_of(fields, options, batch)?;
+        let choice_of = |field: &str, default: &str| -> Result<String> {
+            Ok(fields
+                .get(field)
+                .filter(|v| !v.trim().is_empty())
+                .unwrap_or(default)
+                .to_string())
+        };
+        let started_at = match fields.get("started_at").filter(|v| !v.trim().is_empty()) {
+            Some(text) => parse_time("started_at", text)?,
+            None => return Err(Invalid::new("started_at", "missing: when did it happen?").into()),
+        };
+        let interaction = Interaction {
+            meta: Meta::new(
+                self.new_id(Kind::Interaction, options)?,
+                &self.user,
+                self.now,
+            ),
+            account,
+            contact: fields
+                .get("contact")
+                .filter(|c| !c.trim().is_empty())
+                .map(|c| Id::parse_of(Kind::Contact, c))
+                .transpose()
+                .map_err(|e| Invalid::new("contact", e.to_string()))?,
+            ticket: fields
+                .get("ticket")
+                .filter(|c| !c.trim().is_empty())
+                .map(|c| Id::parse_of(Kind::Ticket, c))
+                .transpose()
+                .map_err(|e| Invalid::new("ticket", e.to_string()))?,
+            channel: choice("channel", &choice_of("channel", "call")?)?,
+            direction: choice("direction", &choice_of("direction", "inbound")?)?,
+            started_at,
+            duration: validate::duration(&choice_of("duration", "0")?)?,
+            outcome: choice("outcome", &choice_of("outcome", "answered")?)?,
+            agent: choice_of("agent", &self.user)?,
+            subject: validate::optional(fields.get("subject")),
+            notes: validate::optional(fields.get("notes")),
+            follow_up: fields
+                .get("follow_up")
+                .filter(|v| !v.trim().is_empty())
+                .map(|d| {
+                    d.trim().parse().map_err(|_| {
+                        Invalid::new("follow_up", format!("'{d}' is not a date (2026-03-01)"))
+                    })
+                })
+                .transpose()?,
+            external_id,
+        };
+        let mut interaction = interaction;
+        interaction.meta.custom = fields.custom();
+        Ok(RowOutcome::Create(Record::Interaction(interaction)))
+    }
+
+    fn import_ticket(
+        &self,
+        fields: &Fields,
+        options: &ImportOptions,
+        batch: &mut Batch,
+    ) -> Result<RowOutcome> {
+        let external_id = validate::optional(fields.get("external_id"));
+        if let Some(ext) = &external_id
+            && let Some(id) = self.existing(batch, Index::TicketExternalId, &layout::fold(ext))?
+        {
+            return self.on_duplicate(options, batch, (id, "external id"), |record| {
+                if let Record::Ticket(t) = record {
+                    apply_ticket_fields(t, fields)?;
+                }
+                Ok(())
+            });
+        }
+        let subject = validate::required("subject", fields.get("subject").unwrap_or_default())?;
+        let account = self.account_of(fields, options, batch)?;
+        let priority: Priority = choice(
+            "priority",
+            fields
+                .get("priority")
+                .filter(|p| !p.trim().is_empty())
+                .unwrap_or("normal"),
+        )?;
+        let mut meta = Meta::new(self.new_id(Kind::Ticket, options)?, &self.user, self.now);
+        if let Some(created) = fields.get("created_at").filter(|v| !v.trim().is_empty()) {
+            meta.created_at = parse_time("created_at", created)?;
+        }
+        let mut ticket = Ticket::new(meta, account, subject, priority);
+        ticket.external_id = external_id;
+        apply_ticket_fields(&mut ticket, fields)?;
+        Ok(RowOutcome::Create(Record::Ticket(ticket)))
+    }
+}
+
+/// Sets what an imported ticket row says beyond subject and account.
+fn apply_ticket_fields(ticket: &mut Ticket, fields: &Fields) -> Result<()> {
+    for (field, value) in fields.pairs {
+        let text = || validate::optional(Some(value));
+        match field.as_str() {
+            "description" => ticket.description = text(),
+            "category" => ticket.category = text(),
+            "queue" => ticket.queue = text(),
+            "assignee" => ticket.assignee = text(),
+            "priority" if !value.trim().is_empty() => ticket.priority = choice("priority", value)?,
+            // Imported history is not replayed: the status is taken as it stands.
+            "status" if !value.trim().is_empty() => {
+                ticket.status = choice::<Status>("status", value)?
+            }
+            f if f.starts_with("custom.") => {
+                if let Some(v) = text() {
+                    ticket
+                        .meta
+                        .custom
+                        .insert(f["custom.".len()..].to_string(), v);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn choice<C: Choice>(field: &str, value: &str) -> Result<C> {
+    C::parse(value).map_err(|e| Invalid::new(field, e.to_string()).into())
+}
+
+/// Reads RFC 3339, `2026-03-01 09:30[:00]` (UTC) or a date (midnight UTC).
+fn parse_time(field: &str, text: &str) -> Result<jiff::Timestamp> {
+    let text = text.trim();
+    if let Ok(ts) = text.parse::<jiff::Timestamp>() {
+        return Ok(ts);
+    }
+    if let Ok(dt) = text.parse::<jiff::civil::DateTime>() {
+        return dt
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .map(|z| z.timestamp())
+            .map_err(|e| Invalid::new(field, e.to_string()).into());
+    }
+    if let Ok(d) = text.parse::<jiff::civil::Date>() {
+        return d
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .map(|z| z.timestamp())
+            .map_err(|e| Invalid::new(field, e.to_string()).into());
+    }
+    Err(Invalid::new(
+        field,
+        format!(
+            "'{text}' is not a date or time (2026-03-01, 2026-03-01 09:30, 2026-03-01T09:30:00Z)"
+        ),
+    )
+    .into())
+}
+
+fn reason(e: OpsError) -> String {
+    e.to_string()
+}
+
+fn finish(summary: &ImportSummary, started: Instant) -> ImportSummary {
+    let seconds = started.elapsed().as_secs_f64();
+    ImportSummary {
+        seconds,
+        rows_per_second: if seconds > 0.0 {
+            summary.read as f64 / seconds
+        } else {
+            0.0
+        },
+        ..summary.clone()
+    }
+}
+
+/// A row's fields, with the list fields (phones, emails, tags) of several columns gathered.
+struct Fields<'a> {
+    pairs: &'a [(String, String)],
+}
+
+/// Fields whose values from several columns add up rather than replace each other.
+const LIST_FIELDS: [&str; 3] = ["phones", "emails", "tags"];
+
+fn canonical(field: &str) -> &str {
+    match field {
+        "phone" => "phones",
+        "email" => "emails",
+        "tag" => "tags",
+        other => other,
+    }
+}
+
+impl<'a> Fields<'a> {
+    fn new(pairs: &'a [(String, String)]) -> Fields<'a> {
+        Fields { pairs }
+    }
+
+    /// The first non-empty value of a field.
+    fn get(&self, field: &str) -> Option<&'a str> {
+        self.pairs
+            .iter()
+            .find(|(f, v)| canonical(f) == field && !v.trim().is_empty())
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn custom(&self) -> std::collections::BTreeMap<String, String> {
+        self.pairs
+            .iter()
+            .filter_map(|(f, v)| Some((f.strip_prefix("custom.")?.to_string(), v.clone())))
+            .filter(|(_, v)| !v.trim().is_empty())
+            .collect()
+    }
+
+    /// Sets every field through `set`, lists once with every column's items, empty values
+    /// left alone (an import never clears a field), `skip` fields left to the caller.
+    fn apply(
+        &self,
+        set: &mut dyn FnMut(&str, &str) -> Result<(), Invalid>,
+        skip: &[&str],
+    ) -> Result<(), Invalid> {
+        let mut lists: Vec<(&str, Vec<String>)> =
+            LIST_FIELDS.iter().map(|f| (*f, Vec::new())).collect();
+        for (field, value) in self.pairs {
+            let field = canonical(field);
+            if value.trim().is_empty() || skip.contains(&field) {
+                continue;
+            }
+            match lists.iter_mut().find(|(f, _)| *f == field) {
+                Some((_, items)) => items.extend(split_list(value)),
+                None => set(field, value)?,
+            }
+        }
+        for (field, items) in lists {
+            if !items.is_empty() {
+                set(field, &items.join(","))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::testing::ops;
+
+    fn row(line: u64, pairs: &[(&str, &str)]) -> Result<SourceRow, Rejected> {
+        Ok(SourceRow {
+            line,
+            fields: pairs
+                .iter()
+                .map(|(f, v)| (f.to_string(), v.to_string()))
+                .collect(),
+        })
+    }
+
+    fn run(
+        ops: &Ops,
+        rows: Vec<Result<SourceRow, Rejected>>,
+        options: &ImportOptions,
+    ) -> (ImportSummary, Vec<Rejected>) {
+        let mut rejected = Vec::new();
+        let summary = ops
+            .import(
+                rows.into_iter(),
+                options,
+                |r| rejected.push(r.clone()),
+                |_| {},
+            )
+            .unwrap();
+        (summary, rejected)
+    }
+
+    fn accounts() -> Vec<Result<SourceRow, Rejected>> {
+        vec![
+            row(
+                2,
+                &[
+                    ("name", "Acme"),
+                    ("external_id", "X1"),
+                    ("phones", "+1 415 555 0100"),
+                    ("phones", "+1 415 555 0101"),
+                    ("custom.Region", "West"),
+                ],
+            ),
+            row(3, &[("name", "Beta"), ("emails", "hello@beta.example")]),
+            row(4, &[("name", ""), ("emails", "x@y.example")]),
+            row(5, &[("name", "Gamma"), ("emails", "not-an-email")]),
+            row(
+                6,
+                &[
+                    ("name", "Beta"),
+                    ("emails", "HELLO@beta.example"),
+                    ("segment", "smb"),
+                ],
+            ),
+        ]
+    }
+
+    #[test]
+    fn good_rows_go_in_and_bad_rows_are_rejected_with_line_and_reason() {
+        let ops = ops();
+        let (summary, rejected) = run(&ops, accounts(), &ImportOptions::new(Entity::Accounts));
+        assert_eq!(
+            (
+                summary.read,
+                summary.created,
+                summary.skipped,
+                summary.rejected
+            ),
+            (5, 2, 1, 2)
+        );
+        assert_eq!(
+            rejected[0],
+            Rejected {
+                line: 4,
+                reason: "name: must not be empty".into()
+            }
+        );
+        assert_eq!(rejected[1].line, 5);
+        assert!(rejected[1].reason.contains("not-an-email"));
+        let acme = ops.account(Id::new(Kind::Account, 1)).unwrap();
+        assert_eq!(acme.phones.len(), 2, "phone columns add up");
+        assert_eq!(acme.meta.custom["Region"], "West");
+    }
+
+    #[test]
+    fn importing_the_same_rows_twice_changes_nothing() {
+        for policy in [OnDuplicate::Skip, OnDuplicate::Update, OnDuplicate::Fail] {
+            let ops = ops();
+            let options = ImportOptions {
+                on_duplicate: policy,
+                ..ImportOptions::new(Entity::Accounts)
+            };
+            run(&ops, accounts(), &options);
+            let audit = ops.store.audit(&Default::default()).unwrap().len();
+            let (summary, _) = run(&ops, accounts(), &options);
+            assert_eq!((summary.created, summary.updated), (0, 0), "{policy}");
+            assert_eq!(
+                ops.store.audit(&Default::default()).unwrap().len(),
+                audit,
+                "{policy}"
+            );
+        }
+    }
+
+    #[test]
+    fn update_changes_the_matching_record_and_fail_rejects_it() {
+        let ops = ops();
+        run(&ops, accounts(), &ImportOptions::new(Entity::Accounts));
+        let changed = vec![row(
+            2,
+            &[
+                ("name", "Acme Ltd"),
+                ("external_id", "x1"),
+                ("segment", "smb"),
+            ],
+        )];
+        let options = ImportOptions {
+            on_duplicate: OnDuplicate::Update,
+            ..ImportOptions::new(Entity::Accounts)
+        };
+        let (summary, _) = run(&ops, changed.clone(), &options);
+        assert_eq!(summary.updated, 1);
+        let acme = ops.account(Id::new(Kind::Account, 1)).unwrap();
+        assert_eq!(
+            (acme.name.as_str(), acme.segment.as_deref()),
+            ("Acme Ltd", Some("smb"))
+        );
+        let options = ImportOptions {
+            on_duplicate: OnDuplicate::Fail,
+            ..ImportOptions::new(Entity::Accounts)
+        };
+        let (_, rejected) = run(&ops, changed, &options);
+        assert_eq!(
+            rejected[0].reason,
+            "row: duplicate of A-1 (same external id)"
+        );
+    }
+
+    #[test]
+    fn a_dry_run_writes_nothing_and_spends_no_ids() {
+        let ops = ops();
+        let options = ImportOptions {
+            dry_run: true,
+            ..ImportOptions::new(Entity::Accounts)
+        };
+        let (summary, _) = run(&ops, accounts(), &options);
+        assert_eq!(summary.created, 2);
+        assert!(ops.store.is_empty().unwrap());
+        assert_eq!(ops.store.allocate(Kind::Account).unwrap().number, 1);
+    }
+
+    #[test]
+    fn contacts_link_by_id_external_id_or_company_and_can_create_accounts() {
+        let ops = ops();
+        run(&ops, accounts(), &ImportOptions::new(Entity::Accounts));
+        let rows = vec![
+            row(2, &[("name", "Ann"), ("account", "A-1")]),
+            row(3, &[("name", "Bo"), ("account", "x1")]),
+            row(4, &[("name", "Cy"), ("company", "beta")]),
+            row(5, &[("name", "Dee"), ("company", "Newco")]),
+            row(
+                6,
+                &[
+                    ("name", "Eli"),
+                    ("company", "Newco"),
+                    ("emails", "eli@newco.example"),
+                ],
+            ),
+        ];
+        let (summary, rejected) = run(&ops, rows.clone(), &ImportOptions::new(Entity::Contacts));
+        assert_eq!(summary.created, 3);
+        assert!(
+            rejected
+                .iter()
+                .all(|r| r.reason.contains("--create-accounts")),
+            "{rejected:?}"
+        );
+        let options = ImportOptions {
+            create_accounts: true,
+            ..ImportOptions::new(Entity::Contacts)
+        };
+        let (summary, _) = run(&ops, rows[3..].to_vec(), &options);
+        assert_eq!(summary.created, 2);
+        let newco = ops
+            .accounts(&Default::default())
+            .unwrap()
+            .into_iter()
+            .filter(|a| a.name == "Newco")
+            .count();
+        assert_eq!(newco, 1, "one account for both rows");
+    }
+
+    #[test]
+    fn interactions_and_tickets_import_with_their_times_and_statuses() {
+        let ops = ops();
+        run(&ops, accounts(), &ImportOptions::new(Entity::Accounts));
+        let calls = vec![
+            row(
+                2,
+                &[
+                    ("account", "X1"),
+                    ("started_at", "2026-01-05 09:30"),
+                    ("duration", "00:04:30"),
+                    ("outcome", "resolved"),
+                    ("external_id", "CALL-1"),
+                ],
+            ),
+            row(3, &[("account", "X1"), ("started_at", "yesterday")]),
+            row(
+                4,
+                &[
+                    ("account", "X1"),
+                    ("started_at", "2026-01-05"),
+                    ("channel", "pigeon"),
+                ],
+            ),
+        ];
+        let (summary, rejected) = run(
+            &ops,
+            calls.clone(),
+            &ImportOptions::new(Entity::Interactions),
+        );
+        assert_eq!(summary.created, 1);
+        assert!(
+            rejected[0].reason.starts_with("started_at:"),
+            "{rejected:?}"
+        );
+        assert!(
+            rejected[1].reason.contains("accepted: call, email"),
+            "{rejected:?}"
+        );
+        assert_eq!(
+            run(&ops, calls, &ImportOptions::new(Entity::Interactions))
+                .0
+                .skipped,
+            1
+        );
+        let history = ops.history(Id::new(Kind::Account, 1), None).unwrap();
+        assert_eq!(
+            (history[0].duration, history[0].started_at.to_string()),
+            (270, "2026-01-05T09:30:00Z".to_string())
+        );
+        let tickets = vec![row(
+            2,
+            &[
+                ("account", "A-1"),
+                ("subject", "Broken"),
+                ("status", "pending"),
+                ("priority", "high"),
+                ("external_id", "T9"),
+            ],
+        )];
+        assert_eq!(
+            run(&ops, tickets, &ImportOptions::new(Entity::Tickets))
+                .0
+                .created,
+            1
+        );
+        let t = ops.ticket(Id::new(Kind::Ticket, 1)).unwrap();
+        assert_eq!((t.status, t.priority), (Status::Pending, Priority::High));
+    }
+
+    #[test]
+    fn only_admins_import_once_users_exist() {
+        let ops = ops();
+        ops.add_user("ann", Role::Admin, vec![]).unwrap();
+        ops.add_user("bo", Role::Agent, vec![]).unwrap();
+        let bo = Ops::new(ops.store, "bo", ops.now);
+        let err = bo.import(
+            accounts().into_iter(),
+            &ImportOptions::new(Entity::Accounts),
+            |_| {},
+            |_| {},
+        );
+        assert!(matches!(err, Err(OpsError::Forbidden { .. })));
+    }
+}
