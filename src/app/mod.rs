@@ -622,9 +622,10 @@ impl App {
         };
         let known = self.open.as_ref().and_then(|o| o.ticket(id));
         if let Some(t) = known
-            && let Err(illegal) = t.status.after(action)
+            && t.status.after(action).is_err()
         {
-            self.error(format!("{id}: {illegal}"));
+            let message = self.illegal(id, t.status, action);
+            self.error(message);
             return Vec::new();
         }
         self.info(format!("{id}: {action}…"));
@@ -633,6 +634,34 @@ impl App {
             action,
             note,
         }]
+    }
+
+    /// Why `action` cannot be taken on a ticket that is `from`, short enough for the status
+    /// line, naming the legal steps with their keys.
+    fn illegal(&self, id: Id, from: crate::domain::ticket::Status, action: Action) -> String {
+        let contexts = [Context::Tickets, Context::Normal];
+        let steps: Vec<String> = from
+            .next_steps()
+            .iter()
+            .map(|(step, to)| {
+                let cmd = match step {
+                    Action::Open => Cmd::TicketOpen,
+                    Action::Hold => Cmd::TicketHold,
+                    Action::Escalate => Cmd::TicketEscalate,
+                    Action::Resolve => Cmd::TicketResolve,
+                    Action::Close => Cmd::TicketClose,
+                    Action::Reopen => Cmd::TicketReopen,
+                };
+                match self.bindings.keys_for(&contexts, cmd).first() {
+                    Some(key) => format!("{key} {step} (→ {to})"),
+                    None => format!("{step} (→ {to})"),
+                }
+            })
+            .collect();
+        format!(
+            "{id} is {from}, cannot {action}; next: {}",
+            steps.join(", ")
+        )
     }
 
     fn save_form(&mut self) -> Vec<Effect> {

@@ -562,7 +562,7 @@ fn illegal_transition_names_the_legal_ones_without_a_round_trip() {
     assert!(notice.error);
     assert_eq!(
         notice.text,
-        "T-1: cannot escalate a ticket that is new; from new the next steps are: open (→ open)"
+        "T-1 is new, cannot escalate; next: o open (→ open)"
     );
 }
 

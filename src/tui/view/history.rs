@@ -4,19 +4,33 @@
 use super::text::{first_line, fit, truncate, width, wrap};
 use super::{Theme, duration, has_focus, pane_block, when};
 use crate::app::{App, Pane};
-use crate::domain::Interaction;
+use crate::domain::record::Channel;
+use crate::domain::{Choice, Interaction};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
+/// The channel in at most five cells, so that rows line up.
+fn channel(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Meeting => "meet",
+        other => other.word(),
+    }
+}
+
 fn summary<'a>(app: &App, i: &Interaction, w: usize, theme: &Theme) -> Line<'a> {
     let at = when(app, i.started_at);
+    let length = if i.duration > 0 {
+        duration(i.duration)
+    } else {
+        String::new()
+    };
     let head = format!(
         "{} {:<5} {:<3} {:>6} {} ",
         &at[5..],
-        i.channel.to_string(),
+        channel(i.channel),
         &i.direction.to_string()[..3],
-        duration(i.duration),
+        length,
         i.outcome
     );
     let agent = format!("{} ", i.agent);
