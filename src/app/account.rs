@@ -25,7 +25,11 @@ impl AccountData {
     }
 
     /// Takes in a ticket that was opened or changed, keeping work order.
-    pub fn put_ticket(&mut self, ticket: Ticket) {
+    pub fn put_ticket(&mut self, ticket: Ticket, sla: Option<crate::domain::sla::Sla>) {
+        match sla {
+            Some(sla) => self.sla.insert(ticket.meta.id, sla),
+            None => self.sla.remove(&ticket.meta.id),
+        };
         match self
             .tickets
             .iter_mut()

@@ -284,8 +284,8 @@ impl App {
             Msg::Logged {
                 interaction,
                 ticket,
-            } => self.logged(*interaction, ticket.map(|t| *t)),
-            Msg::TicketSaved { ticket, done } => self.ticket_saved(*ticket, done),
+            } => self.logged(*interaction, ticket.map(|(t, sla)| (*t, sla))),
+            Msg::TicketSaved { ticket, sla, done } => self.ticket_saved(*ticket, sla, done),
             Msg::Failed { request, message } => self.failed(request, message),
         };
         if self.search.query.text() != query_before {
@@ -866,7 +866,7 @@ impl App {
     fn logged(
         &mut self,
         interaction: crate::domain::Interaction,
-        ticket: Option<Ticket>,
+        ticket: Option<(Ticket, Option<crate::domain::sla::Sla>)>,
     ) -> Vec<Effect> {
         let id = interaction.meta.id;
         let account = interaction.account;
@@ -881,11 +881,11 @@ impl App {
         if let Some(open) = self.open.as_mut().filter(|o| o.id() == account) {
             open.put_interaction(interaction);
             self.history.selected = 0;
-            if let Some(t) = ticket.clone() {
-                open.put_ticket(t);
+            if let Some((t, sla)) = ticket.clone() {
+                open.put_ticket(t, sla);
             }
         }
-        if let Some(t) = &ticket {
+        if let Some((t, _)) = &ticket {
             done = format!("{done}, {} opened", t.meta.id);
             self.selected_ticket = Some(t.meta.id);
         }
@@ -902,7 +902,12 @@ impl App {
         Vec::new()
     }
 
-    fn ticket_saved(&mut self, ticket: Ticket, done: String) -> Vec<Effect> {
+    fn ticket_saved(
+        &mut self,
+        ticket: Ticket,
+        sla: Option<crate::domain::sla::Sla>,
+        done: String,
+    ) -> Vec<Effect> {
         if let Some(Form::Ticket(f)) = &self.form
             && f.account == ticket.account
             && f.state.saving.is_some()
@@ -911,7 +916,7 @@ impl App {
             self.selected_ticket = Some(ticket.meta.id);
         }
         if let Some(open) = self.open.as_mut().filter(|o| o.id() == ticket.account) {
-            open.put_ticket(ticket);
+            open.put_ticket(ticket, sla);
         }
         self.info(done);
         Vec::new()

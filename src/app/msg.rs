@@ -5,9 +5,11 @@
 use super::command::Cmd;
 use super::key::Key;
 use crate::domain::record::{Channel, Direction, Outcome, Relationship};
+use crate::domain::sla::Sla;
 use crate::domain::ticket::{Action, Priority};
 use crate::domain::{Account, Contact, Id, Interaction, Ticket};
 use jiff::Timestamp;
+use std::collections::BTreeMap;
 
 /// Identifies a request to the worker, so that replies to superseded ones are dropped.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -49,6 +51,8 @@ pub struct AccountData {
     pub tickets: Vec<Ticket>,
     /// Newest first.
     pub history: Vec<Interaction>,
+    /// Each ticket's service levels when loaded (or last changed).
+    pub sla: BTreeMap<Id, Sla>,
 }
 
 /// A call (or any touch) to log; mirrors the operation's input.
@@ -100,10 +104,14 @@ pub enum Msg {
     /// A call was logged (and, when the form asked for one, a ticket opened with it).
     Logged {
         interaction: Box<Interaction>,
-        ticket: Option<Box<Ticket>>,
+        ticket: Option<(Box<Ticket>, Option<Sla>)>,
     },
     /// A ticket was opened or changed; `done` says what happened, for the status line.
-    TicketSaved { ticket: Box<Ticket>, done: String },
+    TicketSaved {
+        ticket: Box<Ticket>,
+        sla: Option<Sla>,
+        done: String,
+    },
     /// Work failed; the message is shown in the status line.
     Failed {
         request: Option<RequestId>,

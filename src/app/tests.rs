@@ -70,6 +70,7 @@ fn data() -> AccountData {
             interaction(2, "2026-03-01T09:00:00Z", "second call"),
             interaction(1, "2026-02-01T09:00:00Z", "first call"),
         ],
+        sla: Default::default(),
     }
 }
 
@@ -497,7 +498,7 @@ fn a_ticket_can_be_opened_from_the_call_form() {
     opened_ticket.meta.id = id(Kind::Ticket, 4);
     app.update(Msg::Logged {
         interaction: Box::new(interaction(3, "2026-03-02T10:00:00Z", "")),
-        ticket: Some(Box::new(opened_ticket)),
+        ticket: Some((Box::new(opened_ticket), None)),
     });
     assert_eq!(app.selected_ticket, Some(id(Kind::Ticket, 4)));
     assert_eq!(app.open.as_ref().unwrap().tickets.len(), 4);
@@ -612,6 +613,7 @@ fn a_saved_ticket_replaces_the_old_one_at_once() {
     });
     app.update(Msg::TicketSaved {
         ticket: Box::new(t),
+        sla: None,
         done: "T-2 escalated".into(),
     });
     let shown = app.ticket().unwrap();
@@ -679,6 +681,7 @@ fn new_ticket_form_saves_and_selects_the_ticket() {
     t.meta.id = id(Kind::Ticket, 9);
     app.update(Msg::TicketSaved {
         ticket: Box::new(t),
+        sla: None,
         done: "T-9 opened".into(),
     });
     assert!(app.form.is_none());

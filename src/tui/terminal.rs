@@ -12,8 +12,14 @@ pub struct TerminalGuard {
 impl TerminalGuard {
     /// Takes over the terminal: raw mode, alternate screen, the restoring panic hook.
     pub fn enter() -> std::io::Result<(TerminalGuard, DefaultTerminal)> {
-        let terminal = ratatui::try_init()?;
-        Ok((TerminalGuard { restored: false }, terminal))
+        match ratatui::try_init() {
+            Ok(terminal) => Ok((TerminalGuard { restored: false }, terminal)),
+            Err(e) => {
+                // Raw mode may be on even though the alternate screen failed.
+                let _ = ratatui::try_restore();
+                Err(e)
+            }
+        }
     }
 
     /// Gives the terminal back now.

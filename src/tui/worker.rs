@@ -128,6 +128,7 @@ impl Worker {
             },
             Effect::NewTicket(request) => match self.ops().new_ticket(draft(request)) {
                 Ok(t) => Msg::TicketSaved {
+                    sla: self.sla(&t),
                     done: format!("{} opened", t.meta.id),
                     ticket: Box::new(t),
                 },
@@ -139,6 +140,7 @@ impl Worker {
                 note,
             } => match self.ops().transition(ticket, action, note) {
                 Ok(t) => Msg::TicketSaved {
+                    sla: self.sla(&t),
                     done: format!("{} {}", t.meta.id, past(action)),
                     ticket: Box::new(t),
                 },
@@ -146,6 +148,7 @@ impl Worker {
             },
             Effect::Assign { ticket, to, note } => match self.ops().assign(ticket, to, note) {
                 Ok(t) => Msg::TicketSaved {
+                    sla: self.sla(&t),
                     done: match &t.assignee {
                         Some(a) => format!("{} assigned to {a}", t.meta.id),
                         None => format!("{} unassigned", t.meta.id),
@@ -160,6 +163,7 @@ impl Worker {
                 public,
             } => match self.ops().comment(ticket, &text, public) {
                 Ok(t) => Msg::TicketSaved {
+                    sla: self.sla(&t),
                     done: format!("comment added to {}", t.meta.id),
                     ticket: Box::new(t),
                 },
@@ -171,6 +175,7 @@ impl Worker {
                 comment,
             } => match self.ops().rate(ticket, score, comment) {
                 Ok(t) => Msg::TicketSaved {
+                    sla: self.sla(&t),
                     done: format!("{} rated {score}/5", t.meta.id),
                     ticket: Box::new(t),
                 },
@@ -225,15 +230,33 @@ impl Worker {
 
     fn load(&self, account: Id) -> Result<AccountData, OpsError> {
         let ops = self.ops();
+        let tickets = ops.tickets(&TicketFilter {
+            account: Some(account),
+            ..TicketFilter::default()
+        })?;
+        // Service levels are shown, not enforced here: a broken SLA setup hides them only.
+        let sla = match ops.sla_book() {
+            Ok(book) => tickets
+                .iter()
+                .map(|t| (t.meta.id, book.evaluate(t, ops.now)))
+                .collect(),
+            Err(_) => Default::default(),
+        };
         Ok(AccountData {
             account: ops.account(account)?,
             contacts: ops.contacts(Some(account))?,
-            tickets: ops.tickets(&TicketFilter {
-                account: Some(account),
-                ..TicketFilter::default()
-            })?,
+            tickets,
             history: ops.history(account, Some(HISTORY_LIMIT))?,
+            sla,
         })
+    }
+
+    /// A ticket's service levels now, if they can be worked out.
+    fn sla(&self, ticket: &crate::domain::Ticket) -> Option<crate::domain::sla::Sla> {
+        let ops = self.ops();
+        ops.sla_book()
+            .ok()
+            .map(|book| book.evaluate(ticket, ops.now))
     }
 
     fn log(&mut self, log: LogDraft, new_ticket: Option<TicketRequest>) -> Result<Msg, OpsError> {
@@ -258,7 +281,10 @@ impl Worker {
         self.contacted(interaction.account, interaction.started_at.as_second());
         Ok(Msg::Logged {
             interaction: Box::new(interaction),
-            ticket: ticket.map(Box::new),
+            ticket: ticket.map(|t| {
+                let sla = self.sla(&t);
+                (Box::new(t), sla)
+            }),
         })
     }
 

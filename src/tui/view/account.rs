@@ -4,12 +4,18 @@ use super::text::{fit, truncate};
 use super::{Theme, ago, has_focus, pane_block};
 use crate::app::{App, Pane};
 use crate::domain::Ticket;
+use crate::domain::sla::{Sla, SlaState};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-/// One row of a ticket list: id, priority, status, subject, assignee.
-pub fn ticket_row<'a>(t: &Ticket, w: usize, theme: &Theme) -> Line<'a> {
+/// One row of a ticket list: SLA mark, id, priority, status, subject, assignee.
+pub fn ticket_row<'a>(t: &Ticket, sla: Option<&Sla>, w: usize, theme: &Theme) -> Line<'a> {
+    let (mark, mark_style) = match sla.map(|s| s.state) {
+        Some(SlaState::Breached) => ("!", theme.sla(SlaState::Breached)),
+        Some(SlaState::Warning) => ("~", theme.sla(SlaState::Warning)),
+        _ => (" ", theme.dim()),
+    };
     let id = format!("{:<6}", t.meta.id.to_string());
     let priority = format!("{:<7}", t.priority.to_string());
     let status = format!("{:<10}", t.status.to_string());
@@ -18,9 +24,10 @@ pub fn ticket_row<'a>(t: &Ticket, w: usize, theme: &Theme) -> Line<'a> {
         .as_deref()
         .map(|a| format!(" @{a}"))
         .unwrap_or_default();
-    let fixed = id.len() + priority.len() + status.len();
+    let fixed = 1 + id.len() + priority.len() + status.len();
     let subject_w = w.saturating_sub(fixed + super::text::width(&assignee));
     Line::from(vec![
+        Span::styled(mark, mark_style),
         Span::raw(id),
         Span::styled(priority, theme.priority(t.priority)),
         Span::styled(status, theme.status(t.status)),
@@ -141,7 +148,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .skip(first)
         .take(ticket_rows)
     {
-        let line = ticket_row(t, w, theme);
+        let line = ticket_row(t, open.sla.get(&t.meta.id), w, theme);
         out.push(if Some(t.meta.id) == app.selected_ticket && i == selected {
             line.style(theme.selected(focused))
         } else {

@@ -5,6 +5,7 @@
 use super::*;
 use crate::app::{AccountData, AccountRow, Cmd, Effect, Key, KeyCode, Msg, RequestId};
 use crate::domain::record::{Channel, Direction, Outcome, Relationship};
+use crate::domain::sla::{Clock as SlaClock, Sla, SlaState};
 use crate::domain::ticket::{Priority, Status};
 use crate::domain::validate::Phone;
 use crate::domain::{Account, Contact, Id, Interaction, Kind, Meta, Ticket};
@@ -124,8 +125,26 @@ fn data() -> AccountData {
     AccountData {
         account,
         contacts: vec![li, ops_contact],
+        sla: [(broken.meta.id, breached(&broken))].into_iter().collect(),
         tickets: vec![broken, invoice, old],
         history,
+    }
+}
+
+/// Service levels that say `t` missed its resolution target.
+fn breached(t: &Ticket) -> Sla {
+    let clock = |state| SlaClock {
+        due: at("2026-02-21T09:00:00Z"),
+        achieved: None,
+        state,
+    };
+    Sla {
+        first_response: SlaClock {
+            achieved: Some(t.meta.created_at),
+            ..clock(SlaState::Met)
+        },
+        resolution: clock(SlaState::Breached),
+        state: SlaState::Breached,
     }
 }
 
@@ -434,4 +453,16 @@ fn long_lists_build_only_the_rows_shown() {
         "the selected row shows:\n{screen}"
     );
     assert!(!screen.contains("Account 3990 "));
+}
+
+#[test]
+fn a_breached_ticket_is_marked_and_its_due_time_shown() {
+    let mut app = opened();
+    app.focus = Pane::Tickets;
+    let t = draw(&app, Theme::colored(), 80, 24);
+    let buffer = t.backend().buffer();
+    let (x, y) = find(buffer, "!T-1");
+    assert_eq!(buffer[(x, y)].fg, Color::Red);
+    let (x, y) = find(buffer, "SLA breached · resolve by 02-21 09:00");
+    assert!(buffer[(x, y)].modifier.contains(Modifier::BOLD));
 }

@@ -1,6 +1,7 @@
 //! Styles. With NO_COLOR set (to anything but empty) no colour is used at all; focus and
 //! selection still show through bold and reverse video.
 
+use crate::domain::sla::SlaState;
 use crate::domain::ticket::{Priority, Status};
 use ratatui::style::{Color, Modifier, Style};
 
@@ -97,6 +98,15 @@ impl Theme {
             Status::Escalated => Color::Red,
             Status::Resolved | Status::Closed => Color::DarkGray,
         })
+    }
+
+    /// A service-level state: breaches stand out, near-breaches warn.
+    pub fn sla(&self, state: SlaState) -> Style {
+        match state {
+            SlaState::Breached => self.fg(Color::Red).add_modifier(Modifier::BOLD),
+            SlaState::Warning => self.fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            _ => self.dim(),
+        }
     }
 
     /// A ticket's priority word.

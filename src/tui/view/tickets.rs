@@ -5,6 +5,7 @@ use super::account::ticket_row;
 use super::text::{truncate, wrap};
 use super::{Theme, has_focus, pane_block, when};
 use crate::app::{App, Pane};
+use crate::domain::sla::Sla;
 use crate::domain::ticket::{EventKind, Ticket, TicketEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -26,7 +27,14 @@ fn event_text(e: &TicketEvent) -> String {
     }
 }
 
-fn details<'a>(app: &App, t: &Ticket, w: usize, h: usize, theme: &Theme) -> Vec<Line<'a>> {
+fn details<'a>(
+    app: &App,
+    t: &Ticket,
+    sla: Option<&Sla>,
+    w: usize,
+    h: usize,
+    theme: &Theme,
+) -> Vec<Line<'a>> {
     let mut out = Vec::new();
     out.push(Line::styled(
         truncate(&format!("{} {}", t.meta.id, t.subject), w),
@@ -51,6 +59,26 @@ fn details<'a>(app: &App, t: &Ticket, w: usize, h: usize, theme: &Theme) -> Vec<
         theme.dim(),
     ));
     out.push(Line::from(facts));
+    if let Some(sla) = sla
+        && t.status.is_active()
+    {
+        let text = match sla.next_due() {
+            Some(clock) if clock.achieved.is_none() => {
+                let which = if clock == &sla.first_response {
+                    "respond"
+                } else {
+                    "resolve"
+                };
+                format!(
+                    "SLA {} · {which} by {}",
+                    sla.state,
+                    &when(app, clock.due)[5..]
+                )
+            }
+            _ => format!("SLA {}", sla.state),
+        };
+        out.push(Line::styled(truncate(&text, w), theme.sla(sla.state)));
+    }
     if let Some(d) = &t.description {
         let (rows, _) = wrap(d, w, 0);
         out.extend(rows.into_iter().take(2).map(Line::from));
@@ -117,7 +145,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .skip(first)
         .take(list_rows)
         .map(|(i, t)| {
-            let line = ticket_row(t, w, theme);
+            let line = ticket_row(t, open.sla.get(&t.meta.id), w, theme);
             if i == selected && app.selected_ticket.is_some() {
                 line.style(theme.selected(focused))
             } else {
@@ -129,7 +157,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let room = h.saturating_sub(out.len() + 1);
         if room > 0 {
             out.push(Line::styled("─".repeat(w), theme.dim()));
-            out.extend(details(app, t, w, room, theme));
+            out.extend(details(app, t, open.sla.get(&t.meta.id), w, room, theme));
         }
     }
     out.truncate(h);
