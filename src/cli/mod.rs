@@ -6,6 +6,7 @@ mod audit;
 mod contact;
 mod dump;
 mod interaction;
+mod interchange;
 pub mod output;
 mod progress;
 mod report;
@@ -85,10 +86,24 @@ pub enum Command {
     #[command(subcommand)]
     User(user::UserCommand),
     /// Write records out; with --all, a lossless dump of everything
-    #[command(after_help = "Example:\n  rapport export --all -o dump.jsonl")]
+    #[command(after_help = "Examples:
+  rapport export --entity accounts -o accounts.csv
+  rapport export --entity contacts --to vcard --where account=A-12 -o acme.vcf
+  rapport export --entity tickets --to jsonl --where status=open
+  rapport export --all -o dump.jsonl
+
+What export writes, import reads back field for field.")]
     Export(ExportArgs),
     /// Read records in; with --all, load a dump into an empty database (admins)
-    #[command(after_help = "Example:\n  rapport --db ./restored import --all dump.jsonl")]
+    #[command(after_help = "Examples:
+  rapport import salesforce-accounts.csv --entity accounts --dry-run
+  rapport import contacts.vcf --entity contacts --create-accounts --rejects rejected.vcf
+  rapport import calls.csv --entity interactions --map \"Call Date=started_at\" --encoding windows-1252
+  rapport --db ./restored import --all dump.jsonl
+
+Columns map to fields by name and common synonyms (Company, Account Name, Phone 1 - Value,
+E-mail Address, 公司名称, Телефон…); unmapped columns become custom fields. Duplicates are found
+by external id, then email, then phone. Exit code 4 when any row was rejected.")]
     Import(ImportArgs),
     /// Write a consistent dump of the whole database to FILE
     #[command(after_help = "Example:\n  rapport backup rapport-2026-03-02.jsonl")]
@@ -122,8 +137,18 @@ pub enum Command {
 /// `rapport export`.
 #[derive(Debug, clap::Args)]
 pub struct ExportArgs {
+    /// accounts, contacts, interactions or tickets
+    #[arg(long, required_unless_present = "all", conflicts_with = "all")]
+    entity: Option<String>,
+    /// csv, json, jsonl or vcard (contacts) [default: from the file name, else csv]
+    #[arg(long, value_name = "FORMAT")]
+    to: Option<String>,
+    /// Only records whose FIELD is VALUE (`relationship=customer`, `address.city=Leeds`,
+    /// `tags=vip`); repeatable, all must hold
+    #[arg(long = "where", value_name = "FIELD=VALUE")]
+    filters: Vec<String>,
     /// Everything: every record, the audit log and the counters, as JSON lines
-    #[arg(long, required = true)]
+    #[arg(long)]
     all: bool,
     /// The file to write [default: stdout]
     #[arg(short, long, value_name = "FILE")]
@@ -135,8 +160,35 @@ pub struct ExportArgs {
 pub struct ImportArgs {
     /// The file to read
     file: PathBuf,
+    /// accounts, contacts, interactions or tickets
+    #[arg(long, required_unless_present = "all", conflicts_with = "all")]
+    entity: Option<String>,
+    /// csv, json, jsonl or vcard [default: from the file name]
+    #[arg(long, value_name = "FORMAT")]
+    from: Option<String>,
+    /// Map a column to a field (`--map "Org Name=name"`), or skip it (`--map Notes=-`)
+    #[arg(long = "map", value_name = "COLUMN=FIELD")]
+    maps: Vec<String>,
+    /// Read, check and count everything, write nothing; shows the column mapping
+    #[arg(long)]
+    dry_run: bool,
+    /// What a row matching an existing record does: skip, update or fail
+    #[arg(long, default_value = "skip", value_name = "POLICY")]
+    on_duplicate: String,
+    /// Write rejected rows here, as they were plus the reason, to fix and import again
+    #[arg(long, value_name = "FILE")]
+    rejects: Option<PathBuf>,
+    /// The file's encoding (windows-1252, gbk, gb18030, windows-1251, utf-16…) [default: detected]
+    #[arg(long)]
+    encoding: Option<String>,
+    /// Create the accounts that contacts name by company when there is none
+    #[arg(long)]
+    create_accounts: bool,
+    /// Rows written per transaction
+    #[arg(long, default_value_t = 2000, value_name = "N")]
+    batch_size: usize,
     /// The file is a dump written by `export --all`; the database must be empty
-    #[arg(long, required = true)]
+    #[arg(long)]
     all: bool,
 }
 
@@ -153,6 +205,8 @@ pub enum CliError {
     Io(#[from] std::io::Error),
     #[error("{0} problems found")]
     Check(usize),
+    #[error("{0} rows were rejected")]
+    Rejected(u64),
 }
 
 impl From<StoreError> for CliError {
@@ -169,6 +223,7 @@ impl CliError {
             CliError::Usage(_) => 2,
             CliError::Invalid(_) => 4,
             CliError::Io(_) | CliError::Check(_) => 1,
+            CliError::Rejected(_) => 4,
             CliError::Ops(e) => match e {
                 OpsError::NotFound { .. } | OpsError::UnknownUser(_) => 3,
                 OpsError::Invalid(_) | OpsError::Illegal { .. } | OpsError::Forbidden { .. } => 4,
@@ -256,8 +311,30 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 Command::Sla(c) => sla::run(&ops, c)?,
                 Command::Report(c) => report::run(&ops, c)?,
                 Command::User(c) => user::run(&ops, c)?,
-                Command::Export(a) => dump::write_dump(&ops, a.output.as_deref())?,
-                Command::Import(a) => dump::read_dump(&ops, &a.file)?,
+                Command::Export(a) if a.all => dump::write_dump(&ops, a.output.as_deref())?,
+                Command::Export(a) => interchange::export(
+                    &ops,
+                    a.entity.as_deref().unwrap_or_default(),
+                    a.to.as_deref(),
+                    &a.filters,
+                    a.output.as_ref(),
+                )?,
+                Command::Import(a) if a.all => dump::read_dump(&ops, &a.file)?,
+                Command::Import(a) => {
+                    let request = interchange::ImportRequest {
+                        file: &a.file,
+                        entity: a.entity.as_deref().unwrap_or_default(),
+                        from: a.from.as_deref(),
+                        maps: &a.maps,
+                        dry_run: a.dry_run,
+                        on_duplicate: &a.on_duplicate,
+                        rejects: a.rejects.as_deref(),
+                        encoding: a.encoding.as_deref(),
+                        create_accounts: a.create_accounts,
+                        batch_size: a.batch_size,
+                    };
+                    interchange::import(&ops, &request, cli.format)?
+                }
                 Command::Backup { file } => dump::write_dump(&ops, Some(file))?,
                 Command::Restore { file } => dump::read_dump(&ops, file)?,
                 Command::Check => dump::check(&ops)?,

@@ -160,6 +160,7 @@ pub fn fields(kind: Kind) -> Option<&'static [&'static str]> {
                     "subject",
                     "notes",
                     "follow_up",
+                    "external_id",
                 ]),
             ),
             (
@@ -180,6 +181,7 @@ pub fn fields(kind: Kind) -> Option<&'static [&'static str]> {
                     "csat_comment",
                     "articles",
                     "events",
+                    "first_response_at",
                 ]),
             ),
         ])

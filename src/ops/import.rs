@@ -91,6 +91,8 @@ struct Batch {
     pending: HashMap<Vec<u8>, Id>,
     /// Accounts created for contacts in this batch, by folded name.
     new_accounts: HashMap<String, Id>,
+    /// Counters to move forward past ids the file brings.
+    counters: HashMap<Kind, u64>,
 }
 
 impl Batch {
@@ -132,6 +134,7 @@ impl Ops<'_> {
             writes: Vec::new(),
             pending: HashMap::new(),
             new_accounts: HashMap::new(),
+            counters: HashMap::new(),
         };
         for row in rows {
             summary.read += 1;
@@ -174,10 +177,16 @@ impl Ops<'_> {
         if !options.dry_run && !writes.is_empty() {
             let mut commit = Commit::new(&self.user, self.now).note("import");
             commit.writes = writes;
+            commit.counters = batch
+                .counters
+                .iter()
+                .map(|(k, n)| (k.prefix().to_string(), *n))
+                .collect();
             self.store.commit(commit)?;
         }
         batch.pending.clear();
         batch.new_accounts.clear();
+        batch.counters.clear();
         Ok(())
     }
 
@@ -279,6 +288,34 @@ impl Ops<'_> {
         }
     }
 
+    /// The record a row's `id` column names, if the row has one: an existing record (a
+    /// duplicate), or an id to create the record under.
+    fn given_id(
+        &self,
+        kind: Kind,
+        fields: &Fields,
+        batch: &mut Batch,
+    ) -> Result<Option<(Id, bool)>> {
+        let Some(text) = fields.get("id") else {
+            return Ok(None);
+        };
+        let id = Id::parse_of(kind, text).map_err(|e| Invalid::new("id", e.to_string()))?;
+        let exists = self.current(batch, id).is_ok();
+        if !exists {
+            let top = batch.counters.entry(kind).or_default();
+            *top = (*top).max(id.number);
+        }
+        Ok(Some((id, exists)))
+    }
+
+    /// The id of a new record: the row's own, or the next of the kind.
+    fn id_for(&self, given: Option<(Id, bool)>, kind: Kind, options: &ImportOptions) -> Result<Id> {
+        match given {
+            Some((id, false)) => Ok(id),
+            _ => self.new_id(kind, options),
+        }
+    }
+
     fn new_id(&self, kind: Kind, options: &ImportOptions) -> Result<Id> {
         // A dry run allocates nothing: ids are never reused, so they are not spent on trials.
         if options.dry_run {
@@ -294,31 +331,43 @@ impl Ops<'_> {
         batch: &mut Batch,
     ) -> Result<RowOutcome> {
         let name = validate::required("name", fields.get("name").unwrap_or_default())?;
-        let mut draft = Account::new(
-            Meta::new(Id::new(Kind::Account, 1), &self.user, self.now),
-            name,
-        );
-        fields.apply(&mut |f, v| draft.set(f, v), &["account"])?;
-        let indexes = [
-            Index::AccountExternalId,
-            Index::AccountEmail,
-            Index::AccountPhone,
-        ];
-        if let Some(found) = self.duplicate_of(
-            batch,
-            indexes,
-            &draft.external_id,
-            &draft.emails,
-            &draft.phones,
-        )? {
+        let meta = Meta::new(Id::new(Kind::Account, 1), &self.user, self.now);
+        let mut draft = Account::new(meta, name);
+        let skip = ["account", "last_contact_at"];
+        fields.apply(&mut |f, v| draft.set(f, v), &skip)?;
+        fields.stamp(&mut draft.meta)?;
+        if let Some(at) = fields.get("last_contact_at") {
+            draft.last_contact_at = Some(parse_time("last_contact_at", at)?);
+        }
+        let given = self.given_id(Kind::Account, fields, batch)?;
+        // A row that brings its own free id (an export of this database) is that record.
+        let found = match given {
+            Some((id, true)) => Some((id, "id")),
+            Some((_, false)) => None,
+            None => {
+                let indexes = [
+                    Index::AccountExternalId,
+                    Index::AccountEmail,
+                    Index::AccountPhone,
+                ];
+                self.duplicate_of(
+                    batch,
+                    indexes,
+                    &draft.external_id,
+                    &draft.emails,
+                    &draft.phones,
+                )?
+            }
+        };
+        if let Some(found) = found {
             return self.on_duplicate(options, batch, found, |record| {
                 if let Record::Account(a) = record {
-                    fields.apply(&mut |f, v| a.set(f, v), &["account"])?;
+                    fields.apply(&mut |f, v| a.set(f, v), &skip)?;
                 }
                 Ok(())
             });
         }
-        draft.meta.id = self.new_id(Kind::Account, options)?;
+        draft.meta.id = self.id_for(given, Kind::Account, options)?;
         Ok(RowOutcome::Create(Record::Account(draft)))
     }
 
@@ -387,33 +436,40 @@ impl Ops<'_> {
         batch: &mut Batch,
     ) -> Result<RowOutcome> {
         let name = validate::required("name", fields.get("name").unwrap_or_default())?;
-        let mut draft = Contact::new(
-            Meta::new(Id::new(Kind::Contact, 1), &self.user, self.now),
-            Id::new(Kind::Account, 1),
-            name,
-        );
-        fields.apply(&mut |f, v| draft.set(f, v), &["account", "company"])?;
-        let indexes = [
-            Index::ContactExternalId,
-            Index::ContactEmail,
-            Index::ContactPhone,
-        ];
-        if let Some(found) = self.duplicate_of(
-            batch,
-            indexes,
-            &draft.external_id,
-            &draft.emails,
-            &draft.phones,
-        )? {
+        let meta = Meta::new(Id::new(Kind::Contact, 1), &self.user, self.now);
+        let mut draft = Contact::new(meta, Id::new(Kind::Account, 1), name);
+        let skip = ["account", "company"];
+        fields.apply(&mut |f, v| draft.set(f, v), &skip)?;
+        fields.stamp(&mut draft.meta)?;
+        let given = self.given_id(Kind::Contact, fields, batch)?;
+        let found = match given {
+            Some((id, true)) => Some((id, "id")),
+            Some((_, false)) => None,
+            None => {
+                let indexes = [
+                    Index::ContactExternalId,
+                    Index::ContactEmail,
+                    Index::ContactPhone,
+                ];
+                self.duplicate_of(
+                    batch,
+                    indexes,
+                    &draft.external_id,
+                    &draft.emails,
+                    &draft.phones,
+                )?
+            }
+        };
+        if let Some(found) = found {
             return self.on_duplicate(options, batch, found, |record| {
                 if let Record::Contact(c) = record {
-                    fields.apply(&mut |f, v| c.set(f, v), &["account", "company"])?;
+                    fields.apply(&mut |f, v| c.set(f, v), &skip)?;
                 }
                 Ok(())
             });
         }
         draft.account = self.account_of(fields, options, batch)?;
-        draft.meta.id = self.new_id(Kind::Contact, options)?;
+        draft.meta.id = self.id_for(given, Kind::Contact, options)?;
         Ok(RowOutcome::Create(Record::Contact(draft)))
     }
 
@@ -424,15 +480,19 @@ impl Ops<'_> {
         batch: &mut Batch,
     ) -> Result<RowOutcome> {
         let external_id = validate::optional(fields.get("external_id"));
-        if let Some(ext) = &external_id
-            && let Some(id) =
-                self.existing(batch, Index::InteractionExternalId, &layout::fold(ext))?
+        let given = self.given_id(Kind::Interaction, fields, batch)?;
+        let by_ext = match &external_id {
+            Some(ext) => self.existing(batch, Index::InteractionExternalId, &layout::fold(ext))?,
+            None => None,
+        };
+        if let Some(id) = given
+            .filter(|(_, exists)| *exists)
+            .map(|(id, _)| id)
+            .or(by_ext)
         {
             // Interactions are append-only: a duplicate is never updated.
             return match options.on_duplicate {
-                OnDuplicate::Fail => {
-                    Err(Invalid::new("row", format!("duplicate of {id} (same external id)")).into())
-                }
+                OnDuplicate::Fail => Err(Invalid::new("row", format!("duplicate of {id}")).into()),
                 _ => Ok(RowOutcome::Skip),
             };
         }
@@ -450,7 +510,7 @@ impl Ops<'_> {
         };
         let interaction = Interaction {
             meta: Meta::new(
-                self.new_id(Kind::Interaction, options)?,
+                self.id_for(given, Kind::Interaction, options)?,
                 &self.user,
                 self.now,
             ),
@@ -488,6 +548,7 @@ impl Ops<'_> {
         };
         let mut interaction = interaction;
         interaction.meta.custom = fields.custom();
+        fields.stamp(&mut interaction.meta)?;
         Ok(RowOutcome::Create(Record::Interaction(interaction)))
     }
 
@@ -498,10 +559,16 @@ impl Ops<'_> {
         batch: &mut Batch,
     ) -> Result<RowOutcome> {
         let external_id = validate::optional(fields.get("external_id"));
-        if let Some(ext) = &external_id
-            && let Some(id) = self.existing(batch, Index::TicketExternalId, &layout::fold(ext))?
-        {
-            return self.on_duplicate(options, batch, (id, "external id"), |record| {
+        let given = self.given_id(Kind::Ticket, fields, batch)?;
+        let found = match (&given, &external_id) {
+            (Some((id, true)), _) => Some((*id, "id")),
+            (_, Some(ext)) => self
+                .existing(batch, Index::TicketExternalId, &layout::fold(ext))?
+                .map(|id| (id, "external id")),
+            _ => None,
+        };
+        if let Some(found) = found {
+            return self.on_duplicate(options, batch, found, |record| {
                 if let Record::Ticket(t) = record {
                     apply_ticket_fields(t, fields)?;
                 }
@@ -517,13 +584,16 @@ impl Ops<'_> {
                 .filter(|p| !p.trim().is_empty())
                 .unwrap_or("normal"),
         )?;
-        let mut meta = Meta::new(self.new_id(Kind::Ticket, options)?, &self.user, self.now);
-        if let Some(created) = fields.get("created_at").filter(|v| !v.trim().is_empty()) {
-            meta.created_at = parse_time("created_at", created)?;
-        }
+        let mut meta = Meta::new(
+            self.id_for(given, Kind::Ticket, options)?,
+            &self.user,
+            self.now,
+        );
+        fields.stamp(&mut meta)?;
         let mut ticket = Ticket::new(meta, account, subject, priority);
         ticket.external_id = external_id;
         apply_ticket_fields(&mut ticket, fields)?;
+        ticket.meta.custom = fields.custom();
         Ok(RowOutcome::Create(Record::Ticket(ticket)))
     }
 }
@@ -541,6 +611,35 @@ fn apply_ticket_fields(ticket: &mut Ticket, fields: &Fields) -> Result<()> {
             // Imported history is not replayed: the status is taken as it stands.
             "status" if !value.trim().is_empty() => {
                 ticket.status = choice::<Status>("status", value)?
+            }
+            "events" if !value.trim().is_empty() => {
+                ticket.events = serde_json::from_str(value).map_err(|e| {
+                    Invalid::new("events", format!("not a list of ticket events: {e}"))
+                })?;
+            }
+            "csat" if !value.trim().is_empty() => {
+                let score = value.trim().parse().map_err(|_| {
+                    Invalid::new("csat", format!("'{value}' is not a score from 1 to 5"))
+                })?;
+                let comment = fields.get("csat_comment").map(str::to_string);
+                ticket.csat = Some(crate::domain::ticket::Csat { score, comment });
+            }
+            "articles" => {
+                ticket.articles = split_list(value)
+                    .iter()
+                    .map(|a| {
+                        Id::parse_of(Kind::Article, a)
+                            .map_err(|e| Invalid::new("articles", e.to_string()))
+                    })
+                    .collect::<Result<_, _>>()?;
+            }
+            "first_response_at" if !value.trim().is_empty() => {
+                ticket.first_response_at = Some(parse_time("first_response_at", value)?);
+            }
+            "contact" if !value.trim().is_empty() => {
+                let id = Id::parse_of(Kind::Contact, value)
+                    .map_err(|e| Invalid::new("contact", e.to_string()))?;
+                ticket.contact = Some(id);
             }
             f if f.starts_with("custom.") => {
                 if let Some(v) = text() {
@@ -609,6 +708,9 @@ struct Fields<'a> {
     pairs: &'a [(String, String)],
 }
 
+/// Fields every record carries, set by [`Fields::stamp`] and the id logic, not by the record.
+const STAMPS: [&str; 5] = ["id", "created_at", "updated_at", "created_by", "updated_by"];
+
 /// Fields whose values from several columns add up rather than replace each other.
 const LIST_FIELDS: [&str; 3] = ["phones", "emails", "tags"];
 
@@ -642,8 +744,32 @@ impl<'a> Fields<'a> {
             .collect()
     }
 
+    /// Sets the stamps a row brings (`created_at`, `updated_at`, `created_by`, `updated_by`),
+    /// as an export writes them.
+    fn stamp(&self, meta: &mut Meta) -> Result<(), Invalid> {
+        let time = |field: &str| -> Result<Option<jiff::Timestamp>, Invalid> {
+            self.get(field)
+                .map(|t| parse_time(field, t).map_err(|e| Invalid::new(field, reason(e))))
+                .transpose()
+        };
+        if let Some(at) = time("created_at")? {
+            meta.created_at = at;
+        }
+        if let Some(at) = time("updated_at")? {
+            meta.updated_at = at;
+        }
+        if let Some(by) = self.get("created_by") {
+            meta.created_by = by.trim().to_string();
+        }
+        if let Some(by) = self.get("updated_by") {
+            meta.updated_by = by.trim().to_string();
+        }
+        Ok(())
+    }
+
     /// Sets every field through `set`, lists once with every column's items, empty values
-    /// left alone (an import never clears a field), `skip` fields left to the caller.
+    /// left alone (an import never clears a field), `skip` fields and the stamps left to the
+    /// caller.
     fn apply(
         &self,
         set: &mut dyn FnMut(&str, &str) -> Result<(), Invalid>,
@@ -653,7 +779,7 @@ impl<'a> Fields<'a> {
             LIST_FIELDS.iter().map(|f| (*f, Vec::new())).collect();
         for (field, value) in self.pairs {
             let field = canonical(field);
-            if value.trim().is_empty() || skip.contains(&field) {
+            if value.trim().is_empty() || skip.contains(&field) || STAMPS.contains(&field) {
                 continue;
             }
             match lists.iter_mut().find(|(f, _)| *f == field) {

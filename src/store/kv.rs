@@ -141,6 +141,17 @@ fn read_record(txn: &dyn Txn, id: Id) -> Result<Option<Record>, StoreError> {
         .transpose()
 }
 
+/// Moves counters forward to at least the given values.
+fn advance_counters(txn: &dyn Txn, counters: &[(String, u64)]) -> Result<(), StoreError> {
+    for (name, value) in counters {
+        let key = layout::named_counter_key(name);
+        if read_u64(txn.get(&key)?)? < *value {
+            txn.insert(&key, &value.to_be_bytes())?;
+        }
+    }
+    Ok(())
+}
+
 fn write_audit(txn: &dyn Txn, entry: &AuditEntry) -> Result<(), StoreError> {
     txn.insert(
         &layout::audit_key(entry.seq),
@@ -222,7 +233,7 @@ impl<K: Kv> Store for KvStore<K> {
             for write in &commit.writes {
                 entries.extend(apply_write(txn, &commit, write)?);
             }
-            Ok(())
+            advance_counters(txn, &commit.counters)
         })?;
         self.kv.flush()?;
         Ok(written.into_inner())
@@ -310,13 +321,7 @@ impl<K: Kv> Store for KvStore<K> {
             for entry in &batch.audit {
                 write_audit(txn, entry)?;
             }
-            for (name, value) in &batch.counters {
-                let key = layout::named_counter_key(name);
-                if read_u64(txn.get(&key)?)? < *value {
-                    txn.insert(&key, &value.to_be_bytes())?;
-                }
-            }
-            Ok(())
+            advance_counters(txn, &batch.counters)
         })?;
         self.kv.flush()
     }

@@ -73,6 +73,9 @@ pub struct Commit {
     pub writes: Vec<Write>,
     /// Why, recorded on every audit entry of the commit.
     pub note: Option<String>,
+    /// Counters (`A`, `T`, …) moved forward to at least these values, for records that bring
+    /// their own ids (an import of an export).
+    pub counters: Vec<(String, u64)>,
 }
 
 impl Commit {
@@ -83,6 +86,7 @@ impl Commit {
             at,
             writes: Vec::new(),
             note: None,
+            counters: Vec::new(),
         }
     }
 

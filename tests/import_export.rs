@@ -1,0 +1,493 @@
+//! Bulk import and export as admins use them: real files other tools wrote, files the project
+//! writes, round trips, and an import killed mid-way.
+
+mod common;
+
+use common::Db;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn fixture(name: &str) -> String {
+    format!("{}/fixtures/import/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn demo(db: &Db) {
+    db.ok(&[
+        "import",
+        "--all",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo/demo.jsonl"),
+    ]);
+}
+
+/// Asserts two files are the same, naming the first line that differs.
+fn same_file(a: &str, b: &str, what: &str) {
+    let (a, b) = (
+        std::fs::read_to_string(a).unwrap(),
+        std::fs::read_to_string(b).unwrap(),
+    );
+    for (n, (x, y)) in a.lines().zip(b.lines()).enumerate() {
+        assert_eq!(x, y, "{what}: line {} differs", n + 1);
+    }
+    assert_eq!(
+        a.lines().count(),
+        b.lines().count(),
+        "{what}: line counts differ"
+    );
+}
+
+fn file(db: &Db, name: &str) -> String {
+    db.dir.path().join(name).to_string_lossy().into_owned()
+}
+
+#[test]
+fn accounts_round_trip_through_csv_json_and_jsonl() {
+    let source = Db::new();
+    demo(&source);
+    for (to, name) in [
+        ("csv", "accounts.csv"),
+        ("json", "accounts.json"),
+        ("jsonl", "accounts.jsonl"),
+    ] {
+        let first = file(&source, name);
+        source.ok(&["export", "--entity", "accounts", "--to", to, "-o", &first]);
+        let target = Db::new();
+        target.ok(&["import", &first, "--entity", "accounts"]);
+        let second = file(&target, name);
+        target.ok(&["export", "--entity", "accounts", "--to", to, "-o", &second]);
+        same_file(&first, &second, to);
+    }
+}
+
+#[test]
+fn contacts_round_trip_through_vcard_and_every_entity_through_jsonl() {
+    let source = Db::new();
+    demo(&source);
+    let target = Db::new();
+    for entity in ["accounts", "contacts", "tickets", "interactions"] {
+        let path = file(&source, &format!("{entity}.jsonl"));
+        source.ok(&["export", "--entity", entity, "-o", &path]);
+        target.ok(&["import", &path, "--entity", entity]);
+        let again = file(&target, &format!("{entity}.jsonl"));
+        target.ok(&["export", "--entity", entity, "-o", &again]);
+        same_file(&path, &again, entity);
+    }
+    target.ok(&["check"]);
+    let cards = file(&source, "contacts.vcf");
+    source.ok(&["export", "--entity", "contacts", "-o", &cards]);
+    let from_cards = Db::new();
+    let accounts = file(&source, "accounts.jsonl");
+    from_cards.ok(&["import", &accounts, "--entity", "accounts"]);
+    from_cards.ok(&["import", &cards, "--entity", "contacts"]);
+    let again = file(&from_cards, "contacts.vcf");
+    from_cards.ok(&["export", "--entity", "contacts", "-o", &again]);
+    same_file(&cards, &again, "vcard");
+}
+
+#[test]
+fn export_filters_with_where() {
+    let db = Db::new();
+    demo(&db);
+    let out = db.ok(&[
+        "export",
+        "--entity",
+        "accounts",
+        "--to",
+        "jsonl",
+        "--where",
+        "relationship=former",
+    ]);
+    assert!(!out.is_empty());
+    for line in out.lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["relationship"], "former");
+    }
+    let err = db.fails(&["export", "--entity", "accounts", "--to", "vcard"], 4);
+    assert!(err.contains("contacts"), "{err}");
+}
+
+#[test]
+fn a_crm_export_lands_in_the_right_fields_with_no_flags() {
+    let db = Db::new();
+    db.ok(&[
+        "import",
+        &fixture("accounts-salesforce.csv"),
+        "--entity",
+        "accounts",
+    ]);
+    let accounts = db.json(&["account", "list"]);
+    let acme = accounts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "Acme Corporation")
+        .expect("Acme imported");
+    assert_eq!(acme["address"]["city"], "San Francisco");
+    assert_eq!(acme["phones"][0]["number"], "+1 (415) 555-0100");
+    assert_eq!(acme["website"], "https://www.acme.example");
+    assert!(
+        acme["custom"]["Industry"].is_string(),
+        "unmapped columns are kept: {acme}"
+    );
+}
+
+#[test]
+fn bad_rows_are_rejected_with_line_and_reason_and_the_rejects_file_reimports() {
+    let db = Db::new();
+    let rejects = file(&db, "rejects.csv");
+    let err = db.fails(
+        &[
+            "import",
+            &fixture("accounts-bad-rows.csv"),
+            "--entity",
+            "accounts",
+            "--rejects",
+            &rejects,
+        ],
+        4,
+    );
+    assert!(err.contains("line 5: name: must not be empty"), "{err}");
+    let text = std::fs::read_to_string(&rejects).unwrap();
+    assert!(text.lines().next().unwrap().ends_with(",reason"), "{text}");
+    let good = db.json(&["account", "list"]).as_array().unwrap().len();
+    assert!(good > 0, "good rows still go in");
+    // Fixing nothing and importing the rejects again rejects the same rows, and adds nothing.
+    let again = file(&db, "rejects-again.csv");
+    db.fails(
+        &[
+            "import",
+            &rejects,
+            "--entity",
+            "accounts",
+            "--rejects",
+            &again,
+            "--from",
+            "csv",
+        ],
+        4,
+    );
+    assert_eq!(
+        db.json(&["account", "list"]).as_array().unwrap().len(),
+        good
+    );
+}
+
+#[test]
+fn dry_run_shows_the_mapping_and_writes_nothing() {
+    let db = Db::new();
+    let out = db.ok(&[
+        "import",
+        &fixture("accounts-salesforce.csv"),
+        "--entity",
+        "accounts",
+        "--dry-run",
+    ]);
+    assert!(
+        out.contains("Billing City") && out.contains("→ city"),
+        "{out}"
+    );
+    assert!(db.json(&["account", "list"]).as_array().unwrap().is_empty());
+    let summary = db.json(&[
+        "import",
+        &fixture("accounts-salesforce.csv"),
+        "--entity",
+        "accounts",
+        "--dry-run",
+    ]);
+    assert_eq!(summary["dry_run"], true);
+    assert!(summary["created"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn importing_the_same_file_twice_changes_nothing() {
+    let db = Db::new();
+    db.ok(&[
+        "import",
+        &fixture("accounts-salesforce.csv"),
+        "--entity",
+        "accounts",
+    ]);
+    let audit = db.json(&["audit"]).as_array().unwrap().len();
+    for policy in ["skip", "update"] {
+        let summary = db.json(&[
+            "import",
+            &fixture("accounts-salesforce.csv"),
+            "--entity",
+            "accounts",
+            "--on-duplicate",
+            policy,
+        ]);
+        assert_eq!(
+            (summary["created"].as_u64(), summary["updated"].as_u64()),
+            (Some(0), Some(0)),
+            "{policy}"
+        );
+    }
+    assert_eq!(db.json(&["audit"]).as_array().unwrap().len(), audit);
+}
+
+#[test]
+fn every_encoding_and_delimiter_fixture_imports() {
+    for (name, entity) in [
+        ("accounts-utf8-bom.csv", "accounts"),
+        ("accounts-utf16le.csv", "accounts"),
+        ("accounts-windows-1252.csv", "accounts"),
+        ("accounts-gbk.csv", "accounts"),
+        ("accounts-1c-windows-1251.csv", "accounts"),
+        ("accounts-pipe.csv", "accounts"),
+        ("accounts-tab.csv", "accounts"),
+        ("accounts-embedded-newlines.csv", "accounts"),
+        ("accounts.json", "accounts"),
+    ] {
+        let db = Db::new();
+        let summary = db.json(&["import", &fixture(name), "--entity", entity]);
+        assert!(
+            summary["created"].as_u64().unwrap() > 0,
+            "{name}: {summary}"
+        );
+        assert_eq!(summary["rejected"], 0, "{name}: {summary}");
+        let names: Vec<String> = db
+            .json(&["account", "list"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["name"].as_str().unwrap().to_string())
+            .collect();
+        assert!(
+            names.iter().all(|n| !n.contains('\u{fffd}')),
+            "{name}: mojibake in {names:?}"
+        );
+    }
+}
+
+#[test]
+fn vcards_of_every_version_import_with_chinese_and_cyrillic_names() {
+    let db = Db::new();
+    for name in [
+        "contacts-v21.vcf",
+        "contacts-v21-charsets.vcf",
+        "contacts-v30.vcf",
+        "contacts-v40.vcf",
+    ] {
+        let out = db
+            .cmd(&[
+                "import",
+                &fixture(name),
+                "--entity",
+                "contacts",
+                "--create-accounts",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            matches!(out.status.code(), Some(0 | 4)),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let names: Vec<String> = db
+        .json(&["contact", "list"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        names
+            .iter()
+            .any(|n| n.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))),
+        "{names:?}"
+    );
+    assert!(
+        names
+            .iter()
+            .any(|n| n.chars().any(|c| ('\u{400}'..='\u{4ff}').contains(&c))),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn interactions_and_tickets_import_linked_by_external_id() {
+    let db = Db::new();
+    db.ok(&[
+        "import",
+        &fixture("accounts-salesforce.csv"),
+        "--entity",
+        "accounts",
+    ]);
+    let out = db
+        .cmd(&[
+            "import",
+            &fixture("interactions.jsonl"),
+            "--entity",
+            "interactions",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 4)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = db
+        .cmd(&["import", &fixture("tickets.json"), "--entity", "tickets"])
+        .output()
+        .unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 4)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!db.json(&["ticket", "list"]).as_array().unwrap().is_empty());
+    db.ok(&["check"]);
+}
+
+fn samples() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/samples");
+    dir.is_dir().then_some(dir)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            walk(&path, out);
+        } else if path.extension().is_some_and(|e| e == "vcf" || e == "csv") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_sample_file_from_other_tools_imports_without_a_panic() {
+    let Some(dir) = samples() else {
+        eprintln!("../shared/samples is not beside the project; skipping");
+        return;
+    };
+    let mut files = Vec::new();
+    walk(&dir, &mut files);
+    assert!(
+        files.len() > 100,
+        "expected the sample corpus, found {} files",
+        files.len()
+    );
+    let db = Db::new();
+    let mut landed = 0;
+    for path in &files {
+        let entity = if path.extension().unwrap() == "vcf"
+            || path.to_string_lossy().contains("contacts-csv")
+        {
+            "contacts"
+        } else {
+            "accounts"
+        };
+        let out = db
+            .cmd(&[
+                "import",
+                path.to_str().unwrap(),
+                "--entity",
+                entity,
+                "--create-accounts",
+                "--format",
+                "json",
+            ])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{}: {stderr}", path.display());
+        assert!(
+            matches!(out.status.code(), Some(0 | 4)),
+            "{}: exit {:?}: {stderr}",
+            path.display(),
+            out.status.code()
+        );
+        let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let read = summary["read"].as_u64().unwrap();
+        let accounted = ["created", "updated", "skipped", "rejected"]
+            .iter()
+            .map(|k| summary[k].as_u64().unwrap())
+            .sum::<u64>();
+        assert_eq!(
+            read,
+            accounted,
+            "{}: every row lands or is rejected: {summary}",
+            path.display()
+        );
+        for r in summary["rejected_rows"].as_array().unwrap() {
+            assert!(
+                r["line"].as_u64().is_some() && !r["reason"].as_str().unwrap().is_empty(),
+                "{r}"
+            );
+        }
+        landed += summary["created"].as_u64().unwrap();
+    }
+    assert!(landed > 100, "most cards and rows land: {landed}");
+    db.ok(&["check"]);
+}
+
+#[test]
+fn an_import_killed_mid_way_leaves_whole_records_and_a_rerun_completes_it() {
+    let db = Db::new();
+    let rows = 6_000;
+    let csv = file(&db, "big.csv");
+    let mut text = String::from("Account Name,Account Number,Phone,Email\n");
+    for n in 1..=rows {
+        text.push_str(&format!(
+            "Company {n},EXT-{n:06},+1 415 555 {:04},c{n}@example.com\n",
+            n % 10_000
+        ));
+    }
+    std::fs::write(&csv, text).unwrap();
+    db.ok(&["account", "list"]);
+    let size = || {
+        std::fs::metadata(db.path().join("db"))
+            .map(|m| m.len())
+            .unwrap_or(0)
+    };
+    let before = size();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rapport"))
+        .env("RAPPORT_DB", db.path())
+        .env("RAPPORT_USER", "ann")
+        .args([
+            "import",
+            &csv,
+            "--entity",
+            "accounts",
+            "--batch-size",
+            "200",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it once some batches are on disk: the database file has grown.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while size() < before + 64 * 1024 && std::time::Instant::now() < deadline {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::yield_now();
+    }
+    child.kill().ok(); // SIGKILL on Unix
+    child.wait().unwrap();
+    db.ok(&["check"]);
+    let partial = db.json(&["account", "list"]).as_array().unwrap().len();
+    assert!(partial <= rows, "{partial}");
+    let summary = db.json(&[
+        "import",
+        &csv,
+        "--entity",
+        "accounts",
+        "--batch-size",
+        "200",
+    ]);
+    assert_eq!(
+        summary["created"].as_u64().unwrap() as usize + partial,
+        rows,
+        "{summary}"
+    );
+    assert_eq!(
+        db.json(&["account", "list"]).as_array().unwrap().len(),
+        rows
+    );
+    db.ok(&["check"]);
+}
