@@ -6,6 +6,7 @@ use super::{CliError, choice_arg, progress};
 use crate::domain::{Kind, Record};
 use crate::interchange::columns::{self, ColumnMap};
 use crate::interchange::delimited::CsvWriter;
+use crate::interchange::export as export_columns;
 use crate::interchange::json::JsonWriter;
 use crate::interchange::vcard::VcardWriter;
 use crate::interchange::{self as formats, Format, Original, ReadError};
@@ -260,22 +261,24 @@ pub fn export(
     let mut written = 0u64;
     match format {
         Format::Csv => {
-            // Two passes keep memory flat: the first finds every column (custom fields vary).
-            let mut headers: Vec<String> = Vec::new();
-            let mut seen = std::collections::HashSet::new();
+            // Two passes keep memory flat: the first finds the custom fields, which vary.
+            let mut custom = std::collections::BTreeSet::new();
             for r in records() {
-                for (k, _) in flatten(&r?.0) {
-                    if seen.insert(k.clone()) {
-                        headers.push(k);
-                    }
-                }
+                custom.extend(r?.1.meta().custom.keys().map(|k| format!("custom.{k}")));
             }
+            let mut headers: Vec<String> = export_columns::columns(kind)
+                .unwrap_or_default()
+                .into_iter()
+                .map(str::to_string)
+                .collect();
+            headers.extend(custom);
             let mut csv = CsvWriter::new(&mut out, &headers)?;
             for r in records() {
-                let flat: HashMap<String, String> = flatten(&r?.0).into_iter().collect();
+                let values: HashMap<String, String> =
+                    export_columns::values(&r?.1).into_iter().collect();
                 let row: Vec<&str> = headers
                     .iter()
-                    .map(|h| flat.get(h).map_or("", String::as_str))
+                    .map(|h| values.get(h).map_or("", String::as_str))
                     .collect();
                 csv.write_row(&row)?;
                 written += 1;

@@ -328,7 +328,13 @@ pub fn split_list(value: &str) -> Vec<String> {
 
 /// Reads a list of phone numbers typed on one line.
 pub fn parse_phones(value: &str) -> Result<Vec<Phone>, Invalid> {
-    split_list(value).iter().map(|p| Phone::parse(p)).collect()
+    // Only commas separate numbers: a semicolon belongs to a number (`tel:…;ext=12`).
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(Phone::parse)
+        .collect()
 }
 
 /// Reads a list of emails typed on one line.

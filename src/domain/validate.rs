@@ -76,6 +76,16 @@ impl Phone {
     /// Reads a phone number. Numbers with a country code are normalised to E.164; others keep
     /// their digits. A value with fewer than three digits, or with letters, is refused.
     pub fn parse(value: &str) -> Result<Phone, Invalid> {
+        // A `tel:` URI (vCard 4.0) is the number it names: `tel:+1-555-0100;ext=12`.
+        let value = value.trim();
+        let uri = value
+            .get(..4)
+            .is_some_and(|p| p.eq_ignore_ascii_case("tel:"));
+        let value = if uri {
+            value[4..].replace(";ext=", " ext ")
+        } else {
+            value.to_string()
+        };
         let number = value.trim();
         let digits: String = number.chars().filter(char::is_ascii_digit).collect();
         let allowed = |c: char| {
@@ -252,6 +262,9 @@ mod tests {
         assert_eq!(p.number, "+1 (415) 555-0123");
         assert_eq!(p.digits, "14155550123");
         assert_eq!(p.e164.as_deref(), Some("+14155550123"));
+
+        let uri = Phone::parse("tel:+1-555-555-5555;ext=5555").unwrap();
+        assert_eq!(uri.number, "+1-555-555-5555 ext 5555");
 
         let local = Phone::parse("555 0123").unwrap();
         assert_eq!(local.digits, "5550123");

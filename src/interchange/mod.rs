@@ -10,10 +10,12 @@
 //! - [`vcard`]: vCard 2.1/3.0/4.0 reader and a vCard 4.0 writer for contacts.
 //! - [`columns`]: header → field mapping with synonyms, `--map` overrides, custom fields.
 //! - [`dump`]: the lossless dump of a whole database (`export --all`, `backup`).
+//! - [`export`]: records as export columns and values, in the names import maps back.
 
 pub mod columns;
 pub mod delimited;
 pub mod dump;
+pub mod export;
 pub mod json;
 pub mod text;
 pub mod vcard;
@@ -53,7 +55,7 @@ impl Format {
     /// Reads a `--from`/`--to` value.
     pub fn parse(name: &str) -> Result<Format, InterchangeError> {
         match name.trim().to_ascii_lowercase().as_str() {
-            "csv" | "tsv" | "txt" => Ok(Format::Csv),
+            "csv" | "tsv" => Ok(Format::Csv),
             "json" => Ok(Format::Json),
             "jsonl" | "ndjson" | "json-lines" | "jsonlines" => Ok(Format::Jsonl),
             "vcard" | "vcf" => Ok(Format::Vcard),

@@ -338,11 +338,10 @@ fn parse_property(bytes: &[u8]) -> Result<Property, String> {
     };
     let raw_name = name.trim().to_string();
     let name = raw_name.to_ascii_uppercase();
-    if name.is_empty()
-        || !name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
+    // Vendors' X- names are kept whatever they hold (`X-GOOGLE TALK`); others must be tokens.
+    let token = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    let vendor = name.starts_with("X-") && !name.contains(',');
+    if name.is_empty() || !(vendor || name.chars().all(token)) {
         return Err(format!("not a property name: {}", preview(&head)));
     }
     let mut params: Vec<(String, Vec<String>)> = Vec::new();
@@ -640,6 +639,7 @@ impl CardBuilder {
             _ => p.value.clone(),
         };
         self.decode(&bytes, p.param("CHARSET"))
+            .replace("\r\n", "\n")
     }
 
     fn decode(&self, bytes: &[u8], charset: Option<&str>) -> String {
@@ -838,8 +838,14 @@ impl CardBuilder {
         {
             self.columns.insert(0, "name".to_string());
             self.values.insert(0, name);
-        } else if let Some(line) = self.n_line.take() {
-            self.push("vcard.n", line);
+        }
+        // N is kept unless the writer would write the same N from the name again.
+        if let Some(line) = self.n_line.take() {
+            let name = self.columns.iter().position(|c| c == "name");
+            let plain = name.map(|i| format!("N:{}", n_of(&self.values[i])));
+            if plain.as_deref() != Some(line.as_str()) {
+                self.push("vcard.n", line);
+            }
         }
         if !self.tel_types.is_empty() {
             let types = self.tel_types.join("\n");
@@ -1137,7 +1143,7 @@ NOTE;ENCODING=QUOTED-PRINTABLE:first line=0D=0Asecond =\r\nhalf\r\nEND:VCARD\r\n
         );
         assert_eq!(row.get("email"), Some("zhang@example.cn"));
         assert_eq!(row.get("vcard.email-types"), Some("zhang@example.cn: pref"));
-        assert_eq!(row.get("notes"), Some("first line\r\nsecond half"));
+        assert_eq!(row.get("notes"), Some("first line\nsecond half"));
         assert_eq!(row.line, 1);
     }
 
@@ -1170,7 +1176,7 @@ URL:https://romashka.ru\nEND:VCARD\n";
     fn v40_tel_uri_and_photo_kept_out_of_the_way() {
         let card = "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Ann Lee\r\nTEL;VALUE=uri;TYPE=cell:tel:+1-555-0100\r\n\
 PHOTO:data:image/png;base64,iVBORw0KGgo=\r\nX-SOCIALPROFILE;TYPE=twitter:https://x.com/ann\r\n\
-item1.X-ABLabel:_$!<Other>!$_\r\nEND:VCARD\r\n";
+item1.X-ABLabel:_$!<Other>!$_\r\nX-GOOGLE TALK;TYPE=WORK:ann@gtalk.example\r\nEND:VCARD\r\n";
         let row = one(card.as_bytes());
         assert_eq!(row.get("phone"), Some("+1-555-0100"));
         assert_eq!(
@@ -1184,6 +1190,11 @@ item1.X-ABLabel:_$!<Other>!$_\r\nEND:VCARD\r\n";
         assert_eq!(
             row.get("vcard.x-ablabel"),
             Some("item1.X-ABLabel:_$!<Other>!$_")
+        );
+        // A vendor's property with a space in its name is kept, not a broken card.
+        assert_eq!(
+            row.get("vcard.x-google talk"),
+            Some("X-GOOGLE TALK;TYPE=WORK:ann@gtalk.example")
         );
     }
 

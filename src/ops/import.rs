@@ -396,14 +396,26 @@ impl Ops<'_> {
                 .into());
             }
         }
-        let Some(company) = fields
+        let company = fields
             .get("company")
             .map(str::trim)
-            .filter(|c| !c.is_empty())
-        else {
+            .filter(|c| !c.is_empty());
+        let Some(company) = company else {
+            // A person with no company (a phone's address book) is an account of their own.
+            if let (true, Entity::Contacts, Some(name)) =
+                (options.create_accounts, options.entity, fields.get("name"))
+            {
+                let meta = Meta::new(self.new_id(Kind::Account, options)?, &self.user, self.now);
+                let mut account = Account::new(meta, name.trim().to_string());
+                account.kind = crate::domain::record::AccountKind::Person;
+                let id = account.meta.id;
+                batch.put(Record::Account(account));
+                return Ok(id);
+            }
             return Err(Invalid::new(
                 "account",
-                "the row names no account (an account id, external id or company)",
+                "the row names no account (an account id, external id or company); \
+                 --create-accounts makes people without a company accounts of their own",
             )
             .into());
         };
