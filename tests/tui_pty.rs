@@ -288,3 +288,24 @@ fn a_broken_keymap_is_refused_with_its_file_and_line_before_the_terminal_is_touc
     assert!(err.contains("unknown-action.toml:3:"), "{err}");
     assert!(err.contains("unknown action 'ticket.escalte'"), "{err}");
 }
+
+#[test]
+fn a_broken_user_keymap_starts_on_the_defaults_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    seed(&db);
+    let config = dir.path().join("rapport");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(
+        config.join("keymap.toml"),
+        "[normal]\n\"e\" = \"ticket.escalate\"\n\"E\" = \"ticket.explode\"\n",
+    )
+    .unwrap();
+    let mut s = Session::start(&["--db", db.to_str().unwrap()], dir.path());
+    s.wait_for("default keymap in use: keymap.toml:3: unknown action");
+    // Help keeps the whole reason, after the first key has cleared the status line.
+    s.send("\t?");
+    s.wait_for("unknown action 'ticket.explode'");
+    s.send("\x03");
+    assert!(s.wait_exit().success());
+}

@@ -345,8 +345,7 @@ impl Keymap {
                     Ok(keymap) => Ok(keymap),
                     Err(e) => {
                         let mut keymap = Keymap::default_keymap();
-                        keymap.problem =
-                            Some(format!("{e} (started on the default keymap instead)"));
+                        keymap.problem = Some(problem_line(&e));
                         Ok(keymap)
                     }
                 },
@@ -398,6 +397,26 @@ impl Keymap {
             })
             .collect()
     }
+}
+
+/// A broken user keymap in one status line: the file's name (not its whole path), the line,
+/// what is wrong, and that the defaults are in use.
+fn problem_line(e: &KeymapError) -> String {
+    let why = match e {
+        KeymapError::At {
+            file,
+            line,
+            message,
+            ..
+        } => {
+            let name = Path::new(file)
+                .file_name()
+                .map_or(file.clone(), |n| n.to_string_lossy().into_owned());
+            format!("{name}:{line}: {message}")
+        }
+        other => other.to_string(),
+    };
+    format!("default keymap in use: {why}")
 }
 
 /// Checks a keymap file (and what it extends) without using it.

@@ -87,7 +87,10 @@ pub fn run(store: Box<dyn Store>, options: TuiOptions) -> Result<(), TuiError> {
         clock.now(),
     );
     app.tz = jiff::tz::TimeZone::system();
-    app.banner = options.banner.clone();
+    app.banner = match (&options.banner, options.keymap.problem()) {
+        (Some(banner), Some(problem)) => Some(format!("{banner} · {problem}")),
+        (banner, problem) => banner.clone().or(problem.map(str::to_string)),
+    };
     if let Some(problem) = options.keymap.problem() {
         app.notice = Some(crate::app::Notice {
             text: problem.to_string(),
