@@ -1,0 +1,38 @@
+//! The terminal guard: raw mode and the alternate screen while the TUI runs, and the terminal
+//! given back however it ends — a normal return, an error, or a panic on any thread (ratatui's
+//! panic hook restores before the message prints).
+
+use ratatui::DefaultTerminal;
+
+/// Restores the terminal when dropped; restoring twice does nothing.
+pub struct TerminalGuard {
+    restored: bool,
+}
+
+impl TerminalGuard {
+    /// Takes over the terminal: raw mode, alternate screen, the restoring panic hook.
+    pub fn enter() -> std::io::Result<(TerminalGuard, DefaultTerminal)> {
+        match ratatui::try_init() {
+            Ok(terminal) => Ok((TerminalGuard { restored: false }, terminal)),
+            Err(e) => {
+                // Raw mode may be on even though the alternate screen failed.
+                let _ = ratatui::try_restore();
+                Err(e)
+            }
+        }
+    }
+
+    /// Gives the terminal back now.
+    pub fn restore(&mut self) {
+        if !self.restored {
+            self.restored = true;
+            ratatui::restore();
+        }
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        self.restore();
+    }
+}

@@ -1,0 +1,149 @@
+//! What sits above everything: the help screen, the command palette and one-line prompts.
+
+use super::text::{fit, scroll_line, truncate, width};
+use super::{Theme, centered};
+use crate::app::help::HelpState;
+use crate::app::palette::VERBS;
+use crate::app::{App, Modal};
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph};
+
+/// Draws the open modal.
+pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    match &app.modal {
+        Some(Modal::Help(h)) => help(frame, area, app, h, theme),
+        Some(Modal::Palette(p)) => {
+            let hint = p.error.as_deref().map_or((VERBS, false), |e| (e, true));
+            line_prompt(frame, area, " Command ", ":", &p.input, hint, theme);
+        }
+        Some(Modal::Prompt(p)) => {
+            let label = p.label();
+            line_prompt(
+                frame,
+                area,
+                " Ticket ",
+                &label,
+                &p.input,
+                ("enter to confirm, esc to cancel", false),
+                theme,
+            );
+        }
+        None => {}
+    }
+}
+
+fn line_prompt(
+    frame: &mut Frame,
+    area: Rect,
+    title: &str,
+    label: &str,
+    input: &crate::app::text::TextInput,
+    (hint, error): (&str, bool),
+    theme: &Theme,
+) {
+    let height = 4.min(area.height);
+    let popup = Rect {
+        x: area.x,
+        y: area.y + area.height - height,
+        width: area.width,
+        height,
+    };
+    frame.render_widget(Clear, popup);
+    let block = Block::bordered()
+        .title(title.to_string())
+        .border_style(theme.border(true));
+    let inner = block.inner(popup);
+    frame.render_widget(block, popup);
+    let w = inner.width as usize;
+    if inner.height == 0 || w == 0 {
+        return;
+    }
+    let label = truncate(label, w / 2);
+    let (shown, col) = scroll_line(
+        input.text(),
+        input.cursor(),
+        w.saturating_sub(width(&label)).max(1),
+    );
+    let mut lines = vec![Line::from(vec![
+        Span::styled(label.clone(), theme.key()),
+        Span::raw(shown),
+    ])];
+    let style = if error { theme.error() } else { theme.dim() };
+    lines.push(Line::styled(truncate(hint, w), style));
+    frame.render_widget(Paragraph::new(lines), inner);
+    let x = width(&label) + col;
+    if x < w {
+        frame.set_cursor_position(Position::new(inner.x + x as u16, inner.y));
+    }
+}
+
+fn help(frame: &mut Frame, area: Rect, app: &App, h: &HelpState, theme: &Theme) {
+    let popup = centered(area, 100, area.height);
+    frame.render_widget(Clear, popup);
+    let block = Block::bordered()
+        .title(" Help · every key of the active keymap ")
+        .border_style(theme.border(true));
+    let inner = block.inner(popup);
+    frame.render_widget(block, popup);
+    let (w, height) = (inner.width as usize, inner.height as usize);
+    if height == 0 || w == 0 {
+        return;
+    }
+    let mut out: Vec<Line> = Vec::new();
+    if let Some(banner) = &app.banner {
+        out.push(Line::styled(truncate(banner, w), theme.info()));
+    }
+    let label = "Filter: ";
+    let (shown, col) = scroll_line(
+        h.filter.text(),
+        h.filter.cursor(),
+        w.saturating_sub(label.len()).max(1),
+    );
+    let filter_row = out.len();
+    out.push(Line::from(vec![
+        Span::styled(label, theme.key()),
+        Span::raw(shown),
+    ]));
+    out.push(Line::styled(
+        truncate(
+            "type to filter · arrows scroll · esc closes · : runs commands by name or CLI verb",
+            w,
+        ),
+        theme.dim(),
+    ));
+    let rows = h.rows(&app.bindings);
+    let (ctx_w, key_w, cmd_w) = (8, 14, 20);
+    let doc_w = w.saturating_sub(ctx_w + key_w + cmd_w);
+    let room = height.saturating_sub(out.len());
+    let first = h.scroll.min(rows.len().saturating_sub(1));
+    for b in rows.iter().skip(first).take(room) {
+        let mut spans = vec![
+            Span::styled(fit(b.context.name(), ctx_w), theme.dim()),
+            Span::styled(fit(&b.key.to_string(), key_w), theme.key()),
+        ];
+        if doc_w > 0 {
+            spans.push(Span::raw(fit(b.cmd.name(), cmd_w)));
+            spans.push(Span::styled(truncate(b.cmd.doc(), doc_w), theme.dim()));
+        } else {
+            spans.push(Span::raw(truncate(
+                b.cmd.name(),
+                w.saturating_sub(ctx_w + key_w),
+            )));
+        }
+        out.push(Line::from(spans));
+    }
+    if rows.is_empty() {
+        out.push(Line::styled("no binding matches", theme.dim()));
+    }
+    out.truncate(height);
+    frame.render_widget(Paragraph::new(out), inner);
+    let x = label.len() + col;
+    if filter_row < height && x < w {
+        frame.set_cursor_position(Position::new(
+            inner.x + x as u16,
+            inner.y + filter_row as u16,
+        ));
+    }
+}

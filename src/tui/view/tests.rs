@@ -1,0 +1,468 @@
+//! Every pane drawn on ratatui's test backend, at 80x24 and at a tiny 20x6, with a Chinese
+//! name among the rows. Snapshots hold the text; focus and selection styles, which snapshots
+//! do not show, are asserted on the cells.
+
+use super::*;
+use crate::app::{AccountData, AccountRow, Cmd, Effect, Key, KeyCode, Msg, RequestId};
+use crate::domain::record::{Channel, Direction, Outcome, Relationship};
+use crate::domain::sla::{Clock as SlaClock, Sla, SlaState};
+use crate::domain::ticket::{Priority, Status};
+use crate::domain::validate::Phone;
+use crate::domain::{Account, Contact, Id, Interaction, Kind, Meta, Ticket};
+use crate::keymap::Keymap;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::{Color, Modifier};
+
+fn at(text: &str) -> Timestamp {
+    text.parse().unwrap()
+}
+
+fn meta(kind: Kind, n: u64, when: &str) -> Meta {
+    Meta::new(Id::new(kind, n), "ann", at(when))
+}
+
+fn account_row(n: u64, name: &str, phone: &str, rel: Relationship, last: &str) -> AccountRow {
+    AccountRow {
+        id: Id::new(Kind::Account, n),
+        name: name.into(),
+        main_phone: Some(phone.into()),
+        relationship: rel,
+        last_contact: Some(at(last)),
+        matched: None,
+    }
+}
+
+fn data() -> AccountData {
+    let mut account = Account::new(
+        meta(Kind::Account, 1, "2025-06-01T08:00:00Z"),
+        "张伟".into(),
+    );
+    account.relationship = Relationship::Customer;
+    account.phones = vec![Phone::parse("+86 138 0013 8000").unwrap()];
+    account.emails = vec!["zhang.wei@example.cn".into()];
+    account.owner = Some("ann".into());
+    account.address.city = Some("Shanghai".into());
+    account.last_contact_at = Some(at("2026-03-01T09:00:00Z"));
+    let mut li = Contact::new(
+        meta(Kind::Contact, 1, "2025-06-01T08:00:00Z"),
+        account.meta.id,
+        "李娜".into(),
+    );
+    li.title = Some("CFO".into());
+    li.decision_maker = true;
+    let ops_contact = Contact::new(
+        meta(Kind::Contact, 2, "2025-06-01T08:00:00Z"),
+        account.meta.id,
+        "Oleg Petrov".into(),
+    );
+    let mut broken = Ticket::new(
+        meta(Kind::Ticket, 1, "2026-02-20T08:00:00Z"),
+        account.meta.id,
+        "Router drops every evening".into(),
+        Priority::Urgent,
+    );
+    broken
+        .transition(
+            crate::domain::ticket::Action::Open,
+            "ann",
+            at("2026-02-20T09:00:00Z"),
+            Some("called back".into()),
+        )
+        .unwrap();
+    broken.assign(Some("bo".into()), "ann", at("2026-02-20T09:05:00Z"), None);
+    broken.description = Some("Line drops at 19:00 daily since the firmware update.".into());
+    let invoice = Ticket::new(
+        meta(Kind::Ticket, 2, "2026-02-25T08:00:00Z"),
+        account.meta.id,
+        "Invoice 2026-02 charged twice".into(),
+        Priority::Normal,
+    );
+    let mut old = Ticket::new(
+        meta(Kind::Ticket, 3, "2025-12-01T08:00:00Z"),
+        account.meta.id,
+        "Welcome pack".into(),
+        Priority::Low,
+    );
+    old.status = Status::Closed;
+    let (account_id, li_id, broken_id) = (account.meta.id, li.meta.id, broken.meta.id);
+    let call = move |n: u64, when: &str, outcome: Outcome, notes: &str| Interaction {
+        meta: meta(Kind::Interaction, n, when),
+        account: account_id,
+        contact: Some(li_id),
+        ticket: Some(broken_id),
+        channel: Channel::Call,
+        direction: Direction::Inbound,
+        started_at: at(when),
+        duration: 270,
+        outcome,
+        agent: "ann".into(),
+        subject: None,
+        notes: Some(notes.into()),
+        follow_up: None,
+        external_id: None,
+    };
+    let mut email = call(
+        2,
+        "2026-02-26T14:30:00Z",
+        Outcome::Sent,
+        "Sent the refund form",
+    );
+    email.channel = Channel::Email;
+    email.direction = Direction::Outbound;
+    email.duration = 0;
+    let history = vec![
+        call(
+            3,
+            "2026-03-01T09:00:00Z",
+            Outcome::Answered,
+            "Router drops again; asked to power-cycle.\nWill call back tomorrow.",
+        ),
+        email,
+        call(1, "2026-02-20T08:55:00Z", Outcome::Resolved, "First report"),
+    ];
+    AccountData {
+        account,
+        contacts: vec![li, ops_contact],
+        sla: [(broken.meta.id, breached(&broken))].into_iter().collect(),
+        tickets: vec![broken, invoice, old],
+        history,
+    }
+}
+
+/// Service levels that say `t` missed its resolution target.
+fn breached(t: &Ticket) -> Sla {
+    let clock = |state| SlaClock {
+        due: at("2026-02-21T09:00:00Z"),
+        achieved: None,
+        state,
+    };
+    Sla {
+        first_response: SlaClock {
+            achieved: Some(t.meta.created_at),
+            ..clock(SlaState::Met)
+        },
+        resolution: clock(SlaState::Breached),
+        state: SlaState::Breached,
+    }
+}
+
+fn app() -> App {
+    let mut app = App::new(
+        "ann",
+        Keymap::default_keymap().bindings().clone(),
+        at("2026-03-02T10:00:00Z"),
+    );
+    app.start();
+    let request = app.search.pending.unwrap();
+    app.update(Msg::SearchResults {
+        request,
+        rows: vec![
+            account_row(
+                1,
+                "张伟",
+                "+86 138 0013 8000",
+                Relationship::Customer,
+                "2026-03-01T09:00:00Z",
+            ),
+            account_row(
+                2,
+                "Northwind Traders International",
+                "+1 (555) 012-3456",
+                Relationship::Prospect,
+                "2026-02-10T09:00:00Z",
+            ),
+            account_row(
+                3,
+                "Иванов Пётр",
+                "+7 495 123-45-67",
+                Relationship::Partner,
+                "2025-11-02T09:00:00Z",
+            ),
+        ],
+    });
+    app
+}
+
+fn opened() -> App {
+    let mut app = app();
+    let effects = app.update(Msg::Command(Cmd::Open));
+    let Some(Effect::LoadAccount { request, .. }) = effects.first() else {
+        panic!()
+    };
+    let request: RequestId = *request;
+    app.update(Msg::AccountLoaded {
+        request,
+        data: Box::new(data()),
+    });
+    app
+}
+
+fn draw(app: &App, theme: Theme, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal.draw(|f| super::draw(f, app, &theme)).unwrap();
+    terminal
+}
+
+/// One row of the screen as text, and the column of each character (wide ones take two).
+fn row_text(buffer: &Buffer, y: u16) -> (String, Vec<u16>) {
+    let mut line = String::new();
+    let mut columns = Vec::new();
+    let mut x = 0;
+    while x < buffer.area.width {
+        let symbol = buffer[(x, y)].symbol();
+        for _ in symbol.chars() {
+            columns.push(x);
+        }
+        line.push_str(symbol);
+        x += super::text::width(symbol).max(1) as u16;
+    }
+    (line, columns)
+}
+
+fn text(buffer: &Buffer) -> String {
+    (0..buffer.area.height)
+        .map(|y| row_text(buffer, y).0)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The cell at which `needle` starts.
+fn find(buffer: &Buffer, needle: &str) -> (u16, u16) {
+    for y in 0..buffer.area.height {
+        let (line, columns) = row_text(buffer, y);
+        if let Some(i) = line.find(needle) {
+            return (columns[line[..i].chars().count()], y);
+        }
+    }
+    panic!("'{needle}' not on screen:\n{}", text(buffer))
+}
+
+fn press(app: &mut App, key: Key) {
+    app.update(Msg::Key(key));
+}
+
+#[test]
+fn start_screen_80x24() {
+    let t = draw(&app(), Theme::colored(), 80, 24);
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn account_open_80x24() {
+    let t = draw(&opened(), Theme::colored(), 80, 24);
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn history_expanded_and_tickets_80x24() {
+    let mut app = opened();
+    app.focus = Pane::History;
+    press(&mut app, Key::plain(KeyCode::Enter));
+    let t = draw(&app, Theme::colored(), 80, 24);
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn call_form_80x24() {
+    let mut app = opened();
+    press(&mut app, Key::char('c'));
+    for c in "Router drops again".chars() {
+        press(&mut app, Key::char(c));
+    }
+    app.update(Msg::Tick(at("2026-03-02T10:02:15Z")));
+    let t = draw(&app, Theme::colored(), 80, 24);
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn ticket_form_80x24() {
+    let mut app = opened();
+    press(&mut app, Key::char('t'));
+    for c in "No dial tone".chars() {
+        press(&mut app, Key::char(c));
+    }
+    let t = draw(&app, Theme::colored(), 80, 24);
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn help_80x24() {
+    let mut app = opened();
+    app.banner = Some("demo database: /tmp/rapport-demo-1234 (thrown away on exit)".into());
+    press(&mut app, Key::char('?'));
+    let t = draw(&app, Theme::colored(), 80, 24);
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn palette_with_an_error_80x24() {
+    let mut app = opened();
+    press(&mut app, Key::char(':'));
+    for c in "ticket fly".chars() {
+        press(&mut app, Key::char(c));
+    }
+    press(&mut app, Key::plain(KeyCode::Enter));
+    let t = draw(&app, Theme::colored(), 80, 24);
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn tiny_20x6_shows_the_focused_pane() {
+    let t = draw(&opened(), Theme::colored(), 20, 6);
+    insta::assert_snapshot!("tiny_account", t.backend());
+    let t = draw(&app(), Theme::colored(), 20, 6);
+    insta::assert_snapshot!("tiny_search", t.backend());
+    let mut app = opened();
+    press(&mut app, Key::char('c'));
+    let t = draw(&app, Theme::colored(), 20, 6);
+    insta::assert_snapshot!("tiny_call_form", t.backend());
+    press(&mut app, Key::plain(KeyCode::F(1)));
+    draw(&app, Theme::colored(), 20, 6);
+}
+
+#[test]
+fn every_size_down_to_one_cell_draws_without_panicking() {
+    let mut apps = vec![app(), opened()];
+    let mut form = opened();
+    press(&mut form, Key::char('c'));
+    apps.push(form);
+    let mut help = opened();
+    press(&mut help, Key::char('?'));
+    apps.push(help);
+    let mut palette = opened();
+    press(&mut palette, Key::char(':'));
+    apps.push(palette);
+    for app in &apps {
+        for (w, h) in [
+            (1, 1),
+            (2, 2),
+            (5, 3),
+            (20, 6),
+            (59, 11),
+            (60, 12),
+            (80, 24),
+            (200, 60),
+        ] {
+            draw(app, Theme::colored(), w, h);
+        }
+    }
+}
+
+#[test]
+fn the_selected_result_is_reversed_in_the_focused_pane() {
+    let t = draw(&app(), Theme::colored(), 80, 24);
+    let buffer = t.backend().buffer();
+    let (x, y) = find(buffer, "张伟");
+    assert!(buffer[(x, y)].modifier.contains(Modifier::REVERSED));
+    let (x, y) = find(buffer, "Northwind");
+    assert!(!buffer[(x, y)].modifier.contains(Modifier::REVERSED));
+}
+
+#[test]
+fn the_focused_pane_border_is_bold_and_coloured() {
+    let mut app = opened();
+    app.focus = Pane::Tickets;
+    let t = draw(&app, Theme::colored(), 80, 24);
+    let buffer = t.backend().buffer();
+    let (x, y) = find(buffer, "Tickets (3)");
+    assert_eq!(buffer[(x, y)].fg, Color::Cyan);
+    assert!(buffer[(x, y)].modifier.contains(Modifier::BOLD));
+    let (x, y) = find(buffer, "History (3)");
+    assert_eq!(buffer[(x, y)].fg, Color::DarkGray);
+    // The selected ticket, reversed in its pane, bold in the account view.
+    let rows: Vec<(u16, u16)> = (0..24)
+        .filter_map(|y| {
+            let (line, columns) = row_text(buffer, y);
+            line.find("T-1 ")
+                .map(|i| (columns[line[..i].chars().count()], y))
+        })
+        .collect();
+    assert_eq!(rows.len(), 3, "account view, ticket list, ticket details");
+    let (ax, ay) = rows[0];
+    assert!(buffer[(ax, ay)].modifier.contains(Modifier::BOLD));
+    assert!(!buffer[(ax, ay)].modifier.contains(Modifier::REVERSED));
+    let (tx, ty) = rows[1];
+    assert!(buffer[(tx, ty)].modifier.contains(Modifier::REVERSED));
+}
+
+#[test]
+fn no_color_uses_no_colour_at_all_but_keeps_focus_and_selection() {
+    let mut app = opened();
+    press(&mut app, Key::char('c'));
+    for app in [self::app(), opened(), app] {
+        let t = draw(&app, Theme::plain(), 80, 24);
+        let buffer = t.backend().buffer();
+        for cell in buffer.content() {
+            assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset), "{cell:?}");
+        }
+    }
+    let t = draw(&self::app(), Theme::plain(), 80, 24);
+    let buffer = t.backend().buffer();
+    let (x, y) = find(buffer, "张伟");
+    assert!(buffer[(x, y)].modifier.contains(Modifier::REVERSED));
+    let (x, y) = find(buffer, "Search");
+    assert!(buffer[(x, y)].modifier.contains(Modifier::BOLD));
+}
+
+#[test]
+fn the_cursor_sits_in_the_focused_field() {
+    let mut app = app();
+    for c in "zw".chars() {
+        press(&mut app, Key::char(c));
+    }
+    let mut t = draw(&app, Theme::colored(), 80, 24);
+    let (x, y) = find(t.backend().buffer(), "> zw");
+    t.backend_mut().assert_cursor_position((x + 4, y));
+
+    let mut app = opened();
+    press(&mut app, Key::char('c'));
+    for c in "ab".chars() {
+        press(&mut app, Key::char(c));
+    }
+    let mut t = draw(&app, Theme::colored(), 80, 24);
+    let (x, y) = find(t.backend().buffer(), "ab");
+    t.backend_mut().assert_cursor_position((x + 2, y));
+}
+
+#[test]
+fn long_lists_build_only_the_rows_shown() {
+    let mut app = app();
+    let request = RequestId(99);
+    app.search.pending = Some(request);
+    let rows: Vec<AccountRow> = (1..=5000)
+        .map(|n| {
+            account_row(
+                n,
+                &format!("Account {n}"),
+                "555",
+                Relationship::Customer,
+                "2026-01-01T00:00:00Z",
+            )
+        })
+        .collect();
+    app.update(Msg::SearchResults { request, rows });
+    for _ in 0..4000 {
+        press(&mut app, Key::plain(KeyCode::Down));
+    }
+    let t = draw(&app, Theme::colored(), 80, 24);
+    let screen = text(t.backend().buffer());
+    assert!(
+        screen.contains("Account 4001"),
+        "the selected row shows:\n{screen}"
+    );
+    assert!(!screen.contains("Account 3990 "));
+}
+
+#[test]
+fn a_breached_ticket_is_marked_and_its_due_time_shown() {
+    let mut app = opened();
+    app.focus = Pane::Tickets;
+    let t = draw(&app, Theme::colored(), 80, 24);
+    let buffer = t.backend().buffer();
+    let (x, y) = find(buffer, "!T-1");
+    assert_eq!(buffer[(x, y)].fg, Color::Red);
+    let (x, y) = find(buffer, "SLA breached · resolve by 02-21 09:00");
+    assert!(buffer[(x, y)].modifier.contains(Modifier::BOLD));
+}

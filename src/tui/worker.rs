@@ -1,0 +1,332 @@
+//! The worker thread: owns the store and the search index, carries out the state machine's
+//! [`Effect`]s through [`Ops`] and answers with [`Msg`]s. Input never waits on it: searches
+//! queued behind a newer search are skipped, since only the newest answer is shown.
+
+use super::{Clock, Event};
+use crate::app::{AccountData, AccountRow, Effect, LogDraft, Msg, RequestId, TicketRequest};
+use crate::domain::Id;
+use crate::domain::ticket::Action;
+use crate::ops::{CallLog, Ops, OpsError, TicketDraft, TicketFilter};
+use crate::search::SearchIndex;
+use crate::search::keys::{KeyField, SearchDocument};
+use crate::store::Store;
+use std::collections::HashMap;
+use std::sync::mpsc::{Receiver, Sender};
+use std::thread::JoinHandle;
+
+/// How many interactions the history pane loads.
+const HISTORY_LIMIT: usize = 500;
+/// Up to this many documents, the index is rebuilt after a call moves an account's last
+/// contact, so ranking by recency stays exact; beyond, it catches up at the next start.
+const REBUILD_LIMIT: usize = 100_000;
+
+struct Worker {
+    store: Box<dyn Store>,
+    user: String,
+    clock: Clock,
+    docs: Vec<(Id, SearchDocument)>,
+    index: Option<SearchIndex>,
+    /// Every account's last contact (seconds), for the recently-contacted list.
+    last_contact: HashMap<Id, Option<i64>>,
+    loaded: bool,
+}
+
+/// Starts the worker; it stops when the effect sender is dropped, after finishing its queue.
+pub fn spawn(
+    store: Box<dyn Store>,
+    user: String,
+    clock: Clock,
+    effects: Receiver<Effect>,
+    replies: Sender<Event>,
+) -> JoinHandle<()> {
+    std::thread::Builder::new()
+        .name("rapport-worker".into())
+        .spawn(move || {
+            let mut worker = Worker {
+                store,
+                user,
+                clock,
+                docs: Vec::new(),
+                index: None,
+                last_contact: HashMap::new(),
+                loaded: false,
+            };
+            while let Ok(first) = effects.recv() {
+                let mut batch = vec![first];
+                batch.extend(effects.try_iter());
+                let last_search = batch
+                    .iter()
+                    .rposition(|e| matches!(e, Effect::Search { .. }));
+                for (i, effect) in batch.into_iter().enumerate() {
+                    if matches!(effect, Effect::Search { .. }) && Some(i) != last_search {
+                        continue; // superseded by a newer search in the same batch
+                    }
+                    if let Some(msg) = worker.run(effect)
+                        && replies.send(Event::Reply(msg)).is_err()
+                    {
+                        return;
+                    }
+                }
+            }
+        })
+        .expect("spawning the worker thread")
+}
+
+fn failed(request: Option<RequestId>, e: impl std::fmt::Display) -> Msg {
+    Msg::Failed {
+        request,
+        message: e.to_string(),
+    }
+}
+
+impl Worker {
+    fn ops(&self) -> Ops<'_> {
+        Ops::new(self.store.as_ref(), self.user.clone(), self.clock.now())
+    }
+
+    fn ensure_index(&mut self) -> Result<(), String> {
+        if !self.loaded {
+            self.docs = self
+                .store
+                .search_documents()
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| e.to_string())?;
+            self.last_contact = self
+                .docs
+                .iter()
+                .filter(|(id, doc)| *id == doc.account)
+                .map(|(id, doc)| (*id, doc.last_contact))
+                .collect();
+            self.loaded = true;
+        }
+        if self.index.is_none() {
+            self.index = Some(SearchIndex::new(self.docs.clone()));
+        }
+        Ok(())
+    }
+
+    fn run(&mut self, effect: Effect) -> Option<Msg> {
+        Some(match effect {
+            Effect::Search {
+                request,
+                query,
+                limit,
+            } => match self.search(&query, limit) {
+                Ok(rows) => Msg::SearchResults { request, rows },
+                Err(e) => failed(Some(request), e),
+            },
+            Effect::LoadAccount { request, account } => match self.load(account) {
+                Ok(data) => Msg::AccountLoaded {
+                    request,
+                    data: Box::new(data),
+                },
+                Err(e) => failed(Some(request), e),
+            },
+            Effect::LogCall { log, new_ticket } => match self.log(log, new_ticket) {
+                Ok(msg) => msg,
+                Err(e) => failed(None, e),
+            },
+            Effect::NewTicket(request) => match self.ops().new_ticket(draft(request)) {
+                Ok(t) => Msg::TicketSaved {
+                    sla: self.sla(&t),
+                    done: format!("{} opened", t.meta.id),
+                    ticket: Box::new(t),
+                },
+                Err(e) => failed(None, e),
+            },
+            Effect::Transition {
+                ticket,
+                action,
+                note,
+            } => match self.ops().transition(ticket, action, note) {
+                Ok(t) => Msg::TicketSaved {
+                    sla: self.sla(&t),
+                    done: format!("{} {}", t.meta.id, past(action)),
+                    ticket: Box::new(t),
+                },
+                Err(e) => failed(None, e),
+            },
+            Effect::Assign { ticket, to, note } => match self.ops().assign(ticket, to, note) {
+                Ok(t) => Msg::TicketSaved {
+                    sla: self.sla(&t),
+                    done: match &t.assignee {
+                        Some(a) => format!("{} assigned to {a}", t.meta.id),
+                        None => format!("{} unassigned", t.meta.id),
+                    },
+                    ticket: Box::new(t),
+                },
+                Err(e) => failed(None, e),
+            },
+            Effect::Comment {
+                ticket,
+                text,
+                public,
+            } => match self.ops().comment(ticket, &text, public) {
+                Ok(t) => Msg::TicketSaved {
+                    sla: self.sla(&t),
+                    done: format!("comment added to {}", t.meta.id),
+                    ticket: Box::new(t),
+                },
+                Err(e) => failed(None, e),
+            },
+            Effect::Rate {
+                ticket,
+                score,
+                comment,
+            } => match self.ops().rate(ticket, score, comment) {
+                Ok(t) => Msg::TicketSaved {
+                    sla: self.sla(&t),
+                    done: format!("{} rated {score}/5", t.meta.id),
+                    ticket: Box::new(t),
+                },
+                Err(e) => failed(None, e),
+            },
+            Effect::Quit => return None,
+        })
+    }
+
+    fn search(&mut self, query: &str, limit: usize) -> Result<Vec<AccountRow>, String> {
+        self.ensure_index()?;
+        let ops = self.ops();
+        if query.trim().is_empty() {
+            let mut recent: Vec<(Id, Option<i64>)> =
+                self.last_contact.iter().map(|(id, t)| (*id, *t)).collect();
+            let key = |(id, t): &(Id, Option<i64>)| (std::cmp::Reverse(*t), *id);
+            if recent.len() > limit {
+                recent.select_nth_unstable_by_key(limit, key);
+                recent.truncate(limit);
+            }
+            recent.sort_by_key(key);
+            return recent
+                .into_iter()
+                .map(|(id, _)| ops.account(id).map(|a| AccountRow::of(&a)))
+                .collect::<Result<_, _>>()
+                .map_err(|e| e.to_string());
+        }
+        let index = self.index.as_ref().expect("built above");
+        let mut rows = Vec::new();
+        for hit in index.query(query, limit) {
+            let account = match ops.account(hit.account) {
+                Ok(a) => a,
+                Err(OpsError::NotFound { .. }) => continue, // deleted since the index was built
+                Err(e) => return Err(e.to_string()),
+            };
+            let mut row = AccountRow::of(&account);
+            row.matched = if hit.via != hit.account {
+                match ops.contact(hit.via) {
+                    Ok(c) => Some(format!("contact {}", c.name)),
+                    Err(_) => Some(format!("contact {}", hit.via)),
+                }
+            } else {
+                match hit.field {
+                    KeyField::Name | KeyField::Transliteration | KeyField::Id => None,
+                    other => Some(other.label().to_string()),
+                }
+            };
+            rows.push(row);
+        }
+        Ok(rows)
+    }
+
+    fn load(&self, account: Id) -> Result<AccountData, OpsError> {
+        let ops = self.ops();
+        let tickets = ops.tickets(&TicketFilter {
+            account: Some(account),
+            ..TicketFilter::default()
+        })?;
+        // Service levels are shown, not enforced here: a broken SLA setup hides them only.
+        let sla = match ops.sla_book() {
+            Ok(book) => tickets
+                .iter()
+                .map(|t| (t.meta.id, book.evaluate(t, ops.now)))
+                .collect(),
+            Err(_) => Default::default(),
+        };
+        Ok(AccountData {
+            account: ops.account(account)?,
+            contacts: ops.contacts(Some(account))?,
+            tickets,
+            history: ops.history(account, Some(HISTORY_LIMIT))?,
+            sla,
+        })
+    }
+
+    /// A ticket's service levels now, if they can be worked out.
+    fn sla(&self, ticket: &crate::domain::Ticket) -> Option<crate::domain::sla::Sla> {
+        let ops = self.ops();
+        ops.sla_book()
+            .ok()
+            .map(|book| book.evaluate(ticket, ops.now))
+    }
+
+    fn log(&mut self, log: LogDraft, new_ticket: Option<TicketRequest>) -> Result<Msg, OpsError> {
+        let ops = self.ops();
+        let ticket = match new_ticket {
+            Some(request) => Some(ops.new_ticket(draft(request))?),
+            None => None,
+        };
+        let interaction = ops.log(CallLog {
+            account: log.account,
+            contact: log.contact,
+            ticket: ticket.as_ref().map(|t| t.meta.id).or(log.ticket),
+            channel: log.channel,
+            direction: log.direction,
+            started_at: log.started_at,
+            duration: log.duration,
+            outcome: log.outcome,
+            subject: log.subject,
+            notes: log.notes,
+            follow_up: None,
+        })?;
+        self.contacted(interaction.account, interaction.started_at.as_second());
+        Ok(Msg::Logged {
+            interaction: Box::new(interaction),
+            ticket: ticket.map(|t| {
+                let sla = self.sla(&t);
+                (Box::new(t), sla)
+            }),
+        })
+    }
+
+    /// Moves an account's last contact forward in the recent list and the search index.
+    fn contacted(&mut self, account: Id, at: i64) {
+        if !self.loaded {
+            return;
+        }
+        let last = self.last_contact.entry(account).or_insert(None);
+        if last.is_none_or(|t| t < at) {
+            *last = Some(at);
+            if let Some((_, doc)) = self.docs.iter_mut().find(|(id, _)| *id == account) {
+                doc.last_contact = Some(at);
+            }
+            if self.docs.len() <= REBUILD_LIMIT {
+                self.index = None;
+            }
+        }
+    }
+}
+
+fn draft(request: TicketRequest) -> TicketDraft {
+    TicketDraft {
+        account: request.account,
+        subject: request.subject,
+        description: request.description,
+        priority: request.priority,
+        contact: request.contact,
+        queue: request.queue,
+        category: None,
+        assignee: None,
+    }
+}
+
+/// The past tense of a step, for the status line.
+fn past(action: Action) -> &'static str {
+    match action {
+        Action::Open => "is open",
+        Action::Hold => "is on hold (pending)",
+        Action::Escalate => "escalated",
+        Action::Resolve => "resolved",
+        Action::Close => "closed",
+        Action::Reopen => "reopened",
+    }
+}

@@ -1,0 +1,311 @@
+//! The real binary in a pseudo-terminal: keys typed, the screen read back through a terminal
+//! emulator, then the database checked once the process has exited. No sleeps stand in for
+//! synchronisation: every step polls the screen until what it waits for shows, or a deadline
+//! passes and the test fails with the screen it saw.
+
+use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+use rapport::domain::ticket::{Action, EventKind, Status};
+use rapport::domain::{Id, Kind};
+use rapport::ops::{AccountDraft, CallLog, ContactDraft, Ops, TicketDraft};
+use std::io::{Read, Write};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const DEADLINE: Duration = Duration::from_secs(20);
+
+/// Seeds a database through the operations, as the CLI would, and closes it.
+fn seed(db: &Path) {
+    let store = rapport::store::sled::open(db).unwrap();
+    let ops = Ops::new(&store, "ann", "2026-03-01T09:00:00Z".parse().unwrap());
+    let zhang = ops
+        .add_account(AccountDraft {
+            name: "张伟".into(),
+            phones: vec!["+86 138 0013 8000".into()],
+            ..Default::default()
+        })
+        .unwrap();
+    for name in ["Northwind Traders", "Zoe Walker", "Иванов Пётр"] {
+        ops.add_account(AccountDraft {
+            name: name.into(),
+            ..Default::default()
+        })
+        .unwrap();
+    }
+    let a = zhang.meta.id;
+    ops.add_contact(ContactDraft {
+        account: a,
+        name: "李娜".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    let t = ops
+        .new_ticket(TicketDraft::new(a, "Router drops every evening"))
+        .unwrap();
+    ops.transition(t.meta.id, Action::Open, None).unwrap();
+    ops.log(CallLog::call(a)).unwrap();
+}
+
+struct Session {
+    parser: Arc<Mutex<vt100::Parser>>,
+    master: Box<dyn MasterPty + Send>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn Child + Send + Sync>,
+}
+
+impl Session {
+    fn start(args: &[&str], config: &Path) -> Session {
+        let pty = native_pty_system();
+        let pair = pty
+            .openpty(PtySize {
+                rows: 24,
+                cols: 80,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_rapport"));
+        cmd.args(args);
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("TZ", "UTC");
+        cmd.env("RAPPORT_NOW", "2026-03-02T10:00:00Z");
+        cmd.env("XDG_CONFIG_HOME", config);
+        cmd.env("HOME", config);
+        cmd.env_remove("NO_COLOR");
+        cmd.env_remove("RAPPORT_DB");
+        let child = pair.slave.spawn_command(cmd).unwrap();
+        drop(pair.slave);
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(nz(24), nz(80), 0)));
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let sink = parser.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().process(&buf[..n]);
+            }
+        });
+        let writer = pair.master.take_writer().unwrap();
+        Session {
+            parser,
+            master: pair.master,
+            writer,
+            child,
+        }
+    }
+
+    fn screen(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    /// Waits until the screen satisfies `ok`, failing with the screen after the deadline.
+    fn wait(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if ok(&screen) {
+                return screen;
+            }
+            if start.elapsed() > DEADLINE {
+                panic!("waited {DEADLINE:?} for {what}; the screen:\n{screen}");
+            }
+            std::thread::park_timeout(Duration::from_millis(20));
+        }
+    }
+
+    fn wait_for(&self, text: &str) -> String {
+        self.wait(&format!("'{text}'"), |s| s.contains(text))
+    }
+
+    fn send(&mut self, bytes: &str) {
+        self.writer.write_all(bytes.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    fn resize(&mut self, rows: u16, cols: u16) {
+        // The emulator first, so that the redraw the resize causes lands in the new size.
+        self.parser.lock().unwrap().set_size(nz(rows), nz(cols));
+        self.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+    }
+
+    fn wait_exit(&mut self) -> portable_pty::ExitStatus {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            if start.elapsed() > DEADLINE {
+                let _ = self.child.kill();
+                panic!("the TUI did not exit; the screen:\n{}", self.screen());
+            }
+            std::thread::park_timeout(Duration::from_millis(20));
+        }
+    }
+}
+
+fn nz(n: u16) -> std::num::NonZeroU16 {
+    std::num::NonZeroU16::new(n).expect("a terminal has a size")
+}
+
+const ENTER: &str = "\r";
+const TAB: &str = "\t";
+const CTRL_S: &str = "\x13";
+
+#[test]
+fn search_by_pinyin_open_log_a_call_escalate_resize_and_quit() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    seed(&db);
+    let db_arg = db.to_str().unwrap();
+    let mut s = Session::start(&["--db", db_arg, "--as", "ann"], dir.path());
+
+    // At start the focus is in the query and the recent accounts are listed.
+    s.wait("the recently contacted list", |s| {
+        s.contains("recently contacted") && s.contains("张伟")
+    });
+
+    // Search by pinyin.
+    s.send("zhangwei");
+    s.wait("the search for zhangwei", |s| {
+        s.contains("> zhangwei") && !s.contains("recently contacted") && s.contains("张伟")
+    });
+
+    // Open the account.
+    s.send(ENTER);
+    s.wait_for("A-1 张伟");
+    s.wait_for("Router drops every evening");
+
+    // Log a call: the form opens with the cursor in the notes.
+    s.send("c");
+    s.wait_for("Log a call");
+    s.send("Router reset, works now");
+    s.wait_for("Router reset, works now");
+    s.send(CTRL_S);
+    s.wait("the call in the status line and the history", |s| {
+        s.contains("logged") && !s.contains("Log a call") && s.contains("History (2)")
+    });
+
+    // Escalate the selected ticket from the ticket pane.
+    s.send(TAB);
+    s.send(TAB);
+    s.wait("the ticket pane focused", |s| s.contains("│ Tickets │"));
+    s.send("e");
+    s.wait_for("T-1 escalated");
+
+    // An illegal step names the legal ones.
+    s.send("o");
+    s.wait_for("T-1 is escalated, cannot open; next: r resolve");
+
+    // Resize: the screen is drawn again at the new size, and at a tiny one.
+    s.resize(30, 100);
+    s.wait("a redraw at 100 columns", |screen| {
+        screen
+            .lines()
+            .any(|l| l.chars().count() > 90 && l.contains("Tickets"))
+    });
+    s.resize(6, 20);
+    s.wait("the focused pane alone at 20x6", |screen| {
+        screen.contains("Tickets") && !screen.contains("History")
+    });
+    s.resize(24, 80);
+    s.wait_for("History (2)");
+
+    // Quit, not typing.
+    s.send("q");
+    let status = s.wait_exit();
+    assert!(status.success(), "{status:?}");
+
+    // The database holds the call and the escalation.
+    let store = rapport::store::sled::open(&db).unwrap();
+    let ops = Ops::new(&store, "ann", "2026-03-02T10:00:00Z".parse().unwrap());
+    let a = Id::new(Kind::Account, 1);
+    let history = ops.history(a, None).unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[0].notes.as_deref(), Some("Router reset, works now"));
+    assert_eq!(history[0].agent, "ann");
+    assert_eq!(history[0].ticket, Some(Id::new(Kind::Ticket, 1)));
+    let ticket = ops.ticket(Id::new(Kind::Ticket, 1)).unwrap();
+    assert_eq!(ticket.status, Status::Escalated);
+    assert!(ticket.events.iter().any(|e| matches!(
+        e.kind,
+        EventKind::Status {
+            from: Status::Open,
+            to: Status::Escalated
+        }
+    ) && e.by == "ann"));
+}
+
+#[test]
+fn help_lists_the_bindings_and_ctrl_c_quits_while_typing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    seed(&db);
+    let mut s = Session::start(
+        &["--db", db.to_str().unwrap(), "--keymap", "vim"],
+        dir.path(),
+    );
+    s.wait_for("recently contacted");
+    // `?` in the query opens help (the search context binds it).
+    s.send("?");
+    s.wait_for("every key of the active keymap");
+    s.send("ticket.hold");
+    s.wait("the vim binding of ticket.hold", |s| {
+        s.contains("normal  H") && s.contains("ticket.hold")
+    });
+    s.send("\x1b");
+    s.wait("help closed", |s| {
+        !s.contains("every key of the active keymap")
+    });
+    s.send("typing q");
+    s.wait_for("> typing q");
+    s.send("\x03");
+    assert!(s.wait_exit().success());
+}
+
+#[test]
+fn a_broken_keymap_is_refused_with_its_file_and_line_before_the_terminal_is_touched() {
+    let dir = tempfile::tempdir().unwrap();
+    let keymap = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/keymaps/unknown-action.toml");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rapport"))
+        .args(["--db", dir.path().join("db").to_str().unwrap()])
+        .arg("--keymap")
+        .arg(&keymap)
+        .env("XDG_CONFIG_HOME", dir.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown-action.toml:3:"), "{err}");
+    assert!(err.contains("unknown action 'ticket.escalte'"), "{err}");
+}
+
+#[test]
+fn a_broken_user_keymap_starts_on_the_defaults_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    seed(&db);
+    let config = dir.path().join("rapport");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(
+        config.join("keymap.toml"),
+        "[normal]\n\"e\" = \"ticket.escalate\"\n\"E\" = \"ticket.explode\"\n",
+    )
+    .unwrap();
+    let mut s = Session::start(&["--db", db.to_str().unwrap()], dir.path());
+    s.wait_for("default keymap in use: keymap.toml:3: unknown action");
+    // Help keeps the whole reason, after the first key has cleared the status line.
+    s.send("\t?");
+    s.wait_for("unknown action 'ticket.explode'");
+    s.send("\x03");
+    assert!(s.wait_exit().success());
+}
