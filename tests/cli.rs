@@ -702,6 +702,9 @@ fn every_command_has_help_with_an_example() {
         &["backup"],
         &["restore"],
         &["check"],
+        &["demo"],
+        &["keymap", "check"],
+        &["keymap", "show"],
         &["completions"],
         &["man"],
     ];
@@ -819,4 +822,32 @@ fn audit_user_filter_is_not_taken_from_the_acting_user() {
         .assert()
         .success();
     assert_eq!(db.json(&["audit"]).as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn keymap_check_names_the_file_and_line_and_show_lists_every_binding() {
+    let db = Db::new();
+    let broken = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/keymaps/unknown-action.toml"
+    );
+    let err = db.fails(&["keymap", "check", broken], 4);
+    assert!(err.contains("unknown-action.toml:3:"), "{err}");
+    let good = concat!(env!("CARGO_MANIFEST_DIR"), "/keymaps/vim.toml");
+    db.ok(&["keymap", "check", good]);
+    let rows = db.json(&["--keymap", "vim", "keymap", "show"]);
+    let actions: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
+    for action in ["ticket.escalate", "call.log", "search.focus"] {
+        assert!(
+            actions.contains(&action),
+            "{action} missing from {actions:?}"
+        );
+    }
+    let err = db.fails(&["--keymap", "nosuch", "keymap", "show"], 4);
+    assert!(err.contains("nosuch"), "{err}");
 }

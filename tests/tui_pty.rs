@@ -283,7 +283,7 @@ fn a_broken_keymap_is_refused_with_its_file_and_line_before_the_terminal_is_touc
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(4));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("unknown-action.toml:3:"), "{err}");
     assert!(err.contains("unknown action 'ticket.escalte'"), "{err}");
@@ -306,6 +306,21 @@ fn a_broken_user_keymap_starts_on_the_defaults_and_says_why() {
     // Help keeps the whole reason, after the first key has cleared the status line.
     s.send("\t?");
     s.wait_for("unknown action 'ticket.explode'");
+    s.send("\x03");
+    assert!(s.wait_exit().success());
+}
+
+#[test]
+fn the_demo_opens_on_a_throwaway_database_and_finds_by_transliteration() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Session::start(&["demo"], dir.path());
+    // The banner says where the database is; the list starts on recently contacted accounts.
+    s.wait_for("Demo database at");
+    s.wait("recently contacted accounts", |screen| {
+        screen.contains("cust")
+    });
+    s.send("ooo");
+    s.wait_for("ООО");
     s.send("\x03");
     assert!(s.wait_exit().success());
 }

@@ -12,6 +12,7 @@ mod progress;
 mod report;
 mod search;
 mod sla;
+mod terminal;
 mod ticket;
 mod user;
 
@@ -52,13 +53,29 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 
+    /// The TUI's keymap: default, vim, emacs or a file [default: keymap.toml in the config
+    /// directory over the defaults]
+    #[arg(long, global = true, value_name = "NAME|PATH")]
+    pub keymap: Option<String>,
+
+    /// With no command, the TUI opens on the database
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The TUI on a throwaway database full of demo data
+    #[command(after_help = "Examples:\n  rapport demo\n  rapport demo --keep --keymap vim")]
+    Demo {
+        /// Keep the demo database after quitting (its path is printed)
+        #[arg(long)]
+        keep: bool,
+    },
+    /// Check or list the TUI's key bindings
+    #[command(subcommand)]
+    Keymap(terminal::KeymapCommand),
     /// Customer organisations and people
     #[command(subcommand)]
     Account(account::AccountCommand),
@@ -207,6 +224,8 @@ pub enum CliError {
     Check(usize),
     #[error("{0} rows were rejected")]
     Rejected(u64),
+    #[error("{0}")]
+    Keymap(String),
 }
 
 impl From<StoreError> for CliError {
@@ -223,7 +242,7 @@ impl CliError {
             CliError::Usage(_) => 2,
             CliError::Invalid(_) => 4,
             CliError::Io(_) | CliError::Check(_) => 1,
-            CliError::Rejected(_) => 4,
+            CliError::Rejected(_) | CliError::Keymap(_) => 4,
             CliError::Ops(e) => match e {
                 OpsError::NotFound { .. } | OpsError::UnknownUser(_) => 3,
                 OpsError::Invalid(_) | OpsError::Illegal { .. } | OpsError::Forbidden { .. } => 4,
@@ -248,7 +267,7 @@ pub fn now() -> Result<jiff::Timestamp, CliError> {
 }
 
 /// The acting user: `--as`, `RAPPORT_USER`, else the login name.
-fn acting_user(cli: &Cli) -> String {
+pub fn acting_user(cli: &Cli) -> String {
     cli.acting_user
         .clone()
         .or_else(|| {
@@ -284,7 +303,10 @@ pub fn open_store(cli: &Cli) -> Result<Box<dyn Store>, CliError> {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<(), CliError> {
     let output = match &cli.command {
-        Command::Completions { shell } => {
+        None => terminal::terminal(&cli)?,
+        Some(Command::Demo { keep }) => terminal::demo(&cli, *keep)?,
+        Some(Command::Keymap(c)) => terminal::keymap(&cli, c)?,
+        Some(Command::Completions { shell }) => {
             clap_complete::generate(
                 *shell,
                 &mut Cli::command(),
@@ -293,11 +315,11 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             );
             Output::Nothing
         }
-        Command::Man => {
+        Some(Command::Man) => {
             clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
             Output::Nothing
         }
-        command => {
+        Some(command) => {
             let store = open_store(&cli)?;
             let ops = Ops::new(store.as_ref(), acting_user(&cli), now()?);
             match command {
@@ -338,7 +360,10 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 Command::Backup { file } => dump::write_dump(&ops, Some(file))?,
                 Command::Restore { file } => dump::read_dump(&ops, file)?,
                 Command::Check => dump::check(&ops)?,
-                Command::Completions { .. } | Command::Man => unreachable!("handled above"),
+                Command::Completions { .. }
+                | Command::Man
+                | Command::Demo { .. }
+                | Command::Keymap(_) => unreachable!("handled above"),
             }
         }
     };
