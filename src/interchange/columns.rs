@@ -95,96 +95,28 @@ pub fn parse_override(spec: &str) -> Result<(String, String), MapError> {
     }
 }
 
-const META: &[&str] = &["id", "created_at", "updated_at", "created_by", "updated_by"];
-
 /// The fields a column can fill for `kind`: the record's own fields, plus those the loader
 /// resolves (`account` by id or external id, `company` by account name, `contact`, `ticket`)
 /// and the stamps every record carries.
 pub fn fields(kind: Kind) -> Option<&'static [&'static str]> {
     static FIELDS: OnceLock<HashMap<Kind, Vec<&'static str>>> = OnceLock::new();
     let all = FIELDS.get_or_init(|| {
-        let with_meta = |own: &[&'static str]| -> Vec<&'static str> {
-            own.iter().chain(META).copied().collect()
-        };
-        HashMap::from([
-            (
-                Kind::Account,
-                with_meta(&[
-                    "name",
-                    "kind",
-                    "relationship",
-                    "segment",
-                    "tags",
-                    "owner",
-                    "phones",
-                    "emails",
-                    "website",
-                    "street",
-                    "city",
-                    "region",
-                    "postcode",
-                    "country",
-                    "external_id",
-                    "lifecycle_stage",
-                    "notes",
-                    "last_contact_at",
-                ]),
-            ),
-            (
-                Kind::Contact,
-                with_meta(&[
-                    "name",
-                    "account",
-                    "company",
-                    "title",
-                    "phones",
-                    "emails",
-                    "preferred_channel",
-                    "decision_maker",
-                    "external_id",
-                ]),
-            ),
-            (
-                Kind::Interaction,
-                with_meta(&[
-                    "account",
-                    "company",
-                    "contact",
-                    "ticket",
-                    "channel",
-                    "direction",
-                    "started_at",
-                    "duration",
-                    "outcome",
-                    "agent",
-                    "subject",
-                    "notes",
-                    "follow_up",
-                    "external_id",
-                ]),
-            ),
-            (
-                Kind::Ticket,
-                with_meta(&[
-                    "account",
-                    "company",
-                    "contact",
-                    "subject",
-                    "description",
-                    "category",
-                    "priority",
-                    "assignee",
-                    "queue",
-                    "status",
-                    "external_id",
-                    "csat",
-                    "csat_comment",
-                    "articles",
-                    "events",
-                    "first_response_at",
-                ]),
-            ),
-        ])
+        [
+            Kind::Account,
+            Kind::Contact,
+            Kind::Interaction,
+            Kind::Ticket,
+        ]
+        .into_iter()
+        .filter_map(|kind| {
+            // What an export writes, import reads; plus the company a row may name.
+            let mut fields = super::export::columns(kind)?;
+            if kind != Kind::Account {
+                fields.push("company");
+            }
+            Some((kind, fields))
+        })
+        .collect()
     });
     all.get(&kind).map(Vec::as_slice)
 }

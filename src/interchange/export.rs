@@ -11,40 +11,17 @@ const STAMPS: &[&str] = &["created_at", "created_by", "updated_at", "updated_by"
 
 /// The fixed columns of an export of `kind`, in order; `None` for kinds not exported this way.
 pub fn columns(kind: Kind) -> Option<Vec<&'static str>> {
-    let own: &[&str] = match kind {
-        Kind::Account => &[
-            "id",
-            "name",
-            "kind",
-            "relationship",
-            "segment",
-            "tags",
-            "owner",
-            "phones",
-            "emails",
-            "website",
-            "street",
-            "city",
-            "region",
-            "postcode",
-            "country",
-            "external_id",
-            "lifecycle_stage",
-            "notes",
-            "last_contact_at",
-        ],
-        Kind::Contact => &[
-            "id",
-            "account",
-            "name",
-            "title",
-            "phones",
-            "emails",
-            "preferred_channel",
-            "decision_maker",
-            "external_id",
-        ],
-        Kind::Interaction => &[
+    let mut own: Vec<&'static str> = match kind {
+        Kind::Account => ["id"]
+            .into_iter()
+            .chain(Account::SETTABLE.iter().copied())
+            .chain(["last_contact_at"])
+            .collect(),
+        Kind::Contact => ["id", "account"]
+            .into_iter()
+            .chain(Contact::SETTABLE.iter().copied())
+            .collect(),
+        Kind::Interaction => vec![
             "id",
             "account",
             "contact",
@@ -60,7 +37,7 @@ pub fn columns(kind: Kind) -> Option<Vec<&'static str>> {
             "follow_up",
             "external_id",
         ],
-        Kind::Ticket => &[
+        Kind::Ticket => vec![
             "id",
             "account",
             "contact",
@@ -80,7 +57,8 @@ pub fn columns(kind: Kind) -> Option<Vec<&'static str>> {
         ],
         _ => return None,
     };
-    Some(own.iter().chain(STAMPS).copied().collect())
+    own.extend(STAMPS);
+    Some(own)
 }
 
 /// A record's values: every column of [`columns`] (empty where unset), then one
