@@ -32,6 +32,9 @@ fn interchange_error(e: impl std::fmt::Display) -> CliError {
     CliError::Invalid(crate::domain::validate::Invalid::new("file", e.to_string()))
 }
 
+/// How many rejected rows the summary names; `--rejects FILE` keeps every one.
+const REPORTED_REJECTIONS: usize = 1_000;
+
 /// What `rapport import` was asked.
 pub struct ImportRequest<'a> {
     pub file: &'a Path,
@@ -118,7 +121,10 @@ pub fn import(ops: &Ops, req: &ImportRequest, format: OutputFormat) -> Result<Ou
         rows,
         &options,
         |r| {
-            rejected_lines.push(r.clone());
+            // Memory stays flat: the summary names the first rejections, --rejects keeps all.
+            if rejected_lines.len() < REPORTED_REJECTIONS {
+                rejected_lines.push(r.clone());
+            }
             if let (Some(out), Some(original)) = (rejects.as_mut(), current.borrow().as_ref())
                 && let Err(e) = out.write(original, &format!("line {}: {}", r.line, r.reason))
             {
@@ -180,10 +186,10 @@ fn report(
     for r in rejected.iter().take(20) {
         eprintln!("line {}: {}", r.line, r.reason);
     }
-    if rejected.len() > 20 {
+    if summary.rejected > 20 {
         eprintln!(
             "… and {} more rejected rows (--rejects FILE keeps them all)",
-            rejected.len() - 20
+            summary.rejected - 20
         );
     }
     if dry_run {
