@@ -7,6 +7,7 @@ mod contact;
 mod dump;
 mod interaction;
 mod interchange;
+mod kb;
 pub mod output;
 mod progress;
 mod report;
@@ -97,6 +98,9 @@ pub enum Command {
     /// Reports on tickets, service levels, agents and satisfaction (supervisors)
     #[command(subcommand)]
     Report(report::ReportCommand),
+    /// The knowledge base: write, search and suggest articles, link them to tickets
+    #[command(subcommand)]
+    Kb(kb::KbCommand),
     /// Every change to every record: who, when, what from what to what
     Audit(audit::AuditArgs),
     /// Agents, supervisors and admins
@@ -329,6 +333,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 Command::Log(a) => interaction::log(&ops, a)?,
                 Command::History(a) => interaction::history(&ops, a)?,
                 Command::Ticket(c) => ticket::run(&ops, c)?,
+                Command::Kb(c) => kb::run(&ops, c)?,
                 Command::Audit(a) => audit::run(&ops, a)?,
                 Command::Sla(c) => sla::run(&ops, c)?,
                 Command::Report(c) => report::run(&ops, c)?,

@@ -112,6 +112,8 @@ pub enum EventKind {
     Comment { public: bool },
     /// A satisfaction score was recorded.
     Csat { score: u8 },
+    /// A knowledge-base article was linked to the ticket.
+    KbLinked { article: Id },
 }
 
 /// One step of a ticket's history: who did what, when and why.

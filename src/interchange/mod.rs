@@ -11,12 +11,14 @@
 //! - [`columns`]: header → field mapping with synonyms, `--map` overrides, custom fields.
 //! - [`dump`]: the lossless dump of a whole database (`export --all`, `backup`).
 //! - [`export`]: records as export columns and values, in the names import maps back.
+//! - [`kb`]: knowledge-base articles from a folder of Markdown files or JSON lines.
 
 pub mod columns;
 pub mod delimited;
 pub mod dump;
 pub mod export;
 pub mod json;
+pub mod kb;
 pub mod text;
 pub mod vcard;
 

@@ -3,6 +3,7 @@
 //! [`Store`] (which keeps indexes and the audit log in step) and returns what it wrote.
 
 mod account;
+mod article;
 mod contact;
 mod dump;
 mod import;
@@ -14,6 +15,7 @@ mod ticket;
 mod user;
 
 pub use account::{AccountDraft, AccountFilter};
+pub use article::{ArticleDraft, ArticleFilter, ArticleImport};
 pub use contact::ContactDraft;
 pub use import::{Entity, ImportOptions, ImportSummary, OnDuplicate, Rejected, SourceRow};
 pub use interaction::CallLog;

@@ -2,6 +2,7 @@
 //! in-memory index that matches and ranks them ([`index`]).
 
 pub mod index;
+pub mod kb;
 pub mod keys;
 
 pub use index::{Hit, SearchIndex};

@@ -20,6 +20,7 @@ fn event_text(e: &TicketEvent) -> String {
         EventKind::Comment { public: true } => "comment".to_string(),
         EventKind::Comment { public: false } => "internal note".to_string(),
         EventKind::Csat { score } => format!("csat {score}/5"),
+        EventKind::KbLinked { article } => format!("linked {article}"),
     };
     match &e.note {
         Some(note) => format!("{what}: {}", note.replace('\n', " ")),
