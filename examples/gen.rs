@@ -5,13 +5,14 @@
 //! ```text
 //! cargo run --release --example gen -- --accounts 1000000 --format dump -o big.jsonl
 //! cargo run --release --example gen -- --accounts 1000000 --format csv -o accounts.csv
-//! cargo run --release --example gen -- --accounts 240 --seed 7 -o fixtures/demo/demo.jsonl
+//! cargo run --release --example gen -- --accounts 240 --seed 7 --kb fixtures/kb -o fixtures/demo/demo.jsonl
 //! ```
 //!
 //! `dump` writes a lossless dump (`rapport import --all` loads it); `csv` writes an 11-column
 //! accounts export in the shape of a typical CRM's.
 
 use jiff::{SignedDuration, Timestamp};
+use rapport::domain::article::Article;
 use rapport::domain::record::{
     Account, AccountKind, Address, Channel, Contact, Direction, Interaction, Outcome, Relationship,
 };
@@ -271,6 +272,7 @@ struct Options {
     output: Option<String>,
     contacts: u64,
     interactions: u64,
+    kb: Option<String>,
 }
 
 fn options() -> Options {
@@ -281,6 +283,7 @@ fn options() -> Options {
         output: None,
         contacts: 2,
         interactions: 5,
+        kb: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -298,6 +301,7 @@ fn options() -> Options {
             "--contacts-per-account" => o.contacts = number(value()),
             "--interactions-per-account" => o.interactions = number(value()),
             "--format" => o.format = value(),
+            "--kb" => o.kb = Some(value()),
             "-o" | "--output" => o.output = Some(value()),
             "-h" | "--help" => usage(""),
             other => usage(&format!("unknown option {other}")),
@@ -314,7 +318,7 @@ fn usage(problem: &str) -> ! {
         eprintln!("gen: {problem}");
     }
     eprintln!(
-        "usage: gen [--accounts N] [--seed S] [--format dump|csv] [--contacts-per-account N]\n           [--interactions-per-account N] [-o FILE]"
+        "usage: gen [--accounts N] [--seed S] [--format dump|csv] [--contacts-per-account N]\n           [--interactions-per-account N] [--kb DIR] [-o FILE]"
     );
     std::process::exit(if problem.is_empty() { 0 } else { 2 })
 }
@@ -522,6 +526,25 @@ fn main() -> std::io::Result<()> {
             .chain(interactions.into_iter().map(Record::Interaction))
         {
             dump::write_line(&mut out, &Line::Record(r))?;
+        }
+    }
+    // The knowledge base the project ships, so that tickets get suggestions.
+    if let Some(kb) = &o.kb {
+        let read = rapport::interchange::kb::read_path(std::path::Path::new(kb));
+        if let Some(problem) = read.problems.first() {
+            usage(&problem.to_string());
+        }
+        for source in read.articles {
+            let id = next(Kind::Article);
+            let meta = g.meta(id, g.end - SignedDuration::from_hours(24 * 400));
+            let article = Article {
+                meta,
+                title: source.title,
+                body: source.body,
+                tags: source.tags,
+                product: source.product,
+            };
+            dump::write_line(&mut out, &Line::Record(Record::Article(article)))?;
         }
     }
     let counters_line = Line::Counters(counters);
