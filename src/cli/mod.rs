@@ -25,7 +25,7 @@ use output::{Format, Output};
 use std::path::PathBuf;
 
 /// rapport: a terminal CRM for call centres. Find a customer in three keystrokes, see the
-/// whole account, log the call, work the ticket.
+/// whole account, log the call, work the ticket. With no command, rapport opens the TUI.
 #[derive(Debug, Parser)]
 #[command(
     name = "rapport",
