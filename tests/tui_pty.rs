@@ -324,3 +324,87 @@ fn the_demo_opens_on_a_throwaway_database_and_finds_by_transliteration() {
     s.send("\x03");
     assert!(s.wait_exit().success());
 }
+
+const CTRL_C: &str = "\x03";
+
+#[test]
+fn an_import_from_the_palette_runs_in_the_background_and_its_accounts_are_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    seed(&db);
+    let csv = dir.path().join("new accounts.csv");
+    std::fs::write(
+        &csv,
+        "Company,Phone,E-mail\n\
+         Quokka Industries,+61 2 5550 1234,hello@quokka.example\n\
+         ,+61 2 5550 9999,nobody@example.com\n\
+         Wombat Freight,+61 3 5550 4321,desk@wombat.example\n",
+    )
+    .unwrap();
+    let mut s = Session::start(&["--db", db.to_str().unwrap(), "--as", "ann"], dir.path());
+    s.wait_for("recently contacted");
+
+    // A file that is not there is a status-line error.
+    s.send(":import /no/such/file.csv --entity accounts");
+    s.send(ENTER);
+    s.wait_for("/no/such/file.csv: No such file");
+
+    // The palette line of the command line, a path with a space quoted. The summary is long:
+    // a wide screen shows it whole.
+    s.resize(24, 200);
+    s.send(&format!(
+        ":import \"{}\" --entity accounts",
+        csv.to_str().unwrap()
+    ));
+    s.send(ENTER);
+    s.wait_for("new accounts.csv: 3 read, 2 created, 1 rejected in ");
+    s.wait_for("; first rejected: line 3: name");
+
+    // The new accounts are searchable at once.
+    s.send("quokka");
+    s.wait_for("Quokka Industries");
+    s.send(CTRL_C);
+    assert!(s.wait_exit().success());
+
+    let store = rapport::store::sled::open(&db).unwrap();
+    let ops = Ops::new(&store, "ann", "2026-03-02T10:00:00Z".parse().unwrap());
+    let names: Vec<String> = ops
+        .accounts(&Default::default())
+        .unwrap()
+        .into_iter()
+        .map(|a| a.name)
+        .collect();
+    assert!(
+        names.contains(&"Quokka Industries".to_string()),
+        "{names:?}"
+    );
+    assert!(names.contains(&"Wombat Freight".to_string()), "{names:?}");
+    assert_eq!(names.len(), 6);
+}
+
+#[test]
+fn an_agent_is_refused_an_import_the_way_the_operation_refuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    seed(&db);
+    {
+        let store = rapport::store::sled::open(&db).unwrap();
+        let ops = Ops::new(&store, "root", "2026-03-01T09:00:00Z".parse().unwrap());
+        ops.add_user("root", rapport::domain::record::Role::Admin, vec![])
+            .unwrap();
+        ops.add_user("bo", rapport::domain::record::Role::Agent, vec![])
+            .unwrap();
+    }
+    let csv = dir.path().join("a.csv");
+    std::fs::write(&csv, "name\nKoala Ltd\n").unwrap();
+    let mut s = Session::start(&["--db", db.to_str().unwrap(), "--as", "bo"], dir.path());
+    s.wait_for("recently contacted");
+    s.send(&format!(
+        ":import {} --entity accounts",
+        csv.to_str().unwrap()
+    ));
+    s.send(ENTER);
+    s.wait_for("importing needs the admin role; bo is agent");
+    s.send(CTRL_C);
+    assert!(s.wait_exit().success());
+}

@@ -13,6 +13,7 @@ pub mod command;
 pub mod form;
 pub mod help;
 pub mod history;
+pub mod import;
 pub mod key;
 pub mod list;
 pub mod msg;
@@ -31,6 +32,7 @@ use crate::domain::ticket::{Action, Ticket};
 use form::{CallForm, Form, TicketForm};
 use help::HelpState;
 use history::HistoryState;
+use import::{ImportJob, ImportReport};
 use jiff::Timestamp;
 use palette::{Line, PaletteState};
 use prompt::{Prompt, PromptKind};
@@ -109,6 +111,8 @@ pub struct App {
     pub notice: Option<Notice>,
     /// A line shown at start and in help (the demo says where its database is).
     pub banner: Option<String>,
+    /// The import running in the background, if any; its progress shows in the status bar.
+    pub import: Option<ImportJob>,
     pub quit: bool,
     next_request: u64,
 }
@@ -131,6 +135,7 @@ impl App {
             modal: None,
             notice: None,
             banner: None,
+            import: None,
             quit: false,
             next_request: 0,
         }
@@ -286,6 +291,13 @@ impl App {
                 ticket,
             } => self.logged(*interaction, ticket.map(|(t, sla)| (*t, sla))),
             Msg::TicketSaved { ticket, sla, done } => self.ticket_saved(*ticket, sla, done),
+            Msg::ImportProgress { request, counts } => {
+                if let Some(job) = self.import.as_mut().filter(|j| j.request == request) {
+                    job.counts = counts;
+                }
+                Vec::new()
+            }
+            Msg::ImportDone { request, report } => self.imported(request, report),
             Msg::Failed { request, message } => self.failed(request, message),
         };
         if self.search.query.text() != query_before {
@@ -531,13 +543,18 @@ impl App {
     }
 
     fn open_account(&mut self, id: Id) -> Vec<Effect> {
+        self.focus = Pane::Account;
+        vec![self.load_account(id)]
+    }
+
+    /// Loads (or reloads) an account, leaving the focus where it is.
+    fn load_account(&mut self, id: Id) -> Effect {
         let request = self.request();
         self.loading = Some((request, id));
-        self.focus = Pane::Account;
-        vec![Effect::LoadAccount {
+        Effect::LoadAccount {
             request,
             account: id,
-        }]
+        }
     }
 
     fn account_loaded(&mut self, request: RequestId, data: AccountData) -> Vec<Effect> {
@@ -860,7 +877,46 @@ impl App {
                 }],
                 None => Vec::new(),
             },
+            Line::Import(line) => self.start_import(line),
         }
+    }
+
+    fn start_import(&mut self, line: import::ImportLine) -> Vec<Effect> {
+        if let Some(job) = &self.import {
+            let running = job.progress();
+            self.error(format!("one import at a time; running: {running}"));
+            return Vec::new();
+        }
+        let request = self.request();
+        self.info(format!("importing {}…", import::file_name(&line.file)));
+        self.import = Some(ImportJob {
+            request,
+            line: line.clone(),
+            counts: Default::default(),
+        });
+        vec![Effect::Import { request, line }]
+    }
+
+    /// An import ended: its summary in the status line, and what it changed shown.
+    fn imported(&mut self, request: RequestId, report: ImportReport) -> Vec<Effect> {
+        let Some(job) = self.import.take_if(|j| j.request == request) else {
+            return Vec::new();
+        };
+        let summary = report.summary(&job.line);
+        if report.counts.rejected > 0 {
+            self.error(summary);
+        } else {
+            self.info(summary);
+        }
+        let mut effects = Vec::new();
+        if !job.line.dry_run && report.counts.created + report.counts.updated > 0 {
+            effects.push(Effect::Reindex);
+            effects.push(self.search_effect());
+            if let Some(id) = self.open.as_ref().map(|o| o.id()) {
+                effects.push(self.load_account(id));
+            }
+        }
+        effects
     }
 
     fn logged(
@@ -923,6 +979,11 @@ impl App {
     }
 
     fn failed(&mut self, request: Option<RequestId>, message: String) -> Vec<Effect> {
+        if request.is_some() && self.import.as_ref().map(|j| j.request) == request {
+            self.import = None;
+            self.error(message);
+            return Vec::new();
+        }
         if request.is_some() && self.loading.map(|(r, _)| r) == request {
             self.loading = None;
         }

@@ -3,6 +3,7 @@
 //! the request's id so that a stale answer (an older search) is dropped.
 
 use super::command::Cmd;
+use super::import::{ImportCounts, ImportLine, ImportReport};
 use super::key::Key;
 use crate::domain::record::{Channel, Direction, Outcome, Relationship};
 use crate::domain::sla::Sla;
@@ -112,6 +113,16 @@ pub enum Msg {
         sla: Option<Sla>,
         done: String,
     },
+    /// How far the running import has got.
+    ImportProgress {
+        request: RequestId,
+        counts: ImportCounts,
+    },
+    /// The import finished (a file or option it could not use comes as [`Msg::Failed`]).
+    ImportDone {
+        request: RequestId,
+        report: ImportReport,
+    },
     /// Work failed; the message is shown in the status line.
     Failed {
         request: Option<RequestId>,
@@ -161,6 +172,13 @@ pub enum Effect {
         score: u8,
         comment: Option<String>,
     },
+    /// Import a file on a background job, reporting progress as it goes.
+    Import {
+        request: RequestId,
+        line: ImportLine,
+    },
+    /// Records changed behind the worker's back (an import): read the search index afresh.
+    Reindex,
     /// Leave the TUI.
     Quit,
 }

@@ -837,3 +837,135 @@ fn the_vim_keymap_moves_with_j_and_holds_with_capital_h() {
         }]
     );
 }
+
+fn import_effect(effects: &[Effect]) -> (RequestId, import::ImportLine) {
+    match effects {
+        [Effect::Import { request, line }] => (*request, line.clone()),
+        other => panic!("expected an import, got {other:?}"),
+    }
+}
+
+#[test]
+fn palette_import_runs_in_the_background_with_progress_then_a_summary() {
+    let mut app = opened();
+    press(&mut app, Key::char(':'));
+    type_text(&mut app, "import /tmp/in/accounts.csv --entity accounts");
+    let (request, line) = import_effect(&press(&mut app, key(KeyCode::Enter)));
+    assert_eq!(line.file, "/tmp/in/accounts.csv");
+    assert_eq!(line.entity, "accounts");
+    assert!(
+        app.modal.is_none(),
+        "the palette closes; keys are free at once"
+    );
+    assert_eq!(app.import.as_ref().unwrap().request, request);
+
+    let counts = import::ImportCounts {
+        read: 1200,
+        created: 1100,
+        rejected: 3,
+        ..Default::default()
+    };
+    app.update(Msg::ImportProgress {
+        request: RequestId(request.0 + 100),
+        counts: import::ImportCounts::default(),
+    });
+    app.update(Msg::ImportProgress { request, counts });
+    assert_eq!(
+        app.import.as_ref().unwrap().progress(),
+        "import accounts.csv: 1200 read · 1100 created · 3 rejected"
+    );
+
+    // Searches and saves go on meanwhile; a second import waits its turn.
+    let effects = type_text(&mut app, "");
+    assert!(effects.is_empty());
+    press(&mut app, Key::char(':'));
+    type_text(&mut app, "import other.csv --entity contacts");
+    assert!(press(&mut app, key(KeyCode::Enter)).is_empty());
+    let notice = app.notice.clone().unwrap();
+    assert!(notice.error && notice.text.starts_with("one import at a time"));
+
+    let report = import::ImportReport {
+        counts: import::ImportCounts {
+            read: 2000,
+            created: 1990,
+            skipped: 10,
+            ..Default::default()
+        },
+        seconds: 1.25,
+        ..Default::default()
+    };
+    let effects = app.update(Msg::ImportDone { request, report });
+    assert!(app.import.is_none());
+    let notice = app.notice.clone().unwrap();
+    assert!(!notice.error);
+    assert_eq!(
+        notice.text,
+        "accounts.csv: 2000 read, 1990 created, 10 skipped as duplicates, 0 rejected in 1.2s"
+    );
+    assert_eq!(
+        effects[0],
+        Effect::Reindex,
+        "new accounts become searchable"
+    );
+    assert!(last_search(&effects).is_some(), "and the list shows them");
+    assert!(
+        effects.iter().any(
+            |e| matches!(e, Effect::LoadAccount { account, .. } if *account == id(Kind::Account, 1))
+        ),
+        "the open account is read again: {effects:?}"
+    );
+    assert_eq!(app.focus, Pane::Account, "without moving the focus");
+}
+
+#[test]
+fn an_import_with_rejected_rows_ends_in_red_and_a_dry_run_changes_nothing() {
+    let mut app = app();
+    app.focus = Pane::Account;
+    press(&mut app, Key::char(':'));
+    type_text(&mut app, "import c.csv --entity contacts --dry-run");
+    let (request, line) = import_effect(&press(&mut app, key(KeyCode::Enter)));
+    assert!(line.dry_run);
+    let report = import::ImportReport {
+        counts: import::ImportCounts {
+            read: 3,
+            created: 2,
+            rejected: 1,
+            ..Default::default()
+        },
+        first_rejects: vec!["line 3: name: must not be empty".into()],
+        ..Default::default()
+    };
+    let effects = app.update(Msg::ImportDone { request, report });
+    assert!(effects.is_empty(), "a dry run writes nothing: {effects:?}");
+    let notice = app.notice.unwrap();
+    assert!(notice.error);
+    assert!(
+        notice.text.contains("would be created")
+            && notice
+                .text
+                .contains("first rejected: line 3: name: must not be empty"),
+        "{}",
+        notice.text
+    );
+}
+
+#[test]
+fn a_refused_import_is_a_status_line_error() {
+    let mut app = app();
+    app.focus = Pane::Account;
+    press(&mut app, Key::char(':'));
+    type_text(&mut app, "import c.csv --entity contacts");
+    let (request, _) = import_effect(&press(&mut app, key(KeyCode::Enter)));
+    app.update(Msg::Failed {
+        request: Some(request),
+        message: "importing needs the admin role; bo is agent".into(),
+    });
+    assert!(app.import.is_none());
+    assert_eq!(
+        app.notice.unwrap(),
+        Notice {
+            text: "importing needs the admin role; bo is agent".into(),
+            error: true
+        }
+    );
+}

@@ -1,7 +1,10 @@
 //! The worker thread: owns the store and the search index, carries out the state machine's
 //! [`Effect`]s through [`Ops`] and answers with [`Msg`]s. Input never waits on it: searches
-//! queued behind a newer search are skipped, since only the newest answer is shown.
+//! queued behind a newer search are skipped, since only the newest answer is shown. Long work
+//! goes to [`super::job`]s sharing the store, so that the worker stays free for searches and
+//! saves.
 
+use super::job::{self, Jobs};
 use super::{Clock, Event};
 use crate::app::{AccountData, AccountRow, Effect, LogDraft, Msg, RequestId, TicketRequest};
 use crate::domain::Id;
@@ -11,6 +14,7 @@ use crate::search::SearchIndex;
 use crate::search::keys::{KeyField, SearchDocument};
 use crate::store::Store;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender};
 use std::thread::JoinHandle;
 
@@ -21,7 +25,7 @@ const HISTORY_LIMIT: usize = 500;
 const REBUILD_LIMIT: usize = 100_000;
 
 struct Worker {
-    store: Box<dyn Store>,
+    store: Arc<dyn Store>,
     user: String,
     clock: Clock,
     docs: Vec<(Id, SearchDocument)>,
@@ -29,11 +33,13 @@ struct Worker {
     /// Every account's last contact (seconds), for the recently-contacted list.
     last_contact: HashMap<Id, Option<i64>>,
     loaded: bool,
+    jobs: Jobs,
 }
 
-/// Starts the worker; it stops when the effect sender is dropped, after finishing its queue.
+/// Starts the worker; it stops when the effect sender is dropped, after finishing its queue
+/// and stopping its jobs.
 pub fn spawn(
-    store: Box<dyn Store>,
+    store: Arc<dyn Store>,
     user: String,
     clock: Clock,
     effects: Receiver<Effect>,
@@ -42,10 +48,12 @@ pub fn spawn(
     std::thread::Builder::new()
         .name("rapport-worker".into())
         .spawn(move || {
+            let jobs = Jobs::new(store.clone(), user.clone(), clock, replies.clone());
             let mut worker = Worker {
                 store,
                 user,
                 clock,
+                jobs,
                 docs: Vec::new(),
                 index: None,
                 last_contact: HashMap::new(),
@@ -64,10 +72,12 @@ pub fn spawn(
                     if let Some(msg) = worker.run(effect)
                         && replies.send(Event::Reply(msg)).is_err()
                     {
+                        worker.jobs.finish();
                         return;
                     }
                 }
             }
+            worker.jobs.finish();
         })
         .expect("spawning the worker thread")
 }
@@ -181,6 +191,17 @@ impl Worker {
                 },
                 Err(e) => failed(None, e),
             },
+            Effect::Import { request, line } => {
+                self.jobs.spawn("import", request, move |ops, context| {
+                    job::import::run(ops, context, request, &line)
+                });
+                return None;
+            }
+            Effect::Reindex => {
+                self.loaded = false;
+                self.index = None;
+                return None;
+            }
             Effect::Quit => return None,
         })
     }

@@ -466,3 +466,50 @@ fn a_breached_ticket_is_marked_and_its_due_time_shown() {
     let (x, y) = find(buffer, "SLA breached · resolve by 02-21 09:00");
     assert!(buffer[(x, y)].modifier.contains(Modifier::BOLD));
 }
+
+#[test]
+fn import_progress_keeps_its_place_at_the_right_of_the_status_bar() {
+    let mut app = opened();
+    app.import = Some(crate::app::import::ImportJob {
+        request: RequestId(7),
+        line: crate::app::import::ImportLine {
+            file: "/tmp/in/contacts.csv".into(),
+            entity: "contacts".into(),
+            ..Default::default()
+        },
+        counts: crate::app::import::ImportCounts {
+            read: 1200,
+            created: 1100,
+            rejected: 3,
+            ..Default::default()
+        },
+    });
+    app.notice = Some(crate::app::Notice {
+        text: "T-1 escalated".into(),
+        error: false,
+    });
+    let t = draw(&app, Theme::colored(), 80, 24);
+    let buffer = t.backend().buffer();
+    let (bar, _) = row_text(buffer, 23);
+    assert!(bar.contains("T-1 escalated"), "{bar}");
+    let progress = " import: 1200 read · 1100 created · 3 rejected ";
+    assert!(bar.ends_with(progress), "{bar}");
+    let (x, y) = find(buffer, "import: 1200");
+    assert_eq!(buffer[(x, y)].bg, Color::Blue);
+    let t = draw(&app, Theme::plain(), 80, 24);
+    let (x, y) = find(t.backend().buffer(), "import: 1200");
+    assert!(
+        t.backend().buffer()[(x, y)]
+            .modifier
+            .contains(Modifier::REVERSED)
+    );
+    app.notice = None;
+    let t = draw(&app, Theme::colored(), 120, 24);
+    let (bar, _) = row_text(t.backend().buffer(), 23);
+    assert!(
+        bar.ends_with(" import contacts.csv: 1200 read · 1100 created · 3 rejected "),
+        "with room, the file's name too: {bar}"
+    );
+    let t = draw(&app, Theme::colored(), 20, 6);
+    insta::assert_snapshot!("tiny_import_progress", t.backend());
+}
