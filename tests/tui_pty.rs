@@ -408,3 +408,33 @@ fn an_agent_is_refused_an_import_the_way_the_operation_refuses() {
     s.send(CTRL_C);
     assert!(s.wait_exit().success());
 }
+
+const F2: &str = "\x1bOQ";
+
+#[test]
+fn my_tickets_from_the_search_pane_and_enter_opens_the_ticket_in_its_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    seed(&db);
+    {
+        let store = rapport::store::sled::open(&db).unwrap();
+        let ops = Ops::new(&store, "ann", "2026-03-01T09:00:00Z".parse().unwrap());
+        ops.assign(Id::new(Kind::Ticket, 1), Some("ann".into()), None)
+            .unwrap();
+    }
+    let mut s = Session::start(&["--db", db.to_str().unwrap(), "--as", "ann"], dir.path());
+    s.wait_for("recently contacted");
+    s.send(F2);
+    // Opened on Sunday: the first response (8 business hours, normal) is due Monday 17:00.
+    s.wait("my tickets with the time left", |screen| {
+        screen.contains("My tickets · ann (1)")
+            && screen.contains("Router drops eve")
+            && screen.contains("ok       7h00m left")
+    });
+    s.send(ENTER);
+    s.wait("the ticket in its account's ticket pane", |screen| {
+        screen.contains("│ Tickets │") && screen.contains("T-1 Router drops every evening")
+    });
+    s.send("q");
+    assert!(s.wait_exit().success());
+}

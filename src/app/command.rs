@@ -20,6 +20,8 @@ pub enum Context {
     History,
     /// The ticket work area.
     Tickets,
+    /// The "my tickets" and "my queues" lists.
+    Work,
     /// Any text field: readline editing.
     Input,
     /// A form field that picks from a list.
@@ -36,13 +38,14 @@ pub enum Context {
 
 impl Context {
     /// Every context, in the order help lists them.
-    pub const ALL: [Context; 12] = [
+    pub const ALL: [Context; 13] = [
         Context::Global,
         Context::Normal,
         Context::Search,
         Context::Account,
         Context::History,
         Context::Tickets,
+        Context::Work,
         Context::Form,
         Context::Choice,
         Context::Input,
@@ -60,6 +63,7 @@ impl Context {
             Context::Account => "account",
             Context::History => "history",
             Context::Tickets => "tickets",
+            Context::Work => "work",
             Context::Input => "input",
             Context::Choice => "choice",
             Context::Form => "form",
@@ -78,6 +82,7 @@ impl Context {
             Context::Account => "the account view",
             Context::History => "the interaction history",
             Context::Tickets => "the ticket work area",
+            Context::Work => "the my tickets and my queues lists",
             Context::Input => "any text field",
             Context::Choice => "a form field with a list of values",
             Context::Form => "the call log and new-ticket forms",
@@ -107,6 +112,7 @@ const LISTS: &[Context] = &[
     Context::Account,
     Context::History,
     Context::Tickets,
+    Context::Work,
     Context::Help,
 ];
 const PANES: &[Context] = &[
@@ -115,6 +121,15 @@ const PANES: &[Context] = &[
     Context::Account,
     Context::History,
     Context::Tickets,
+];
+/// Where the agent's own views open from: any pane, and the views themselves.
+const VIEWS: &[Context] = &[
+    Context::Normal,
+    Context::Search,
+    Context::Account,
+    Context::History,
+    Context::Tickets,
+    Context::Work,
 ];
 const WORK: &[Context] = &[
     Context::Normal,
@@ -165,6 +180,9 @@ commands! {
     First = "list.first", "first", LISTS, "Select the first item";
     Last = "list.last", "last", LISTS, "Select the last item";
     Open = "item.open", "open", LISTS, "Open the selected account, ticket or interaction";
+    WorkMine = "work.mine", "my tickets", VIEWS, "My tickets: the active tickets assigned to you, breached first, then by time left";
+    WorkQueues = "work.queues", "my queues", VIEWS, "My queues: the active tickets of the queues your user record lists, most urgent first";
+    Refresh = "view.refresh", "refresh", &[Context::Work], "Load the list on screen again";
     CallLog = "call.log", "log call", WORK, "Log a call on the open account (timer starts now)";
     TicketNew = "ticket.new", "new ticket", WORK, "Open a new ticket for the open account";
     TicketAssign = "ticket.assign", "assign", WORK, "Assign the selected ticket to an agent";

@@ -21,6 +21,7 @@ pub mod palette;
 pub mod prompt;
 pub mod search;
 pub mod text;
+pub mod work;
 
 pub use bindings::{Binding, Bindings};
 pub use command::{COMMANDS, Cmd, CommandSpec, Context};
@@ -38,6 +39,7 @@ use palette::{Line, PaletteState};
 use prompt::{Prompt, PromptKind};
 use search::SearchState;
 use text::{Edit, TextInput};
+use work::{WorkKind, WorkState};
 
 /// The panes Tab moves between, in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,6 +74,15 @@ impl Pane {
     }
 }
 
+/// What fills the screen under the forms and modals.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    /// Search, account, history and tickets.
+    Panes,
+    /// "My tickets" or "my queues" ([`App::work`]).
+    Work,
+}
+
 /// What sits above the panes and takes the keys first.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Modal {
@@ -97,6 +108,8 @@ pub struct App {
     /// The time zone times are shown in.
     pub tz: jiff::tz::TimeZone,
     pub bindings: Bindings,
+    /// The panes, or one of the agent's own views.
+    pub view: View,
     pub focus: Pane,
     pub search: SearchState,
     /// The open account, once loaded.
@@ -106,6 +119,10 @@ pub struct App {
     pub history: HistoryState,
     /// The ticket the ticket commands act on (selected in the account view or ticket pane).
     pub selected_ticket: Option<Id>,
+    /// The ticket to select once the account being loaded arrives (opened from a work list).
+    pub select_after_load: Option<Id>,
+    /// The last work list shown.
+    pub work: Option<WorkState>,
     pub form: Option<Form>,
     pub modal: Option<Modal>,
     pub notice: Option<Notice>,
@@ -125,12 +142,15 @@ impl App {
             now,
             tz: jiff::tz::TimeZone::UTC,
             bindings,
+            view: View::Panes,
             focus: Pane::Search,
             search: SearchState::default(),
             open: None,
             loading: None,
             history: HistoryState::default(),
             selected_ticket: None,
+            select_after_load: None,
+            work: None,
             form: None,
             modal: None,
             notice: None,
@@ -184,6 +204,7 @@ impl App {
             (Some(Modal::Prompt(_)), _) => vec![Prompt, Input, Global],
             (None, Some(form)) if form.focus_is_choice() => vec![Choice, Form, Global],
             (None, Some(_)) => vec![Form, Input, Global],
+            (None, None) if self.view == View::Work => vec![Work, Global],
             (None, None) if self.focus == Pane::Search => vec![Search, Input, Global],
             (None, None) => vec![self.focus.context(), Normal, Global],
         }
@@ -223,7 +244,10 @@ impl App {
             },
             (None, Some(Form::Call(_))) => "Log call",
             (None, Some(Form::Ticket(_))) => "New ticket",
-            (None, None) => self.focus.title(),
+            (None, None) => match (self.view, &self.work) {
+                (View::Work, Some(work)) => work.kind.title(),
+                _ => self.focus.title(),
+            },
         }
     }
 
@@ -239,6 +263,12 @@ impl App {
             }
             (None, Some(Form::Call(_))) => &[FormSave, FieldNext, StopTimer, Back],
             (None, Some(Form::Ticket(_))) => &[FormSave, FieldNext, Back],
+            (None, None) if self.view == View::Work => match &self.work {
+                Some(w) if w.kind == WorkKind::Queues => {
+                    &[Open, Down, WorkMine, Refresh, Back, Help, Quit]
+                }
+                _ => &[Open, Down, WorkQueues, Refresh, Back, Help, Quit],
+            },
             (None, None) => match self.focus {
                 Pane::Search => &[Down, Open, PaneNext, Help, Palette, Quit],
                 Pane::Account => &[CallLog, TicketNew, Open, PaneNext, SearchFocus, Help, Quit],
@@ -298,6 +328,16 @@ impl App {
                 Vec::new()
             }
             Msg::ImportDone { request, report } => self.imported(request, report),
+            Msg::Worklist {
+                request,
+                rows,
+                queues,
+            } => {
+                if let Some(work) = &mut self.work {
+                    work.accept(request, rows, queues);
+                }
+                Vec::new()
+            }
             Msg::Failed { request, message } => self.failed(request, message),
         };
         if self.search.query.text() != query_before {
@@ -359,11 +399,19 @@ impl App {
             Cmd::Back => self.back(),
             Cmd::SearchFocus => {
                 self.modal = None;
+                self.view = View::Panes;
                 self.focus = Pane::Search;
                 self.search.query.clear();
                 Vec::new()
             }
+            Cmd::WorkMine => self.show_work(WorkKind::Mine),
+            Cmd::WorkQueues => self.show_work(WorkKind::Queues),
+            Cmd::Refresh => match self.view {
+                View::Work => self.load_work(),
+                View::Panes => Vec::new(),
+            },
             Cmd::PaneNext | Cmd::PanePrev => {
+                self.view = View::Panes;
                 self.focus = form::cycle(&Pane::ALL, self.focus, cmd == Cmd::PaneNext);
                 Vec::new()
             }
@@ -464,6 +512,10 @@ impl App {
             }
             return Vec::new();
         }
+        if self.view != View::Panes {
+            self.view = View::Panes;
+            return Vec::new();
+        }
         match self.focus {
             Pane::Search if !self.search.query.text().is_empty() => self.search.query.clear(),
             Pane::Search if self.open.is_some() => self.focus = Pane::Account,
@@ -478,6 +530,12 @@ impl App {
         if let Some(Modal::Help(h)) = &mut self.modal {
             let rows = h.rows(&self.bindings).len();
             h.scroll = list::step(h.scroll, rows, cmd);
+            return;
+        }
+        if self.view == View::Work {
+            if let Some(w) = &mut self.work {
+                w.selected = list::step(w.selected, w.rows.len(), cmd);
+            }
             return;
         }
         match self.focus {
@@ -510,6 +568,9 @@ impl App {
     }
 
     fn open_selected(&mut self) -> Vec<Effect> {
+        if self.view == View::Work {
+            return self.open_work_row();
+        }
         match self.focus {
             Pane::Search => match self.search.selected_row() {
                 Some(row) => {
@@ -576,8 +637,50 @@ impl App {
                 .map(|t| t.meta.id)
                 .or(data.tickets.first().map(|t| t.meta.id))
         });
+        if let Some(wanted) = self.select_after_load.take()
+            && data.ticket(wanted).is_some()
+        {
+            self.selected_ticket = Some(wanted);
+            if self.view == View::Panes && self.focus == Pane::Account {
+                self.focus = Pane::Tickets;
+            }
+        }
         self.open = Some(data);
         Vec::new()
+    }
+
+    /// Shows a work list, loading it afresh (the last rows stay on screen meanwhile).
+    fn show_work(&mut self, kind: WorkKind) -> Vec<Effect> {
+        self.modal = None;
+        self.view = View::Work;
+        if self.work.as_ref().is_none_or(|w| w.kind != kind) {
+            self.work = Some(WorkState::new(kind));
+        }
+        self.load_work()
+    }
+
+    fn load_work(&mut self) -> Vec<Effect> {
+        let request = self.request();
+        let Some(work) = &mut self.work else {
+            return Vec::new();
+        };
+        work.pending = Some(request);
+        vec![Effect::LoadWork {
+            request,
+            kind: work.kind,
+        }]
+    }
+
+    /// Opens the selected work row's account with its ticket selected, in the ticket pane.
+    fn open_work_row(&mut self) -> Vec<Effect> {
+        let Some(row) = self.work.as_ref().and_then(|w| w.selected_row()) else {
+            self.error("no ticket here to open");
+            return Vec::new();
+        };
+        let (account, ticket) = (row.ticket.account, row.ticket.meta.id);
+        self.view = View::Panes;
+        self.select_after_load = Some(ticket);
+        self.open_account(account)
     }
 
     fn need_account(&mut self) -> Option<&AccountData> {
@@ -971,6 +1074,9 @@ impl App {
             self.form = None;
             self.selected_ticket = Some(ticket.meta.id);
         }
+        if let Some(work) = &mut self.work {
+            work.put_ticket(&ticket, sla);
+        }
         if let Some(open) = self.open.as_mut().filter(|o| o.id() == ticket.account) {
             open.put_ticket(ticket, sla);
         }
@@ -986,9 +1092,18 @@ impl App {
         }
         if request.is_some() && self.loading.map(|(r, _)| r) == request {
             self.loading = None;
+            self.select_after_load = None;
         }
         if request.is_some() && self.search.pending == request {
             self.search.pending = None;
+        }
+        if let Some(work) = self
+            .work
+            .as_mut()
+            .filter(|w| request.is_some() && w.pending == request)
+        {
+            work.pending = None;
+            work.problem = Some(message.clone());
         }
         if let Some(form) = &mut self.form
             && form.state().saving.is_some()

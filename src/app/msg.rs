@@ -5,6 +5,7 @@
 use super::command::Cmd;
 use super::import::{ImportCounts, ImportLine, ImportReport};
 use super::key::Key;
+use super::work::{WorkKind, WorkRow};
 use crate::domain::record::{Channel, Direction, Outcome, Relationship};
 use crate::domain::sla::Sla;
 use crate::domain::ticket::{Action, Priority};
@@ -113,6 +114,13 @@ pub enum Msg {
         sla: Option<Sla>,
         done: String,
     },
+    /// A work list, loaded.
+    Worklist {
+        request: RequestId,
+        rows: Vec<WorkRow>,
+        /// The queues "my queues" covers.
+        queues: Vec<String>,
+    },
     /// How far the running import has got.
     ImportProgress {
         request: RequestId,
@@ -172,6 +180,8 @@ pub enum Effect {
         score: u8,
         comment: Option<String>,
     },
+    /// Load a work list ("my tickets", "my queues") on a background job.
+    LoadWork { request: RequestId, kind: WorkKind },
     /// Import a file on a background job, reporting progress as it goes.
     Import {
         request: RequestId,

@@ -969,3 +969,209 @@ fn a_refused_import_is_a_status_line_error() {
         }
     );
 }
+
+/// Service levels due `secs` from t0 (negative: overdue), in `state`; with `responded`, the
+/// first response is done and the resolution clock runs.
+fn sla_due(
+    state: crate::domain::sla::SlaState,
+    secs: i64,
+    responded: bool,
+) -> crate::domain::sla::Sla {
+    use crate::domain::sla::{Clock, Sla, SlaState};
+    let due = t0()
+        .checked_add(jiff::SignedDuration::from_secs(secs))
+        .unwrap();
+    let running = Clock {
+        due,
+        achieved: None,
+        state,
+    };
+    let first_response = if responded {
+        Clock {
+            due: t0(),
+            achieved: Some(t0()),
+            state: SlaState::Met,
+        }
+    } else {
+        running
+    };
+    Sla {
+        first_response,
+        resolution: running,
+        state,
+    }
+}
+
+fn work_row(n: u64, account: u64, sla: Option<crate::domain::sla::Sla>) -> work::WorkRow {
+    let mut t = ticket(n, &format!("ticket {n}"), Priority::Normal, Status::Open);
+    t.account = id(Kind::Account, account);
+    work::WorkRow {
+        ticket: t,
+        sla,
+        account_name: format!("Account {account}"),
+    }
+}
+
+fn load_work(effects: &[Effect]) -> (RequestId, work::WorkKind) {
+    match effects {
+        [Effect::LoadWork { request, kind }] => (*request, *kind),
+        other => panic!("expected a work list load, got {other:?}"),
+    }
+}
+
+#[test]
+fn my_tickets_are_ordered_breached_first_then_by_time_left() {
+    use crate::domain::sla::SlaState::*;
+    let mut app = opened();
+    let (request, kind) = load_work(&press(&mut app, Key::char('w')));
+    assert_eq!(kind, work::WorkKind::Mine);
+    assert_eq!(app.view, View::Work);
+    assert_eq!(app.contexts(), vec![Context::Work, Context::Global]);
+    assert_eq!(app.focus_name(), "My tickets");
+    app.update(Msg::Worklist {
+        request,
+        rows: vec![
+            work_row(5, 1, Some(sla_due(Ok, 5 * 3600, true))),
+            work_row(9, 1, None),
+            work_row(6, 2, Some(sla_due(Breached, -2 * 86_400, true))),
+            work_row(7, 2, Some(sla_due(Warning, 3600, false))),
+            work_row(8, 3, Some(sla_due(Breached, 3 * 3600, true))),
+            work_row(4, 3, Some(sla_due(Paused, 4 * 3600, true))),
+        ],
+        queues: Vec::new(),
+    });
+    let order: Vec<u64> = app
+        .work
+        .as_ref()
+        .unwrap()
+        .rows
+        .iter()
+        .map(|r| r.ticket.meta.id.number)
+        .collect();
+    assert_eq!(order, [6, 8, 7, 4, 5, 9]);
+}
+
+#[test]
+fn enter_on_a_work_row_opens_its_account_with_the_ticket_selected() {
+    use crate::domain::sla::SlaState::*;
+    let mut app = app();
+    app.start();
+    let (request, _) = load_work(&press(&mut app, Key::plain(KeyCode::F(2))));
+    let mut row = work_row(1, 1, Some(sla_due(Breached, -60, false)));
+    row.ticket.status = Status::New;
+    app.update(Msg::Worklist {
+        request,
+        rows: vec![work_row(2, 1, Some(sla_due(Ok, 60, false))), row],
+        queues: Vec::new(),
+    });
+    assert_eq!(app.work.as_ref().unwrap().rows[0].ticket.meta.id.number, 1);
+    press(&mut app, key(KeyCode::Down));
+    press(&mut app, key(KeyCode::Up));
+    let effects = press(&mut app, key(KeyCode::Enter));
+    let [Effect::LoadAccount { request, account }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(*account, id(Kind::Account, 1));
+    assert_eq!(app.view, View::Panes);
+    app.update(Msg::AccountLoaded {
+        request: *request,
+        data: Box::new(data()),
+    });
+    assert_eq!(
+        app.selected_ticket,
+        Some(id(Kind::Ticket, 1)),
+        "the ticket picked, not the account's most urgent (T-2)"
+    );
+    assert_eq!(app.focus, Pane::Tickets);
+    assert_eq!(app.select_after_load, None);
+}
+
+#[test]
+fn my_queues_refused_shows_why_in_the_list_and_the_status_line() {
+    let mut app = opened();
+    let (request, kind) = load_work(&press(&mut app, Key::char('W')));
+    assert_eq!(kind, work::WorkKind::Queues);
+    // An answer to an older load is dropped.
+    app.update(Msg::Worklist {
+        request: RequestId(request.0 + 50),
+        rows: vec![work_row(1, 1, None)],
+        queues: vec!["billing".into()],
+    });
+    assert!(app.work.as_ref().unwrap().rows.is_empty());
+    let why = "no user 'ann': my queues come from your user record";
+    app.update(Msg::Failed {
+        request: Some(request),
+        message: why.into(),
+    });
+    let work = app.work.as_ref().unwrap();
+    assert_eq!(work.problem.as_deref(), Some(why));
+    assert_eq!(work.pending, None);
+    assert!(app.notice.as_ref().unwrap().error);
+    // Refresh asks again; w switches lists; esc goes back to the panes.
+    let (_, kind) = load_work(&press(&mut app, Key::plain(KeyCode::F(5))));
+    assert_eq!(kind, work::WorkKind::Queues);
+    let (_, kind) = load_work(&press(&mut app, Key::char('w')));
+    assert_eq!(kind, work::WorkKind::Mine);
+    press(&mut app, key(KeyCode::Esc));
+    assert_eq!(app.view, View::Panes);
+    assert_eq!(app.focus, Pane::Account);
+    press(&mut app, Key::char('w'));
+    press(&mut app, Key::char('/'));
+    assert_eq!(
+        (app.view, app.focus),
+        (View::Panes, Pane::Search),
+        "/ searches from the list"
+    );
+}
+
+#[test]
+fn a_changed_ticket_updates_its_work_row_and_a_resolved_one_leaves_the_list() {
+    use crate::domain::sla::SlaState::*;
+    let mut app = opened();
+    let (request, _) = load_work(&press(&mut app, Key::char('w')));
+    app.update(Msg::Worklist {
+        request,
+        rows: vec![
+            work_row(2, 1, Some(sla_due(Ok, 60, false))),
+            work_row(7, 2, Some(sla_due(Ok, 120, false))),
+        ],
+        queues: Vec::new(),
+    });
+    let mut escalated = work_row(2, 1, None).ticket;
+    escalated.status = Status::Escalated;
+    app.update(Msg::TicketSaved {
+        ticket: Box::new(escalated),
+        sla: Some(sla_due(Warning, 30, false)),
+        done: "T-2 escalated".into(),
+    });
+    let rows = &app.work.as_ref().unwrap().rows;
+    assert_eq!(rows[0].ticket.status, Status::Escalated);
+    assert_eq!(rows[0].sla.unwrap().state, Warning);
+    let mut resolved = work_row(2, 1, None).ticket;
+    resolved.status = Status::Resolved;
+    app.update(Msg::TicketSaved {
+        ticket: Box::new(resolved),
+        sla: None,
+        done: "T-2 resolved".into(),
+    });
+    let rows = &app.work.as_ref().unwrap().rows;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].ticket.meta.id.number, 7);
+}
+
+#[test]
+fn every_shipped_keymap_opens_the_work_lists() {
+    for name in ["default", "vim", "emacs"] {
+        let b = Keymap::load(Some(name)).unwrap().bindings().clone();
+        for context in [Context::Normal, Context::Search, Context::Work] {
+            for cmd in [Cmd::WorkMine, Cmd::WorkQueues] {
+                assert!(
+                    !b.keys_for(&[context], cmd).is_empty(),
+                    "{name}: {cmd} in {context}"
+                );
+            }
+        }
+        assert!(!b.keys_for(&[Context::Work], Cmd::Refresh).is_empty());
+        assert!(!b.keys_for(&[Context::Work], Cmd::Open).is_empty());
+    }
+}

@@ -197,6 +197,12 @@ impl Worker {
                 });
                 return None;
             }
+            Effect::LoadWork { request, kind } => {
+                self.jobs.spawn("loading the list", request, move |ops, _| {
+                    job::work::run(ops, request, kind)
+                });
+                return None;
+            }
             Effect::Reindex => {
                 self.loaded = false;
                 self.index = None;

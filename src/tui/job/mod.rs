@@ -8,6 +8,7 @@
 //! leaves job threads alone (see [`is_job_thread`]), so the screen stays as it is.
 
 pub mod import;
+pub mod work;
 
 use super::{Clock, Event};
 use crate::app::{Msg, RequestId};

@@ -513,3 +513,93 @@ fn import_progress_keeps_its_place_at_the_right_of_the_status_bar() {
     let t = draw(&app, Theme::colored(), 20, 6);
     insta::assert_snapshot!("tiny_import_progress", t.backend());
 }
+
+/// My queues: a breached ticket, one near its target, one paused, one with no service levels.
+fn work_app() -> App {
+    use crate::app::work::{WorkKind, WorkRow, WorkState};
+    let mut app = opened();
+    let d = data();
+    let clock = |state, due: &str| SlaClock {
+        due: at(due),
+        achieved: None,
+        state,
+    };
+    let sla = |state, due: &str| Sla {
+        first_response: clock(state, due),
+        resolution: clock(state, due),
+        state,
+    };
+    let mut paused = d.tickets[1].clone();
+    paused.meta.id = Id::new(Kind::Ticket, 14);
+    paused.status = Status::Pending;
+    paused.subject = "Waiting for the customer's meter reading".into();
+    let mut plain = d.tickets[1].clone();
+    plain.meta.id = Id::new(Kind::Ticket, 15);
+    plain.assignee = Some("cy".into());
+    let rows = vec![
+        WorkRow {
+            sla: Some(breached(&d.tickets[0])),
+            ticket: d.tickets[0].clone(),
+            account_name: "张伟".into(),
+        },
+        WorkRow {
+            sla: Some(sla(SlaState::Warning, "2026-03-02T12:20:00Z")),
+            ticket: d.tickets[1].clone(),
+            account_name: "Northwind Traders International".into(),
+        },
+        WorkRow {
+            sla: Some(sla(SlaState::Paused, "2026-03-04T09:00:00Z")),
+            ticket: paused,
+            account_name: "Иванов Пётр".into(),
+        },
+        WorkRow {
+            sla: None,
+            ticket: plain,
+            account_name: "Acme".into(),
+        },
+    ];
+    let mut work = WorkState::new(WorkKind::Queues);
+    work.rows = rows;
+    work.queues = vec!["billing".into(), "technical".into()];
+    work.loaded = true;
+    app.work = Some(work);
+    app.view = crate::app::View::Work;
+    app
+}
+
+#[test]
+fn my_queues_80x24() {
+    let app = work_app();
+    let t = draw(&app, Theme::colored(), 80, 24);
+    insta::assert_snapshot!(t.backend());
+    let buffer = t.backend().buffer();
+    let (x, y) = find(buffer, "9d01h overdue");
+    assert_eq!(buffer[(x, y)].fg, Color::Red, "overdue stands out");
+    assert!(
+        buffer[(x, y)].modifier.contains(Modifier::REVERSED),
+        "selected"
+    );
+    let (x, y) = find(buffer, "2h20m left");
+    assert_eq!(buffer[(x, y)].fg, Color::Yellow);
+    let t = draw(&app, Theme::colored(), 20, 6);
+    insta::assert_snapshot!("tiny_my_queues", t.backend());
+}
+
+#[test]
+fn an_empty_or_refused_work_list_says_why() {
+    let mut app = work_app();
+    let work = app.work.as_mut().unwrap();
+    work.rows.clear();
+    work.problem = Some("ann belongs to no queue (an admin adds some: …)".into());
+    let t = draw(&app, Theme::colored(), 80, 24);
+    let (x, y) = find(t.backend().buffer(), "ann belongs to no queue");
+    assert_eq!(t.backend().buffer()[(x, y)].fg, Color::Red);
+    let work = app.work.as_mut().unwrap();
+    work.problem = None;
+    work.kind = crate::app::work::WorkKind::Mine;
+    let t = draw(&app, Theme::colored(), 80, 24);
+    find(t.backend().buffer(), "nothing assigned to ann needs work");
+    for (w, h) in [(1, 1), (5, 3), (20, 6), (59, 11)] {
+        draw(&work_app(), Theme::colored(), w, h);
+    }
+}
