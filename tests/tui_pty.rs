@@ -55,6 +55,11 @@ struct Session {
 
 impl Session {
     fn start(args: &[&str], config: &Path) -> Session {
+        Session::start_at(args, config, "2026-03-02T10:00:00Z")
+    }
+
+    /// Starts with the clock pinned at `now`.
+    fn start_at(args: &[&str], config: &Path, now: &str) -> Session {
         let pty = native_pty_system();
         let pair = pty
             .openpty(PtySize {
@@ -68,7 +73,7 @@ impl Session {
         cmd.args(args);
         cmd.env("TERM", "xterm-256color");
         cmd.env("TZ", "UTC");
-        cmd.env("RAPPORT_NOW", "2026-03-02T10:00:00Z");
+        cmd.env("RAPPORT_NOW", now);
         cmd.env("XDG_CONFIG_HOME", config);
         cmd.env("HOME", config);
         cmd.env_remove("NO_COLOR");
@@ -383,7 +388,7 @@ fn an_import_from_the_palette_runs_in_the_background_and_its_accounts_are_found(
 }
 
 #[test]
-fn an_agent_is_refused_an_import_the_way_the_operation_refuses() {
+fn an_agent_is_refused_an_import_and_the_dashboard_the_way_the_operations_refuse() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db");
     seed(&db);
@@ -405,6 +410,12 @@ fn an_agent_is_refused_an_import_the_way_the_operation_refuses() {
     ));
     s.send(ENTER);
     s.wait_for("importing needs the admin role; bo is agent");
+    // The dashboard too: refused with the reports' message, the panes back.
+    s.send(F4);
+    s.wait("the refusal, and the panes", |screen| {
+        screen.contains("running reports needs the supervisor role; bo is agent")
+            && screen.contains("recently contacted")
+    });
     s.send(CTRL_C);
     assert!(s.wait_exit().success());
 }
@@ -435,6 +446,53 @@ fn my_tickets_from_the_search_pane_and_enter_opens_the_ticket_in_its_account() {
     s.wait("the ticket in its account's ticket pane", |screen| {
         screen.contains("│ Tickets │") && screen.contains("T-1 Router drops every evening")
     });
+    s.send("q");
+    assert!(s.wait_exit().success());
+}
+
+const F4: &str = "\x1bOS";
+
+#[test]
+fn the_demo_dashboard_shows_real_figures_and_the_overdue_tickets_stand_out() {
+    let dir = tempfile::tempdir().unwrap();
+    // Three days after the last demo record: every figure has data, the sparkline included.
+    let mut s = Session::start_at(&["demo"], dir.path(), "2026-11-23T10:00:00Z");
+    s.wait_for("recently contacted");
+    s.send(F4);
+    let screen = s.wait("the dashboard built", |screen| {
+        screen.contains("Dashboard · 240 tickets") && screen.contains("Agents")
+    });
+    // Figures of the demo data: 72 open and 39 escalated tickets, six agents, and tickets
+    // opened in the last thirty days.
+    let figures = [
+        format!("{:<9} {:>7}", "open", 72),
+        format!("{:<9} {:>7}", "escalated", 39),
+        "ann ".to_string(),
+        "fay ".to_string(),
+        "overdue now: T-".to_string(),
+        "Tickets opened per day, 30 days to 11-23 · 50 in all".to_string(),
+    ];
+    for figure in figures {
+        assert!(screen.contains(&figure), "'{figure}' missing:\n{screen}");
+    }
+    // Overdue tickets stand out: the headline is red and bold.
+    {
+        let parser = s.parser.lock().unwrap();
+        let screen = parser.screen();
+        let (row, col) = (0..24)
+            .find_map(|r| {
+                let line = screen.contents_between(r, 0, r, 80);
+                line.find("overdue now")
+                    .map(|c| (r, line[..c].chars().count() as u16))
+            })
+            .expect("the overdue headline");
+        let cell = screen.cell(row, col).unwrap();
+        assert!(cell.bold(), "bold");
+        assert_eq!(cell.fgcolor(), vt100::Color::Idx(1), "red");
+    }
+    // Refresh on demand, then back to the panes.
+    s.send("r");
+    s.wait_for("Dashboard · 240 tickets");
     s.send("q");
     assert!(s.wait_exit().success());
 }

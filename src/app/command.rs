@@ -22,6 +22,8 @@ pub enum Context {
     Tickets,
     /// The "my tickets" and "my queues" lists.
     Work,
+    /// The dashboard.
+    Dashboard,
     /// Any text field: readline editing.
     Input,
     /// A form field that picks from a list.
@@ -38,7 +40,7 @@ pub enum Context {
 
 impl Context {
     /// Every context, in the order help lists them.
-    pub const ALL: [Context; 13] = [
+    pub const ALL: [Context; 14] = [
         Context::Global,
         Context::Normal,
         Context::Search,
@@ -46,6 +48,7 @@ impl Context {
         Context::History,
         Context::Tickets,
         Context::Work,
+        Context::Dashboard,
         Context::Form,
         Context::Choice,
         Context::Input,
@@ -64,6 +67,7 @@ impl Context {
             Context::History => "history",
             Context::Tickets => "tickets",
             Context::Work => "work",
+            Context::Dashboard => "dashboard",
             Context::Input => "input",
             Context::Choice => "choice",
             Context::Form => "form",
@@ -83,6 +87,7 @@ impl Context {
             Context::History => "the interaction history",
             Context::Tickets => "the ticket work area",
             Context::Work => "the my tickets and my queues lists",
+            Context::Dashboard => "the dashboard",
             Context::Input => "any text field",
             Context::Choice => "a form field with a list of values",
             Context::Form => "the call log and new-ticket forms",
@@ -130,6 +135,7 @@ const VIEWS: &[Context] = &[
     Context::History,
     Context::Tickets,
     Context::Work,
+    Context::Dashboard,
 ];
 const WORK: &[Context] = &[
     Context::Normal,
@@ -182,7 +188,8 @@ commands! {
     Open = "item.open", "open", LISTS, "Open the selected account, ticket or interaction";
     WorkMine = "work.mine", "my tickets", VIEWS, "My tickets: the active tickets assigned to you, breached first, then by time left";
     WorkQueues = "work.queues", "my queues", VIEWS, "My queues: the active tickets of the queues your user record lists, most urgent first";
-    Refresh = "view.refresh", "refresh", &[Context::Work], "Load the list on screen again";
+    Dashboard = "dashboard.open", "dashboard", VIEWS, "Dashboard: tickets, SLA attainment, agents, CSAT and daily volume (supervisors, admins)";
+    Refresh = "view.refresh", "refresh", &[Context::Work, Context::Dashboard], "Load the list again, or rebuild the dashboard";
     CallLog = "call.log", "log call", WORK, "Log a call on the open account (timer starts now)";
     TicketNew = "ticket.new", "new ticket", WORK, "Open a new ticket for the open account";
     TicketAssign = "ticket.assign", "assign", WORK, "Assign the selected ticket to an agent";

@@ -10,6 +10,7 @@
 pub mod account;
 pub mod bindings;
 pub mod command;
+pub mod dashboard;
 pub mod form;
 pub mod help;
 pub mod history;
@@ -30,6 +31,7 @@ pub use msg::{AccountData, AccountRow, Effect, LogDraft, Msg, RequestId, TicketR
 
 use crate::domain::Id;
 use crate::domain::ticket::{Action, Ticket};
+use dashboard::DashboardState;
 use form::{CallForm, Form, TicketForm};
 use help::HelpState;
 use history::HistoryState;
@@ -81,6 +83,8 @@ pub enum View {
     Panes,
     /// "My tickets" or "my queues" ([`App::work`]).
     Work,
+    /// The figures of the reports ([`App::dashboard`]).
+    Dashboard,
 }
 
 /// What sits above the panes and takes the keys first.
@@ -123,6 +127,8 @@ pub struct App {
     pub select_after_load: Option<Id>,
     /// The last work list shown.
     pub work: Option<WorkState>,
+    /// The dashboard's last figures.
+    pub dashboard: DashboardState,
     pub form: Option<Form>,
     pub modal: Option<Modal>,
     pub notice: Option<Notice>,
@@ -151,6 +157,7 @@ impl App {
             selected_ticket: None,
             select_after_load: None,
             work: None,
+            dashboard: DashboardState::default(),
             form: None,
             modal: None,
             notice: None,
@@ -205,6 +212,7 @@ impl App {
             (None, Some(form)) if form.focus_is_choice() => vec![Choice, Form, Global],
             (None, Some(_)) => vec![Form, Input, Global],
             (None, None) if self.view == View::Work => vec![Work, Global],
+            (None, None) if self.view == View::Dashboard => vec![Dashboard, Global],
             (None, None) if self.focus == Pane::Search => vec![Search, Input, Global],
             (None, None) => vec![self.focus.context(), Normal, Global],
         }
@@ -246,6 +254,7 @@ impl App {
             (None, Some(Form::Ticket(_))) => "New ticket",
             (None, None) => match (self.view, &self.work) {
                 (View::Work, Some(work)) => work.kind.title(),
+                (View::Dashboard, _) => "Dashboard",
                 _ => self.focus.title(),
             },
         }
@@ -269,6 +278,9 @@ impl App {
                 }
                 _ => &[Open, Down, WorkQueues, Refresh, Back, Help, Quit],
             },
+            (None, None) if self.view == View::Dashboard => {
+                &[Refresh, WorkMine, WorkQueues, Back, Help, Quit]
+            }
             (None, None) => match self.focus {
                 Pane::Search => &[Down, Open, PaneNext, Help, Palette, Quit],
                 Pane::Account => &[CallLog, TicketNew, Open, PaneNext, SearchFocus, Help, Quit],
@@ -336,6 +348,10 @@ impl App {
                 if let Some(work) = &mut self.work {
                     work.accept(request, rows, queues);
                 }
+                Vec::new()
+            }
+            Msg::DashboardReady { request, dashboard } => {
+                self.dashboard.accept(request, dashboard);
                 Vec::new()
             }
             Msg::Failed { request, message } => self.failed(request, message),
@@ -406,8 +422,18 @@ impl App {
             }
             Cmd::WorkMine => self.show_work(WorkKind::Mine),
             Cmd::WorkQueues => self.show_work(WorkKind::Queues),
+            Cmd::Dashboard => {
+                self.modal = None;
+                self.view = View::Dashboard;
+                if self.dashboard.data.is_none() && self.dashboard.pending.is_none() {
+                    self.build_dashboard()
+                } else {
+                    Vec::new()
+                }
+            }
             Cmd::Refresh => match self.view {
                 View::Work => self.load_work(),
+                View::Dashboard => self.build_dashboard(),
                 View::Panes => Vec::new(),
             },
             Cmd::PaneNext | Cmd::PanePrev => {
@@ -669,6 +695,13 @@ impl App {
             request,
             kind: work.kind,
         }]
+    }
+
+    /// Builds the dashboard afresh on a job; the last figures stay on screen meanwhile.
+    fn build_dashboard(&mut self) -> Vec<Effect> {
+        let request = self.request();
+        self.dashboard.pending = Some(request);
+        vec![Effect::BuildDashboard { request }]
     }
 
     /// Opens the selected work row's account with its ticket selected, in the ticket pane.
@@ -1096,6 +1129,13 @@ impl App {
         }
         if request.is_some() && self.search.pending == request {
             self.search.pending = None;
+        }
+        if request.is_some() && self.dashboard.pending == request {
+            self.dashboard.pending = None;
+            // Refused (an agent) or broken with nothing to show: back where the agent was.
+            if self.dashboard.data.is_none() && self.view == View::Dashboard {
+                self.view = View::Panes;
+            }
         }
         if let Some(work) = self
             .work

@@ -3,6 +3,7 @@
 //! the request's id so that a stale answer (an older search) is dropped.
 
 use super::command::Cmd;
+use super::dashboard::Dashboard;
 use super::import::{ImportCounts, ImportLine, ImportReport};
 use super::key::Key;
 use super::work::{WorkKind, WorkRow};
@@ -121,6 +122,11 @@ pub enum Msg {
         /// The queues "my queues" covers.
         queues: Vec<String>,
     },
+    /// The dashboard's figures, built.
+    DashboardReady {
+        request: RequestId,
+        dashboard: Box<Dashboard>,
+    },
     /// How far the running import has got.
     ImportProgress {
         request: RequestId,
@@ -182,6 +188,8 @@ pub enum Effect {
     },
     /// Load a work list ("my tickets", "my queues") on a background job.
     LoadWork { request: RequestId, kind: WorkKind },
+    /// Build the dashboard on a background job (supervisors and admins).
+    BuildDashboard { request: RequestId },
     /// Import a file on a background job, reporting progress as it goes.
     Import {
         request: RequestId,

@@ -1164,7 +1164,7 @@ fn every_shipped_keymap_opens_the_work_lists() {
     for name in ["default", "vim", "emacs"] {
         let b = Keymap::load(Some(name)).unwrap().bindings().clone();
         for context in [Context::Normal, Context::Search, Context::Work] {
-            for cmd in [Cmd::WorkMine, Cmd::WorkQueues] {
+            for cmd in [Cmd::WorkMine, Cmd::WorkQueues, Cmd::Dashboard] {
                 assert!(
                     !b.keys_for(&[context], cmd).is_empty(),
                     "{name}: {cmd} in {context}"
@@ -1172,6 +1172,99 @@ fn every_shipped_keymap_opens_the_work_lists() {
             }
         }
         assert!(!b.keys_for(&[Context::Work], Cmd::Refresh).is_empty());
+        assert!(!b.keys_for(&[Context::Dashboard], Cmd::Refresh).is_empty());
+        assert!(!b.keys_for(&[Context::Dashboard], Cmd::WorkMine).is_empty());
         assert!(!b.keys_for(&[Context::Work], Cmd::Open).is_empty());
     }
+}
+
+fn figures(built_at: Timestamp) -> Box<dashboard::Dashboard> {
+    Box::new(dashboard::Dashboard {
+        built_at,
+        tickets: 3,
+        by_status: vec![(Status::New, 1), (Status::Open, 2)],
+        by_priority: vec![(Priority::Urgent, 1), (Priority::Normal, 2)],
+        sla: Vec::new(),
+        agents: Vec::new(),
+        csat: [0, 0, 1, 0, 2],
+        daily: vec![0; dashboard::DAYS],
+        daily_until: built_at.to_zoned(jiff::tz::TimeZone::UTC).date(),
+        overdue: Vec::new(),
+        overdue_total: 0,
+    })
+}
+
+fn build_request(effects: &[Effect]) -> RequestId {
+    match effects {
+        [Effect::BuildDashboard { request }] => *request,
+        other => panic!("expected a dashboard build, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_dashboard_is_built_in_the_background_once_then_on_demand() {
+    let mut app = opened();
+    let first = build_request(&press(&mut app, Key::char('D')));
+    assert_eq!(app.view, View::Dashboard);
+    assert_eq!(app.contexts(), vec![Context::Dashboard, Context::Global]);
+    assert_eq!(app.focus_name(), "Dashboard");
+    // Keys are served while it builds.
+    assert!(press(&mut app, Key::char('?')).is_empty());
+    assert!(matches!(app.modal, Some(Modal::Help(_))));
+    press(&mut app, key(KeyCode::Esc));
+    app.update(Msg::DashboardReady {
+        request: first,
+        dashboard: figures(t0()),
+    });
+    assert_eq!(app.dashboard.data.as_ref().unwrap().tickets, 3);
+    assert_eq!(app.dashboard.pending, None);
+
+    // Back to the panes and in again: the figures kept, nothing rebuilt.
+    press(&mut app, key(KeyCode::Esc));
+    assert_eq!(app.view, View::Panes);
+    assert!(press(&mut app, Key::plain(KeyCode::F(4))).is_empty());
+    assert_eq!(app.view, View::Dashboard);
+
+    // Refresh on demand; the old figures stay until the new ones come; a stale answer is
+    // dropped.
+    let second = build_request(&press(&mut app, Key::char('r')));
+    assert!(second > first);
+    let mut stale = figures(t0());
+    stale.tickets = 99;
+    app.update(Msg::DashboardReady {
+        request: first,
+        dashboard: stale,
+    });
+    assert_eq!(app.dashboard.data.as_ref().unwrap().tickets, 3);
+    let mut fresh = figures(t0());
+    fresh.tickets = 4;
+    app.update(Msg::DashboardReady {
+        request: second,
+        dashboard: fresh,
+    });
+    assert_eq!(app.dashboard.data.as_ref().unwrap().tickets, 4);
+    // w goes from the dashboard to my tickets.
+    load_work(&press(&mut app, Key::char('w')));
+    assert_eq!(app.view, View::Work);
+}
+
+#[test]
+fn an_agent_asking_for_the_dashboard_gets_the_refusal_and_the_panes_back() {
+    let mut app = opened();
+    let request = build_request(&press(&mut app, Key::char('D')));
+    let refusal = "running reports needs the supervisor role; bo is agent";
+    app.update(Msg::Failed {
+        request: Some(request),
+        message: refusal.into(),
+    });
+    assert_eq!(app.view, View::Panes);
+    assert_eq!(app.focus, Pane::Account);
+    assert_eq!(
+        app.notice.clone().unwrap(),
+        Notice {
+            text: refusal.into(),
+            error: true
+        }
+    );
+    assert_eq!(app.dashboard.pending, None);
 }

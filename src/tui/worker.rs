@@ -203,6 +203,13 @@ impl Worker {
                 });
                 return None;
             }
+            Effect::BuildDashboard { request } => {
+                self.jobs
+                    .spawn("building the dashboard", request, move |ops, _| {
+                        job::dashboard::run(ops, request)
+                    });
+                return None;
+            }
             Effect::Reindex => {
                 self.loaded = false;
                 self.index = None;

@@ -7,6 +7,7 @@
 //! A panic inside a job is caught and becomes a status-line error; the terminal's panic hook
 //! leaves job threads alone (see [`is_job_thread`]), so the screen stays as it is.
 
+pub mod dashboard;
 pub mod import;
 pub mod work;
 

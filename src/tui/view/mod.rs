@@ -2,6 +2,7 @@
 //! Nothing here changes state. Lists build only the rows that are shown.
 
 pub mod account;
+pub mod dashboard;
 pub mod form;
 pub mod history;
 pub mod modal;
@@ -31,6 +32,8 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(frame.area());
     if app.view == View::Work {
         work::render(frame, main, app, theme);
+    } else if app.view == View::Dashboard {
+        dashboard::render(frame, main, app, theme);
     } else if main.width >= GRID_MIN.0 && main.height >= GRID_MIN.1 {
         let [top, bottom] =
             Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(main);

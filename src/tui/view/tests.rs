@@ -603,3 +603,131 @@ fn an_empty_or_refused_work_list_says_why() {
         draw(&work_app(), Theme::colored(), w, h);
     }
 }
+
+/// A dashboard with every figure: an overdue ticket, SLA attainment with one priority not yet
+/// decided, three agents (one with a Chinese name) and thirty days of volume.
+fn dashboard_app() -> App {
+    use crate::app::dashboard::{AgentFigure, Dashboard, Overdue, SlaFigure};
+    let mut app = opened();
+    let sla = |priority, decided, met| SlaFigure {
+        priority,
+        tickets: decided + 2,
+        decided,
+        met,
+    };
+    let agent = |name: &str, calls, handle, resolved, csat| AgentFigure {
+        agent: name.into(),
+        calls,
+        handle_seconds: handle,
+        resolved,
+        csat,
+    };
+    app.dashboard.data = Some(Box::new(Dashboard {
+        built_at: at("2026-03-02T09:58:00Z"),
+        tickets: 57,
+        by_status: vec![
+            (Status::New, 9),
+            (Status::Open, 21),
+            (Status::Pending, 6),
+            (Status::Escalated, 5),
+            (Status::Resolved, 10),
+            (Status::Closed, 6),
+        ],
+        by_priority: vec![
+            (Priority::Urgent, 7),
+            (Priority::High, 12),
+            (Priority::Normal, 30),
+            (Priority::Low, 8),
+        ],
+        sla: vec![
+            sla(Priority::Urgent, 4, 1),
+            sla(Priority::High, 8, 7),
+            sla(Priority::Normal, 12, 12),
+            sla(Priority::Low, 0, 0),
+        ],
+        agents: vec![
+            agent("ann", 41, Some(270), 12, Some(4.25)),
+            agent("bo", 17, Some(3725), 3, None),
+            agent("张伟", 0, None, 1, Some(2.0)),
+        ],
+        csat: [1, 0, 3, 5, 8],
+        daily: (0..30).map(|d| (d * 7 % 5) as u64).collect(),
+        daily_until: "2026-03-02".parse().unwrap(),
+        overdue: vec![
+            Overdue {
+                ticket: Id::new(Kind::Ticket, 1),
+                priority: Priority::Urgent,
+                subject: "Router drops every evening".into(),
+                due: at("2026-02-21T09:00:00Z"),
+            },
+            Overdue {
+                ticket: Id::new(Kind::Ticket, 9),
+                priority: Priority::High,
+                subject: "Invoice charged twice".into(),
+                due: at("2026-03-02T08:30:00Z"),
+            },
+        ],
+        overdue_total: 2,
+    }));
+    app.view = crate::app::View::Dashboard;
+    app
+}
+
+#[test]
+fn dashboard_80x24() {
+    let app = dashboard_app();
+    let t = draw(&app, Theme::colored(), 80, 24);
+    insta::assert_snapshot!(t.backend());
+    let buffer = t.backend().buffer();
+    // The overdue tickets stand out, in the colour of a breach.
+    let (x, y) = find(buffer, "! 2 overdue now: T-1 urgent 9d01h late");
+    assert_eq!(buffer[(x, y)].fg, Color::Red);
+    assert!(buffer[(x, y)].modifier.contains(Modifier::BOLD));
+    // Bars take the colour of what they count.
+    let (x, y) = find(buffer, "escalated");
+    let bar = (x..80)
+        .find(|&x| buffer[(x, y)].symbol() == "█")
+        .expect("a bar");
+    assert_eq!(buffer[(bar, y)].fg, Color::Red);
+    let t = draw(&app, Theme::colored(), 20, 6);
+    insta::assert_snapshot!("tiny_dashboard", t.backend());
+}
+
+#[test]
+fn the_dashboard_keeps_its_figures_readable_without_colour_and_while_building() {
+    let app = dashboard_app();
+    let t = draw(&app, Theme::plain(), 80, 24);
+    let buffer = t.backend().buffer();
+    for cell in buffer.content() {
+        assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset), "{cell:?}");
+    }
+    let (x, y) = find(buffer, "! 2 overdue now");
+    assert!(buffer[(x, y)].modifier.contains(Modifier::BOLD));
+    // A small screen gets the same figures as lines.
+    let t = draw(&app, Theme::colored(), 59, 20);
+    let screen = text(t.backend().buffer());
+    assert!(
+        screen.contains("SLA met  urgent 25% · high 88% · normal 100% · low -"),
+        "{screen}"
+    );
+    // Rebuilding shows in the title; building from nothing says so.
+    let mut app = dashboard_app();
+    app.dashboard.pending = Some(RequestId(5));
+    let t = draw(&app, Theme::colored(), 80, 24);
+    find(t.backend().buffer(), "built 03-02 09:58 · rebuilding…");
+    app.dashboard.data = None;
+    let t = draw(&app, Theme::colored(), 80, 24);
+    find(t.backend().buffer(), "Dashboard · building…");
+    for (w, h) in [
+        (1, 1),
+        (2, 2),
+        (5, 3),
+        (20, 6),
+        (59, 11),
+        (60, 21),
+        (200, 60),
+    ] {
+        draw(&dashboard_app(), Theme::colored(), w, h);
+        draw(&app, Theme::colored(), w, h);
+    }
+}

@@ -118,6 +118,20 @@ impl Theme {
         }
     }
 
+    /// A satisfaction score's bar: low scores warn.
+    pub fn csat(&self, score: u8) -> Style {
+        self.fg(match score {
+            1 | 2 => Color::Red,
+            3 => Color::Yellow,
+            _ => Color::Green,
+        })
+    }
+
+    /// The sparkline of daily volume.
+    pub fn volume(&self) -> Style {
+        self.fg(Color::Cyan)
+    }
+
     /// A ticket's priority word.
     pub fn priority(&self, priority: Priority) -> Style {
         match priority {
