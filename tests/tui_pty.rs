@@ -357,6 +357,11 @@ fn an_import_from_the_palette_runs_in_the_background_and_its_accounts_are_found(
     // The palette line of the command line, a path with a space quoted. The summary is long:
     // a wide screen shows it whole.
     s.resize(24, 200);
+    // Keys typed while the resize is read can sit unread until the next key (crossterm reads
+    // one source per wake-up); wait for the redraw first.
+    s.wait("a redraw at 200 columns", |screen| {
+        screen.lines().any(|l| l.chars().count() > 150)
+    });
     s.send(&format!(
         ":import \"{}\" --entity accounts",
         csv.to_str().unwrap()
@@ -495,4 +500,57 @@ fn the_demo_dashboard_shows_real_figures_and_the_overdue_tickets_stand_out() {
     s.wait_for("Dashboard · 240 tickets");
     s.send("q");
     assert!(s.wait_exit().success());
+}
+
+const SHIFT_TAB: &str = "\x1b[Z";
+const RIGHT: &str = "\x1b[C";
+
+#[test]
+fn a_call_that_resolves_its_ticket_records_the_customers_satisfaction() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    seed(&db);
+    let mut s = Session::start(&["--db", db.to_str().unwrap(), "--as", "ann"], dir.path());
+    s.wait_for("recently contacted");
+    s.send("zhangwei");
+    s.wait_for("> zhangwei");
+    s.send(ENTER);
+    s.wait_for("Router drops every evening");
+    s.send("c");
+    s.wait_for("Log a call");
+    // From the notes back to the outcome, then answered → resolved.
+    for _ in 0..4 {
+        s.send(SHIFT_TAB);
+    }
+    s.send(RIGHT);
+    s.wait_for("yes, resolve T-1 with this call");
+    s.send(CTRL_S);
+    s.wait("the satisfaction prompt", |screen| {
+        screen.contains("T-1 satisfaction 1-5:") && screen.contains("I-2 logged, T-1 resolved")
+    });
+    s.send("5 sorted in one call");
+    s.send(ENTER);
+    s.wait_for("T-1 rated 5/5");
+    s.send("q");
+    assert!(s.wait_exit().success());
+
+    let store = rapport::store::sled::open(&db).unwrap();
+    let ops = Ops::new(&store, "ann", "2026-03-02T10:00:00Z".parse().unwrap());
+    let ticket = ops.ticket(Id::new(Kind::Ticket, 1)).unwrap();
+    assert_eq!(ticket.status, Status::Resolved);
+    let csat = ticket.csat.as_ref().unwrap();
+    assert_eq!(
+        (csat.score, csat.comment.as_deref()),
+        (5, Some("sorted in one call"))
+    );
+    assert!(ticket.events.iter().any(|e| matches!(
+        e.kind,
+        EventKind::Status {
+            to: Status::Resolved,
+            ..
+        }
+    ) && e.note.as_deref() == Some("resolved on call I-2")));
+    let call = &ops.history(Id::new(Kind::Account, 1), None).unwrap()[0];
+    assert_eq!(call.outcome, rapport::domain::record::Outcome::Resolved);
+    assert_eq!(call.ticket, Some(Id::new(Kind::Ticket, 1)));
 }

@@ -125,6 +125,9 @@ pub struct App {
     pub selected_ticket: Option<Id>,
     /// The ticket to select once the account being loaded arrives (opened from a work list).
     pub select_after_load: Option<Id>,
+    /// A ticket being resolved from the ticket pane or the palette: once it is, the customer's
+    /// satisfaction is asked for.
+    pub csat_offer: Option<Id>,
     /// The last work list shown.
     pub work: Option<WorkState>,
     /// The dashboard's last figures.
@@ -156,6 +159,7 @@ impl App {
             history: HistoryState::default(),
             selected_ticket: None,
             select_after_load: None,
+            csat_offer: None,
             work: None,
             dashboard: DashboardState::default(),
             form: None,
@@ -249,6 +253,7 @@ impl App {
             (Some(Modal::Prompt(p)), _) => match p.kind {
                 PromptKind::Assign => "Assign",
                 PromptKind::Comment => "Comment",
+                PromptKind::Csat => "Satisfaction",
             },
             (None, Some(Form::Call(_))) => "Log call",
             (None, Some(Form::Ticket(_))) => "New ticket",
@@ -331,7 +336,12 @@ impl App {
             Msg::Logged {
                 interaction,
                 ticket,
-            } => self.logged(*interaction, ticket.map(|(t, sla)| (*t, sla))),
+                resolved,
+            } => self.logged(
+                *interaction,
+                ticket.map(|(t, sla)| (*t, sla)),
+                resolved.map(|(t, sla)| (*t, sla)),
+            ),
             Msg::TicketSaved { ticket, sla, done } => self.ticket_saved(*ticket, sla, done),
             Msg::ImportProgress { request, counts } => {
                 if let Some(job) = self.import.as_mut().filter(|j| j.request == request) {
@@ -525,7 +535,15 @@ impl App {
     }
 
     fn back(&mut self) -> Vec<Effect> {
-        if self.modal.take().is_some() {
+        if let Some(modal) = self.modal.take() {
+            if let Modal::Prompt(p) = modal
+                && p.kind == PromptKind::Csat
+            {
+                let id = p.ticket;
+                self.info(format!(
+                    "{id}: no satisfaction score recorded (:ticket csat {id} --score N records one later)"
+                ));
+            }
             return Vec::new();
         }
         if let Some(form) = &mut self.form {
@@ -782,6 +800,9 @@ impl App {
             return Vec::new();
         }
         self.info(format!("{id}: {action}…"));
+        if action == Action::Resolve {
+            self.csat_offer = Some(id);
+        }
         vec![Effect::Transition {
             ticket: id,
             action,
@@ -827,9 +848,14 @@ impl App {
             return Vec::new();
         }
         let effect = match form {
-            Form::Call(f) => f
-                .draft(now)
-                .map(|(log, new_ticket)| Effect::LogCall { log, new_ticket }),
+            Form::Call(f) => {
+                let resolve = f.resolves();
+                f.draft(now).map(|(log, new_ticket)| Effect::LogCall {
+                    log,
+                    new_ticket,
+                    resolve,
+                })
+            }
             Form::Ticket(f) => f.draft().map(Effect::NewTicket),
         };
         match effect {
@@ -868,6 +894,18 @@ impl App {
                         text,
                         public: true,
                     }],
+                    PromptKind::Csat => match prompt::csat(&text) {
+                        Ok((score, comment)) => vec![Effect::Rate {
+                            ticket: p.ticket,
+                            score,
+                            comment,
+                        }],
+                        Err(message) => {
+                            self.modal = Some(Modal::Prompt(p));
+                            self.error(message);
+                            Vec::new()
+                        }
+                    },
                 }
             }
             Some(Modal::Palette(mut p)) => match palette::parse(p.input.text()) {
@@ -923,6 +961,7 @@ impl App {
                         notes: l.notes,
                     },
                     new_ticket: None,
+                    resolve: false,
                 }]
             }
             Line::NewTicket {
@@ -1059,6 +1098,7 @@ impl App {
         &mut self,
         interaction: crate::domain::Interaction,
         ticket: Option<(Ticket, Option<crate::domain::sla::Sla>)>,
+        resolved: Option<(Ticket, Option<crate::domain::sla::Sla>)>,
     ) -> Vec<Effect> {
         let id = interaction.meta.id;
         let account = interaction.account;
@@ -1076,10 +1116,19 @@ impl App {
             if let Some((t, sla)) = ticket.clone() {
                 open.put_ticket(t, sla);
             }
+            if let Some((t, sla)) = resolved.clone() {
+                open.put_ticket(t, sla);
+            }
         }
         if let Some((t, _)) = &ticket {
             done = format!("{done}, {} opened", t.meta.id);
             self.selected_ticket = Some(t.meta.id);
+        }
+        if let Some((t, sla)) = &resolved {
+            done = format!("{done}, {} resolved", t.meta.id);
+            if let Some(work) = &mut self.work {
+                work.put_ticket(t, *sla);
+            }
         }
         for row in self.search.rows.iter_mut().filter(|r| r.id == account) {
             if row.last_contact.is_none_or(|last| last < at) {
@@ -1087,11 +1136,26 @@ impl App {
             }
         }
         self.info(done);
+        if let Some((t, _)) = &resolved {
+            self.offer_csat(t.meta.id);
+        }
         if self.search.query.text().trim().is_empty() {
             // The recent list has a new first entry.
             return vec![self.search_effect()];
         }
         Vec::new()
+    }
+
+    /// Asks for the customer's satisfaction with a ticket just resolved, unless the agent is
+    /// busy in a form or prompt (then says how to record it later).
+    fn offer_csat(&mut self, ticket: Id) {
+        if self.modal.is_none() && self.form.is_none() {
+            self.modal = Some(Modal::Prompt(Prompt::new(PromptKind::Csat, ticket)));
+        } else if let Some(notice) = &mut self.notice {
+            notice.text.push_str(&format!(
+                " (:ticket csat {ticket} --score N records satisfaction)"
+            ));
+        }
     }
 
     fn ticket_saved(
@@ -1110,14 +1174,25 @@ impl App {
         if let Some(work) = &mut self.work {
             work.put_ticket(&ticket, sla);
         }
+        let resolved = (self.csat_offer == Some(ticket.meta.id)
+            && ticket.status == crate::domain::ticket::Status::Resolved)
+            .then_some(ticket.meta.id);
         if let Some(open) = self.open.as_mut().filter(|o| o.id() == ticket.account) {
             open.put_ticket(ticket, sla);
         }
         self.info(done);
+        if let Some(id) = resolved {
+            self.csat_offer = None;
+            self.offer_csat(id);
+        }
         Vec::new()
     }
 
     fn failed(&mut self, request: Option<RequestId>, message: String) -> Vec<Effect> {
+        if request.is_none() {
+            // A step that failed (a resolve among them) offers nothing.
+            self.csat_offer = None;
+        }
         if request.is_some() && self.import.as_ref().map(|j| j.request) == request {
             self.import = None;
             self.error(message);

@@ -104,10 +104,12 @@ pub enum Msg {
         request: RequestId,
         data: Box<AccountData>,
     },
-    /// A call was logged (and, when the form asked for one, a ticket opened with it).
+    /// A call was logged (and, when the form asked for one, a ticket opened with it; when
+    /// the call resolved its ticket, the ticket as resolved).
     Logged {
         interaction: Box<Interaction>,
         ticket: Option<(Box<Ticket>, Option<Sla>)>,
+        resolved: Option<(Box<Ticket>, Option<Sla>)>,
     },
     /// A ticket was opened or changed; `done` says what happened, for the status line.
     TicketSaved {
@@ -155,10 +157,12 @@ pub enum Effect {
     },
     /// Load an account with its contacts, tickets and history.
     LoadAccount { request: RequestId, account: Id },
-    /// Log a call, opening a ticket first when `new_ticket` says so (then linked to it).
+    /// Log a call, opening a ticket first when `new_ticket` says so (then linked to it), and
+    /// resolving the call's ticket after when `resolve` says so (opening it first if need be).
     LogCall {
         log: LogDraft,
         new_ticket: Option<TicketRequest>,
+        resolve: bool,
     },
     /// Open a ticket.
     NewTicket(TicketRequest),

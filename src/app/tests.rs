@@ -349,6 +349,7 @@ fn logging_a_call_takes_the_timer_and_lands_in_the_history_at_once() {
         Effect::LogCall {
             log,
             new_ticket: None,
+            resolve: false,
         },
     ] = effects.as_slice()
     else {
@@ -366,6 +367,7 @@ fn logging_a_call_takes_the_timer_and_lands_in_the_history_at_once() {
     app.update(Msg::Logged {
         interaction: Box::new(saved),
         ticket: None,
+        resolved: None,
     });
     assert!(app.form.is_none());
     let open = app.open.as_ref().unwrap();
@@ -487,6 +489,7 @@ fn a_ticket_can_be_opened_from_the_call_form() {
         Effect::LogCall {
             log,
             new_ticket: Some(t),
+            resolve: false,
         },
     ] = effects.as_slice()
     else {
@@ -499,6 +502,7 @@ fn a_ticket_can_be_opened_from_the_call_form() {
     app.update(Msg::Logged {
         interaction: Box::new(interaction(3, "2026-03-02T10:00:00Z", "")),
         ticket: Some((Box::new(opened_ticket), None)),
+        resolved: None,
     });
     assert_eq!(app.selected_ticket, Some(id(Kind::Ticket, 4)));
     assert_eq!(app.open.as_ref().unwrap().tickets.len(), 4);
@@ -796,6 +800,7 @@ fn palette_log_with_settings_logs_directly() {
         Effect::LogCall {
             log,
             new_ticket: None,
+            resolve: false,
         },
     ] = effects.as_slice()
     else {
@@ -1267,4 +1272,187 @@ fn an_agent_asking_for_the_dashboard_gets_the_refusal_and_the_panes_back() {
         }
     );
     assert_eq!(app.dashboard.pending, None);
+}
+
+fn resolved(n: u64) -> Ticket {
+    let mut t = ticket(n, "Invoice wrong", Priority::Urgent, Status::Resolved);
+    t.meta.id = id(Kind::Ticket, n);
+    t
+}
+
+#[test]
+fn resolving_from_the_ticket_pane_asks_for_satisfaction_and_records_it() {
+    let mut app = opened();
+    app.focus = Pane::Tickets;
+    let effects = press(&mut app, Key::char('r'));
+    assert_eq!(
+        effects,
+        vec![Effect::Transition {
+            ticket: id(Kind::Ticket, 2),
+            action: Action::Resolve,
+            note: None
+        }]
+    );
+    assert!(app.modal.is_none(), "asked only once it is resolved");
+    app.update(Msg::TicketSaved {
+        ticket: Box::new(resolved(2)),
+        sla: None,
+        done: "T-2 resolved".into(),
+    });
+    let Some(Modal::Prompt(p)) = &app.modal else {
+        panic!("{:?}", app.modal)
+    };
+    assert_eq!((p.kind, p.ticket), (PromptKind::Csat, id(Kind::Ticket, 2)));
+    assert_eq!(app.focus_name(), "Satisfaction");
+    assert!(app.is_typing());
+    type_text(&mut app, "7");
+    assert!(press(&mut app, key(KeyCode::Enter)).is_empty());
+    assert!(app.modal.is_some(), "kept to fix");
+    assert!(app.notice.as_ref().unwrap().text.contains("from 1 to 5"));
+    press(&mut app, Key::ctrl('u'));
+    type_text(&mut app, "4 quick fix");
+    assert_eq!(
+        press(&mut app, key(KeyCode::Enter)),
+        vec![Effect::Rate {
+            ticket: id(Kind::Ticket, 2),
+            score: 4,
+            comment: Some("quick fix".into())
+        }]
+    );
+    assert!(app.modal.is_none());
+    // Another save of the ticket asks nothing more.
+    app.update(Msg::TicketSaved {
+        ticket: Box::new(resolved(2)),
+        sla: None,
+        done: "T-2 rated 4/5".into(),
+    });
+    assert!(app.modal.is_none());
+}
+
+#[test]
+fn esc_skips_the_satisfaction_prompt_and_a_failed_resolve_asks_nothing() {
+    let mut app = opened();
+    app.focus = Pane::Tickets;
+    press(&mut app, Key::char('r'));
+    app.update(Msg::TicketSaved {
+        ticket: Box::new(resolved(2)),
+        sla: None,
+        done: "T-2 resolved".into(),
+    });
+    assert!(press(&mut app, key(KeyCode::Esc)).is_empty());
+    assert!(app.modal.is_none());
+    assert_eq!(app.focus, Pane::Tickets, "esc closed the prompt only");
+    assert!(
+        app.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .starts_with("T-2: no satisfaction score recorded")
+    );
+
+    let mut app = opened();
+    app.focus = Pane::Tickets;
+    press(&mut app, Key::char('r'));
+    app.update(Msg::Failed {
+        request: None,
+        message: "storage error".into(),
+    });
+    app.update(Msg::TicketSaved {
+        ticket: Box::new(resolved(2)),
+        sla: None,
+        done: "T-2 resolved".into(),
+    });
+    assert!(app.modal.is_none());
+}
+
+#[test]
+fn a_call_with_a_resolved_outcome_resolves_its_ticket_then_asks_for_satisfaction() {
+    let mut app = opened();
+    press(&mut app, Key::char('c'));
+    let fields = |app: &App| match &app.form {
+        Some(Form::Call(f)) => f.fields(),
+        _ => panic!(),
+    };
+    assert!(!fields(&app).contains(&form::CallField::Resolve));
+    // Shift-tab from notes: subject, ticket, duration, outcome; answered → resolved.
+    for _ in 0..4 {
+        press(&mut app, Key::shift(KeyCode::Tab));
+    }
+    press(&mut app, key(KeyCode::Right));
+    assert!(
+        fields(&app).contains(&form::CallField::Resolve),
+        "offered once the outcome is resolved and a ticket is linked"
+    );
+    let effects = press(&mut app, Key::ctrl('s'));
+    let [
+        Effect::LogCall {
+            log,
+            new_ticket: None,
+            resolve: true,
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(log.ticket, Some(id(Kind::Ticket, 2)));
+    assert_eq!(log.outcome, Outcome::Resolved);
+
+    app.update(Msg::Logged {
+        interaction: Box::new(interaction(3, "2026-03-02T10:00:00Z", "")),
+        ticket: None,
+        resolved: Some((Box::new(resolved(2)), None)),
+    });
+    assert!(app.form.is_none());
+    assert_eq!(
+        app.notice.as_ref().unwrap().text,
+        "I-3 logged, T-2 resolved"
+    );
+    assert_eq!(
+        app.open
+            .as_ref()
+            .unwrap()
+            .ticket(id(Kind::Ticket, 2))
+            .unwrap()
+            .status,
+        Status::Resolved
+    );
+    let Some(Modal::Prompt(p)) = &app.modal else {
+        panic!("{:?}", app.modal)
+    };
+    assert_eq!((p.kind, p.ticket), (PromptKind::Csat, id(Kind::Ticket, 2)));
+}
+
+#[test]
+fn the_agent_may_log_a_resolved_call_without_resolving_the_ticket() {
+    let mut app = opened();
+    press(&mut app, Key::char('c'));
+    let Some(Form::Call(f)) = &mut app.form else {
+        panic!()
+    };
+    f.outcome = Outcome::Resolved;
+    f.focus = form::CallField::Resolve;
+    press(&mut app, key(KeyCode::Right));
+    let Some(Form::Call(f)) = &app.form else {
+        panic!()
+    };
+    assert!(!f.resolve);
+    let effects = press(&mut app, Key::ctrl('s'));
+    assert!(
+        matches!(effects.as_slice(), [Effect::LogCall { resolve: false, .. }]),
+        "{effects:?}"
+    );
+    // Without a ticket there is nothing to resolve.
+    let mut app = opened();
+    press(&mut app, Key::char('c'));
+    let Some(Form::Call(f)) = &mut app.form else {
+        panic!()
+    };
+    f.outcome = Outcome::Resolved;
+    f.ticket = form::TicketLink::None;
+    assert!(!f.fields().contains(&form::CallField::Resolve));
+    let effects = press(&mut app, Key::ctrl('s'));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::LogCall { resolve: false, .. }]
+    ));
 }

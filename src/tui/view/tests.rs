@@ -731,3 +731,40 @@ fn the_dashboard_keeps_its_figures_readable_without_colour_and_while_building() 
         draw(&app, Theme::colored(), w, h);
     }
 }
+
+#[test]
+fn satisfaction_prompt_80x24() {
+    let mut app = opened();
+    app.focus = Pane::Tickets;
+    press(&mut app, Key::char('r'));
+    let mut t = data().tickets[0].clone();
+    t.status = Status::Resolved;
+    app.update(Msg::TicketSaved {
+        ticket: Box::new(t),
+        sla: None,
+        done: "T-1 resolved".into(),
+    });
+    for c in "5 sorted in one call".chars() {
+        press(&mut app, Key::char(c));
+    }
+    let mut t = draw(&app, Theme::colored(), 80, 24);
+    insta::assert_snapshot!(t.backend());
+    let (x, y) = find(t.backend().buffer(), "T-1 satisfaction 1-5: 5 sorted");
+    t.backend_mut().assert_cursor_position((x + 42, y));
+    draw(&app, Theme::colored(), 20, 6);
+}
+
+#[test]
+fn a_resolved_call_says_it_resolves_its_ticket() {
+    let mut app = opened();
+    press(&mut app, Key::char('c'));
+    if let Some(crate::app::form::Form::Call(f)) = &mut app.form {
+        f.outcome = Outcome::Resolved;
+    }
+    let t = draw(&app, Theme::colored(), 80, 24);
+    let screen = text(t.backend().buffer());
+    assert!(
+        screen.contains(" Resolve    yes, resolve T-1 with this call"),
+        "{screen}"
+    );
+}
