@@ -55,6 +55,11 @@ struct Session {
 
 impl Session {
     fn start(args: &[&str], config: &Path) -> Session {
+        Session::start_at(args, config, "2026-03-02T10:00:00Z")
+    }
+
+    /// Starts with the clock pinned at `now`.
+    fn start_at(args: &[&str], config: &Path, now: &str) -> Session {
         let pty = native_pty_system();
         let pair = pty
             .openpty(PtySize {
@@ -68,7 +73,7 @@ impl Session {
         cmd.args(args);
         cmd.env("TERM", "xterm-256color");
         cmd.env("TZ", "UTC");
-        cmd.env("RAPPORT_NOW", "2026-03-02T10:00:00Z");
+        cmd.env("RAPPORT_NOW", now);
         cmd.env("XDG_CONFIG_HOME", config);
         cmd.env("HOME", config);
         cmd.env_remove("NO_COLOR");
@@ -323,4 +328,229 @@ fn the_demo_opens_on_a_throwaway_database_and_finds_by_transliteration() {
     s.wait_for("ООО");
     s.send("\x03");
     assert!(s.wait_exit().success());
+}
+
+const CTRL_C: &str = "\x03";
+
+#[test]
+fn an_import_from_the_palette_runs_in_the_background_and_its_accounts_are_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    seed(&db);
+    let csv = dir.path().join("new accounts.csv");
+    std::fs::write(
+        &csv,
+        "Company,Phone,E-mail\n\
+         Quokka Industries,+61 2 5550 1234,hello@quokka.example\n\
+         ,+61 2 5550 9999,nobody@example.com\n\
+         Wombat Freight,+61 3 5550 4321,desk@wombat.example\n",
+    )
+    .unwrap();
+    let mut s = Session::start(&["--db", db.to_str().unwrap(), "--as", "ann"], dir.path());
+    s.wait_for("recently contacted");
+
+    // A file that is not there is a status-line error.
+    s.send(":import /no/such/file.csv --entity accounts");
+    s.send(ENTER);
+    s.wait_for("/no/such/file.csv: No such file");
+
+    // The palette line of the command line, a path with a space quoted. The summary is long:
+    // a wide screen shows it whole.
+    s.resize(24, 200);
+    // Keys typed while the resize is read can sit unread until the next key (crossterm reads
+    // one source per wake-up); wait for the redraw first.
+    s.wait("a redraw at 200 columns", |screen| {
+        screen.lines().any(|l| l.chars().count() > 150)
+    });
+    s.send(&format!(
+        ":import \"{}\" --entity accounts",
+        csv.to_str().unwrap()
+    ));
+    s.send(ENTER);
+    s.wait_for("new accounts.csv: 3 read, 2 created, 1 rejected in ");
+    s.wait_for("; first rejected: line 3: name");
+
+    // The new accounts are searchable at once.
+    s.send("quokka");
+    s.wait_for("Quokka Industries");
+    s.send(CTRL_C);
+    assert!(s.wait_exit().success());
+
+    let store = rapport::store::sled::open(&db).unwrap();
+    let ops = Ops::new(&store, "ann", "2026-03-02T10:00:00Z".parse().unwrap());
+    let names: Vec<String> = ops
+        .accounts(&Default::default())
+        .unwrap()
+        .into_iter()
+        .map(|a| a.name)
+        .collect();
+    assert!(
+        names.contains(&"Quokka Industries".to_string()),
+        "{names:?}"
+    );
+    assert!(names.contains(&"Wombat Freight".to_string()), "{names:?}");
+    assert_eq!(names.len(), 6);
+}
+
+#[test]
+fn an_agent_is_refused_an_import_and_the_dashboard_the_way_the_operations_refuse() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    seed(&db);
+    {
+        let store = rapport::store::sled::open(&db).unwrap();
+        let ops = Ops::new(&store, "root", "2026-03-01T09:00:00Z".parse().unwrap());
+        ops.add_user("root", rapport::domain::record::Role::Admin, vec![])
+            .unwrap();
+        ops.add_user("bo", rapport::domain::record::Role::Agent, vec![])
+            .unwrap();
+    }
+    let csv = dir.path().join("a.csv");
+    std::fs::write(&csv, "name\nKoala Ltd\n").unwrap();
+    let mut s = Session::start(&["--db", db.to_str().unwrap(), "--as", "bo"], dir.path());
+    s.wait_for("recently contacted");
+    s.send(&format!(
+        ":import {} --entity accounts",
+        csv.to_str().unwrap()
+    ));
+    s.send(ENTER);
+    s.wait_for("importing needs the admin role; bo is agent");
+    // The dashboard too: refused with the reports' message, the panes back.
+    s.send(F4);
+    s.wait("the refusal, and the panes", |screen| {
+        screen.contains("running reports needs the supervisor role; bo is agent")
+            && screen.contains("recently contacted")
+    });
+    s.send(CTRL_C);
+    assert!(s.wait_exit().success());
+}
+
+const F2: &str = "\x1bOQ";
+
+#[test]
+fn my_tickets_from_the_search_pane_and_enter_opens_the_ticket_in_its_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    seed(&db);
+    {
+        let store = rapport::store::sled::open(&db).unwrap();
+        let ops = Ops::new(&store, "ann", "2026-03-01T09:00:00Z".parse().unwrap());
+        ops.assign(Id::new(Kind::Ticket, 1), Some("ann".into()), None)
+            .unwrap();
+    }
+    let mut s = Session::start(&["--db", db.to_str().unwrap(), "--as", "ann"], dir.path());
+    s.wait_for("recently contacted");
+    s.send(F2);
+    // Opened on Sunday: the first response (8 business hours, normal) is due Monday 17:00.
+    s.wait("my tickets with the time left", |screen| {
+        screen.contains("My tickets · ann (1)")
+            && screen.contains("Router drops eve")
+            && screen.contains("ok       7h00m left")
+    });
+    s.send(ENTER);
+    s.wait("the ticket in its account's ticket pane", |screen| {
+        screen.contains("│ Tickets │") && screen.contains("T-1 Router drops every evening")
+    });
+    s.send("q");
+    assert!(s.wait_exit().success());
+}
+
+const F4: &str = "\x1bOS";
+
+#[test]
+fn the_demo_dashboard_shows_real_figures_and_the_overdue_tickets_stand_out() {
+    let dir = tempfile::tempdir().unwrap();
+    // Three days after the last demo record: every figure has data, the sparkline included.
+    let mut s = Session::start_at(&["demo"], dir.path(), "2026-11-23T10:00:00Z");
+    s.wait_for("recently contacted");
+    s.send(F4);
+    let screen = s.wait("the dashboard built", |screen| {
+        screen.contains("Dashboard · 240 tickets") && screen.contains("Agents")
+    });
+    // Figures of the demo data: 72 open and 39 escalated tickets, six agents, and tickets
+    // opened in the last thirty days.
+    let figures = [
+        format!("{:<9} {:>7}", "open", 72),
+        format!("{:<9} {:>7}", "escalated", 39),
+        "ann ".to_string(),
+        "fay ".to_string(),
+        "overdue now: T-".to_string(),
+        "Tickets opened per day, 30 days to 11-23 · 50 in all".to_string(),
+    ];
+    for figure in figures {
+        assert!(screen.contains(&figure), "'{figure}' missing:\n{screen}");
+    }
+    // Overdue tickets stand out: the headline is red and bold.
+    {
+        let parser = s.parser.lock().unwrap();
+        let screen = parser.screen();
+        let (row, col) = (0..24)
+            .find_map(|r| {
+                let line = screen.contents_between(r, 0, r, 80);
+                line.find("overdue now")
+                    .map(|c| (r, line[..c].chars().count() as u16))
+            })
+            .expect("the overdue headline");
+        let cell = screen.cell(row, col).unwrap();
+        assert!(cell.bold(), "bold");
+        assert_eq!(cell.fgcolor(), vt100::Color::Idx(1), "red");
+    }
+    // Refresh on demand, then back to the panes.
+    s.send("r");
+    s.wait_for("Dashboard · 240 tickets");
+    s.send("q");
+    assert!(s.wait_exit().success());
+}
+
+const SHIFT_TAB: &str = "\x1b[Z";
+const RIGHT: &str = "\x1b[C";
+
+#[test]
+fn a_call_that_resolves_its_ticket_records_the_customers_satisfaction() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    seed(&db);
+    let mut s = Session::start(&["--db", db.to_str().unwrap(), "--as", "ann"], dir.path());
+    s.wait_for("recently contacted");
+    s.send("zhangwei");
+    s.wait_for("> zhangwei");
+    s.send(ENTER);
+    s.wait_for("Router drops every evening");
+    s.send("c");
+    s.wait_for("Log a call");
+    // From the notes back to the outcome, then answered → resolved.
+    for _ in 0..4 {
+        s.send(SHIFT_TAB);
+    }
+    s.send(RIGHT);
+    s.wait_for("yes, resolve T-1 with this call");
+    s.send(CTRL_S);
+    s.wait("the satisfaction prompt", |screen| {
+        screen.contains("T-1 satisfaction 1-5:") && screen.contains("I-2 logged, T-1 resolved")
+    });
+    s.send("5 sorted in one call");
+    s.send(ENTER);
+    s.wait_for("T-1 rated 5/5");
+    s.send("q");
+    assert!(s.wait_exit().success());
+
+    let store = rapport::store::sled::open(&db).unwrap();
+    let ops = Ops::new(&store, "ann", "2026-03-02T10:00:00Z".parse().unwrap());
+    let ticket = ops.ticket(Id::new(Kind::Ticket, 1)).unwrap();
+    assert_eq!(ticket.status, Status::Resolved);
+    let csat = ticket.csat.as_ref().unwrap();
+    assert_eq!(
+        (csat.score, csat.comment.as_deref()),
+        (5, Some("sorted in one call"))
+    );
+    assert!(ticket.events.iter().any(|e| matches!(
+        e.kind,
+        EventKind::Status {
+            to: Status::Resolved,
+            ..
+        }
+    ) && e.note.as_deref() == Some("resolved on call I-2")));
+    let call = &ops.history(Id::new(Kind::Account, 1), None).unwrap()[0];
+    assert_eq!(call.outcome, rapport::domain::record::Outcome::Resolved);
+    assert_eq!(call.ticket, Some(Id::new(Kind::Ticket, 1)));
 }

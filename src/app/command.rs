@@ -20,6 +20,10 @@ pub enum Context {
     History,
     /// The ticket work area.
     Tickets,
+    /// The "my tickets" and "my queues" lists.
+    Work,
+    /// The dashboard.
+    Dashboard,
     /// Any text field: readline editing.
     Input,
     /// A form field that picks from a list.
@@ -36,13 +40,15 @@ pub enum Context {
 
 impl Context {
     /// Every context, in the order help lists them.
-    pub const ALL: [Context; 12] = [
+    pub const ALL: [Context; 14] = [
         Context::Global,
         Context::Normal,
         Context::Search,
         Context::Account,
         Context::History,
         Context::Tickets,
+        Context::Work,
+        Context::Dashboard,
         Context::Form,
         Context::Choice,
         Context::Input,
@@ -60,6 +66,8 @@ impl Context {
             Context::Account => "account",
             Context::History => "history",
             Context::Tickets => "tickets",
+            Context::Work => "work",
+            Context::Dashboard => "dashboard",
             Context::Input => "input",
             Context::Choice => "choice",
             Context::Form => "form",
@@ -78,6 +86,8 @@ impl Context {
             Context::Account => "the account view",
             Context::History => "the interaction history",
             Context::Tickets => "the ticket work area",
+            Context::Work => "the my tickets and my queues lists",
+            Context::Dashboard => "the dashboard",
             Context::Input => "any text field",
             Context::Choice => "a form field with a list of values",
             Context::Form => "the call log and new-ticket forms",
@@ -107,6 +117,7 @@ const LISTS: &[Context] = &[
     Context::Account,
     Context::History,
     Context::Tickets,
+    Context::Work,
     Context::Help,
 ];
 const PANES: &[Context] = &[
@@ -115,6 +126,16 @@ const PANES: &[Context] = &[
     Context::Account,
     Context::History,
     Context::Tickets,
+];
+/// Where the agent's own views open from: any pane, and the views themselves.
+const VIEWS: &[Context] = &[
+    Context::Normal,
+    Context::Search,
+    Context::Account,
+    Context::History,
+    Context::Tickets,
+    Context::Work,
+    Context::Dashboard,
 ];
 const WORK: &[Context] = &[
     Context::Normal,
@@ -165,6 +186,10 @@ commands! {
     First = "list.first", "first", LISTS, "Select the first item";
     Last = "list.last", "last", LISTS, "Select the last item";
     Open = "item.open", "open", LISTS, "Open the selected account, ticket or interaction";
+    WorkMine = "work.mine", "my tickets", VIEWS, "My tickets: the active tickets assigned to you, breached first, then by time left";
+    WorkQueues = "work.queues", "my queues", VIEWS, "My queues: the active tickets of the queues your user record lists, most urgent first";
+    Dashboard = "dashboard.open", "dashboard", VIEWS, "Dashboard: tickets, SLA attainment, agents, CSAT and daily volume (supervisors, admins)";
+    Refresh = "view.refresh", "refresh", &[Context::Work, Context::Dashboard], "Load the list again, or rebuild the dashboard";
     CallLog = "call.log", "log call", WORK, "Log a call on the open account (timer starts now)";
     TicketNew = "ticket.new", "new ticket", WORK, "Open a new ticket for the open account";
     TicketAssign = "ticket.assign", "assign", WORK, "Assign the selected ticket to an agent";

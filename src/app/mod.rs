@@ -10,9 +10,11 @@
 pub mod account;
 pub mod bindings;
 pub mod command;
+pub mod dashboard;
 pub mod form;
 pub mod help;
 pub mod history;
+pub mod import;
 pub mod key;
 pub mod list;
 pub mod msg;
@@ -20,6 +22,7 @@ pub mod palette;
 pub mod prompt;
 pub mod search;
 pub mod text;
+pub mod work;
 
 pub use bindings::{Binding, Bindings};
 pub use command::{COMMANDS, Cmd, CommandSpec, Context};
@@ -28,14 +31,17 @@ pub use msg::{AccountData, AccountRow, Effect, LogDraft, Msg, RequestId, TicketR
 
 use crate::domain::Id;
 use crate::domain::ticket::{Action, Ticket};
+use dashboard::DashboardState;
 use form::{CallForm, Form, TicketForm};
 use help::HelpState;
 use history::HistoryState;
+use import::{ImportJob, ImportReport};
 use jiff::Timestamp;
 use palette::{Line, PaletteState};
 use prompt::{Prompt, PromptKind};
 use search::SearchState;
 use text::{Edit, TextInput};
+use work::{WorkKind, WorkState};
 
 /// The panes Tab moves between, in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,6 +76,17 @@ impl Pane {
     }
 }
 
+/// What fills the screen under the forms and modals.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    /// Search, account, history and tickets.
+    Panes,
+    /// "My tickets" or "my queues" ([`App::work`]).
+    Work,
+    /// The figures of the reports ([`App::dashboard`]).
+    Dashboard,
+}
+
 /// What sits above the panes and takes the keys first.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Modal {
@@ -95,6 +112,8 @@ pub struct App {
     /// The time zone times are shown in.
     pub tz: jiff::tz::TimeZone,
     pub bindings: Bindings,
+    /// The panes, or one of the agent's own views.
+    pub view: View,
     pub focus: Pane,
     pub search: SearchState,
     /// The open account, once loaded.
@@ -104,11 +123,22 @@ pub struct App {
     pub history: HistoryState,
     /// The ticket the ticket commands act on (selected in the account view or ticket pane).
     pub selected_ticket: Option<Id>,
+    /// The ticket to select once the account being loaded arrives (opened from a work list).
+    pub select_after_load: Option<Id>,
+    /// A ticket being resolved from the ticket pane or the palette: once it is, the customer's
+    /// satisfaction is asked for.
+    pub csat_offer: Option<Id>,
+    /// The last work list shown.
+    pub work: Option<WorkState>,
+    /// The dashboard's last figures.
+    pub dashboard: DashboardState,
     pub form: Option<Form>,
     pub modal: Option<Modal>,
     pub notice: Option<Notice>,
     /// A line shown at start and in help (the demo says where its database is).
     pub banner: Option<String>,
+    /// The import running in the background, if any; its progress shows in the status bar.
+    pub import: Option<ImportJob>,
     pub quit: bool,
     next_request: u64,
 }
@@ -121,16 +151,22 @@ impl App {
             now,
             tz: jiff::tz::TimeZone::UTC,
             bindings,
+            view: View::Panes,
             focus: Pane::Search,
             search: SearchState::default(),
             open: None,
             loading: None,
             history: HistoryState::default(),
             selected_ticket: None,
+            select_after_load: None,
+            csat_offer: None,
+            work: None,
+            dashboard: DashboardState::default(),
             form: None,
             modal: None,
             notice: None,
             banner: None,
+            import: None,
             quit: false,
             next_request: 0,
         }
@@ -179,6 +215,8 @@ impl App {
             (Some(Modal::Prompt(_)), _) => vec![Prompt, Input, Global],
             (None, Some(form)) if form.focus_is_choice() => vec![Choice, Form, Global],
             (None, Some(_)) => vec![Form, Input, Global],
+            (None, None) if self.view == View::Work => vec![Work, Global],
+            (None, None) if self.view == View::Dashboard => vec![Dashboard, Global],
             (None, None) if self.focus == Pane::Search => vec![Search, Input, Global],
             (None, None) => vec![self.focus.context(), Normal, Global],
         }
@@ -215,10 +253,15 @@ impl App {
             (Some(Modal::Prompt(p)), _) => match p.kind {
                 PromptKind::Assign => "Assign",
                 PromptKind::Comment => "Comment",
+                PromptKind::Csat => "Satisfaction",
             },
             (None, Some(Form::Call(_))) => "Log call",
             (None, Some(Form::Ticket(_))) => "New ticket",
-            (None, None) => self.focus.title(),
+            (None, None) => match (self.view, &self.work) {
+                (View::Work, Some(work)) => work.kind.title(),
+                (View::Dashboard, _) => "Dashboard",
+                _ => self.focus.title(),
+            },
         }
     }
 
@@ -234,6 +277,15 @@ impl App {
             }
             (None, Some(Form::Call(_))) => &[FormSave, FieldNext, StopTimer, Back],
             (None, Some(Form::Ticket(_))) => &[FormSave, FieldNext, Back],
+            (None, None) if self.view == View::Work => match &self.work {
+                Some(w) if w.kind == WorkKind::Queues => {
+                    &[Open, Down, WorkMine, Refresh, Back, Help, Quit]
+                }
+                _ => &[Open, Down, WorkQueues, Refresh, Back, Help, Quit],
+            },
+            (None, None) if self.view == View::Dashboard => {
+                &[Refresh, WorkMine, WorkQueues, Back, Help, Quit]
+            }
             (None, None) => match self.focus {
                 Pane::Search => &[Down, Open, PaneNext, Help, Palette, Quit],
                 Pane::Account => &[CallLog, TicketNew, Open, PaneNext, SearchFocus, Help, Quit],
@@ -284,8 +336,34 @@ impl App {
             Msg::Logged {
                 interaction,
                 ticket,
-            } => self.logged(*interaction, ticket.map(|(t, sla)| (*t, sla))),
+                resolved,
+            } => self.logged(
+                *interaction,
+                ticket.map(|(t, sla)| (*t, sla)),
+                resolved.map(|(t, sla)| (*t, sla)),
+            ),
             Msg::TicketSaved { ticket, sla, done } => self.ticket_saved(*ticket, sla, done),
+            Msg::ImportProgress { request, counts } => {
+                if let Some(job) = self.import.as_mut().filter(|j| j.request == request) {
+                    job.counts = counts;
+                }
+                Vec::new()
+            }
+            Msg::ImportDone { request, report } => self.imported(request, report),
+            Msg::Worklist {
+                request,
+                rows,
+                queues,
+            } => {
+                if let Some(work) = &mut self.work {
+                    work.accept(request, rows, queues);
+                }
+                Vec::new()
+            }
+            Msg::DashboardReady { request, dashboard } => {
+                self.dashboard.accept(request, dashboard);
+                Vec::new()
+            }
             Msg::Failed { request, message } => self.failed(request, message),
         };
         if self.search.query.text() != query_before {
@@ -347,11 +425,29 @@ impl App {
             Cmd::Back => self.back(),
             Cmd::SearchFocus => {
                 self.modal = None;
+                self.view = View::Panes;
                 self.focus = Pane::Search;
                 self.search.query.clear();
                 Vec::new()
             }
+            Cmd::WorkMine => self.show_work(WorkKind::Mine),
+            Cmd::WorkQueues => self.show_work(WorkKind::Queues),
+            Cmd::Dashboard => {
+                self.modal = None;
+                self.view = View::Dashboard;
+                if self.dashboard.data.is_none() && self.dashboard.pending.is_none() {
+                    self.build_dashboard()
+                } else {
+                    Vec::new()
+                }
+            }
+            Cmd::Refresh => match self.view {
+                View::Work => self.load_work(),
+                View::Dashboard => self.build_dashboard(),
+                View::Panes => Vec::new(),
+            },
             Cmd::PaneNext | Cmd::PanePrev => {
+                self.view = View::Panes;
                 self.focus = form::cycle(&Pane::ALL, self.focus, cmd == Cmd::PaneNext);
                 Vec::new()
             }
@@ -439,7 +535,15 @@ impl App {
     }
 
     fn back(&mut self) -> Vec<Effect> {
-        if self.modal.take().is_some() {
+        if let Some(modal) = self.modal.take() {
+            if let Modal::Prompt(p) = modal
+                && p.kind == PromptKind::Csat
+            {
+                let id = p.ticket;
+                self.info(format!(
+                    "{id}: no satisfaction score recorded (:ticket csat {id} --score N records one later)"
+                ));
+            }
             return Vec::new();
         }
         if let Some(form) = &mut self.form {
@@ -450,6 +554,10 @@ impl App {
                 self.form = None;
                 self.notice = None;
             }
+            return Vec::new();
+        }
+        if self.view != View::Panes {
+            self.view = View::Panes;
             return Vec::new();
         }
         match self.focus {
@@ -466,6 +574,12 @@ impl App {
         if let Some(Modal::Help(h)) = &mut self.modal {
             let rows = h.rows(&self.bindings).len();
             h.scroll = list::step(h.scroll, rows, cmd);
+            return;
+        }
+        if self.view == View::Work {
+            if let Some(w) = &mut self.work {
+                w.selected = list::step(w.selected, w.rows.len(), cmd);
+            }
             return;
         }
         match self.focus {
@@ -498,6 +612,9 @@ impl App {
     }
 
     fn open_selected(&mut self) -> Vec<Effect> {
+        if self.view == View::Work {
+            return self.open_work_row();
+        }
         match self.focus {
             Pane::Search => match self.search.selected_row() {
                 Some(row) => {
@@ -531,13 +648,18 @@ impl App {
     }
 
     fn open_account(&mut self, id: Id) -> Vec<Effect> {
+        self.focus = Pane::Account;
+        vec![self.load_account(id)]
+    }
+
+    /// Loads (or reloads) an account, leaving the focus where it is.
+    fn load_account(&mut self, id: Id) -> Effect {
         let request = self.request();
         self.loading = Some((request, id));
-        self.focus = Pane::Account;
-        vec![Effect::LoadAccount {
+        Effect::LoadAccount {
             request,
             account: id,
-        }]
+        }
     }
 
     fn account_loaded(&mut self, request: RequestId, data: AccountData) -> Vec<Effect> {
@@ -559,8 +681,57 @@ impl App {
                 .map(|t| t.meta.id)
                 .or(data.tickets.first().map(|t| t.meta.id))
         });
+        if let Some(wanted) = self.select_after_load.take()
+            && data.ticket(wanted).is_some()
+        {
+            self.selected_ticket = Some(wanted);
+            if self.view == View::Panes && self.focus == Pane::Account {
+                self.focus = Pane::Tickets;
+            }
+        }
         self.open = Some(data);
         Vec::new()
+    }
+
+    /// Shows a work list, loading it afresh (the last rows stay on screen meanwhile).
+    fn show_work(&mut self, kind: WorkKind) -> Vec<Effect> {
+        self.modal = None;
+        self.view = View::Work;
+        if self.work.as_ref().is_none_or(|w| w.kind != kind) {
+            self.work = Some(WorkState::new(kind));
+        }
+        self.load_work()
+    }
+
+    fn load_work(&mut self) -> Vec<Effect> {
+        let request = self.request();
+        let Some(work) = &mut self.work else {
+            return Vec::new();
+        };
+        work.pending = Some(request);
+        vec![Effect::LoadWork {
+            request,
+            kind: work.kind,
+        }]
+    }
+
+    /// Builds the dashboard afresh on a job; the last figures stay on screen meanwhile.
+    fn build_dashboard(&mut self) -> Vec<Effect> {
+        let request = self.request();
+        self.dashboard.pending = Some(request);
+        vec![Effect::BuildDashboard { request }]
+    }
+
+    /// Opens the selected work row's account with its ticket selected, in the ticket pane.
+    fn open_work_row(&mut self) -> Vec<Effect> {
+        let Some(row) = self.work.as_ref().and_then(|w| w.selected_row()) else {
+            self.error("no ticket here to open");
+            return Vec::new();
+        };
+        let (account, ticket) = (row.ticket.account, row.ticket.meta.id);
+        self.view = View::Panes;
+        self.select_after_load = Some(ticket);
+        self.open_account(account)
     }
 
     fn need_account(&mut self) -> Option<&AccountData> {
@@ -629,6 +800,9 @@ impl App {
             return Vec::new();
         }
         self.info(format!("{id}: {action}…"));
+        if action == Action::Resolve {
+            self.csat_offer = Some(id);
+        }
         vec![Effect::Transition {
             ticket: id,
             action,
@@ -674,9 +848,14 @@ impl App {
             return Vec::new();
         }
         let effect = match form {
-            Form::Call(f) => f
-                .draft(now)
-                .map(|(log, new_ticket)| Effect::LogCall { log, new_ticket }),
+            Form::Call(f) => {
+                let resolve = f.resolves();
+                f.draft(now).map(|(log, new_ticket)| Effect::LogCall {
+                    log,
+                    new_ticket,
+                    resolve,
+                })
+            }
             Form::Ticket(f) => f.draft().map(Effect::NewTicket),
         };
         match effect {
@@ -715,6 +894,18 @@ impl App {
                         text,
                         public: true,
                     }],
+                    PromptKind::Csat => match prompt::csat(&text) {
+                        Ok((score, comment)) => vec![Effect::Rate {
+                            ticket: p.ticket,
+                            score,
+                            comment,
+                        }],
+                        Err(message) => {
+                            self.modal = Some(Modal::Prompt(p));
+                            self.error(message);
+                            Vec::new()
+                        }
+                    },
                 }
             }
             Some(Modal::Palette(mut p)) => match palette::parse(p.input.text()) {
@@ -770,6 +961,7 @@ impl App {
                         notes: l.notes,
                     },
                     new_ticket: None,
+                    resolve: false,
                 }]
             }
             Line::NewTicket {
@@ -860,13 +1052,53 @@ impl App {
                 }],
                 None => Vec::new(),
             },
+            Line::Import(line) => self.start_import(line),
         }
+    }
+
+    fn start_import(&mut self, line: import::ImportLine) -> Vec<Effect> {
+        if let Some(job) = &self.import {
+            let running = job.progress();
+            self.error(format!("one import at a time; running: {running}"));
+            return Vec::new();
+        }
+        let request = self.request();
+        self.info(format!("importing {}…", import::file_name(&line.file)));
+        self.import = Some(ImportJob {
+            request,
+            line: line.clone(),
+            counts: Default::default(),
+        });
+        vec![Effect::Import { request, line }]
+    }
+
+    /// An import ended: its summary in the status line, and what it changed shown.
+    fn imported(&mut self, request: RequestId, report: ImportReport) -> Vec<Effect> {
+        let Some(job) = self.import.take_if(|j| j.request == request) else {
+            return Vec::new();
+        };
+        let summary = report.summary(&job.line);
+        if report.counts.rejected > 0 {
+            self.error(summary);
+        } else {
+            self.info(summary);
+        }
+        let mut effects = Vec::new();
+        if !job.line.dry_run && report.counts.created + report.counts.updated > 0 {
+            effects.push(Effect::Reindex);
+            effects.push(self.search_effect());
+            if let Some(id) = self.open.as_ref().map(|o| o.id()) {
+                effects.push(self.load_account(id));
+            }
+        }
+        effects
     }
 
     fn logged(
         &mut self,
         interaction: crate::domain::Interaction,
         ticket: Option<(Ticket, Option<crate::domain::sla::Sla>)>,
+        resolved: Option<(Ticket, Option<crate::domain::sla::Sla>)>,
     ) -> Vec<Effect> {
         let id = interaction.meta.id;
         let account = interaction.account;
@@ -884,10 +1116,19 @@ impl App {
             if let Some((t, sla)) = ticket.clone() {
                 open.put_ticket(t, sla);
             }
+            if let Some((t, sla)) = resolved.clone() {
+                open.put_ticket(t, sla);
+            }
         }
         if let Some((t, _)) = &ticket {
             done = format!("{done}, {} opened", t.meta.id);
             self.selected_ticket = Some(t.meta.id);
+        }
+        if let Some((t, sla)) = &resolved {
+            done = format!("{done}, {} resolved", t.meta.id);
+            if let Some(work) = &mut self.work {
+                work.put_ticket(t, *sla);
+            }
         }
         for row in self.search.rows.iter_mut().filter(|r| r.id == account) {
             if row.last_contact.is_none_or(|last| last < at) {
@@ -895,11 +1136,26 @@ impl App {
             }
         }
         self.info(done);
+        if let Some((t, _)) = &resolved {
+            self.offer_csat(t.meta.id);
+        }
         if self.search.query.text().trim().is_empty() {
             // The recent list has a new first entry.
             return vec![self.search_effect()];
         }
         Vec::new()
+    }
+
+    /// Asks for the customer's satisfaction with a ticket just resolved, unless the agent is
+    /// busy in a form or prompt (then says how to record it later).
+    fn offer_csat(&mut self, ticket: Id) {
+        if self.modal.is_none() && self.form.is_none() {
+            self.modal = Some(Modal::Prompt(Prompt::new(PromptKind::Csat, ticket)));
+        } else if let Some(notice) = &mut self.notice {
+            notice.text.push_str(&format!(
+                " (:ticket csat {ticket} --score N records satisfaction)"
+            ));
+        }
     }
 
     fn ticket_saved(
@@ -915,19 +1171,54 @@ impl App {
             self.form = None;
             self.selected_ticket = Some(ticket.meta.id);
         }
+        if let Some(work) = &mut self.work {
+            work.put_ticket(&ticket, sla);
+        }
+        let resolved = (self.csat_offer == Some(ticket.meta.id)
+            && ticket.status == crate::domain::ticket::Status::Resolved)
+            .then_some(ticket.meta.id);
         if let Some(open) = self.open.as_mut().filter(|o| o.id() == ticket.account) {
             open.put_ticket(ticket, sla);
         }
         self.info(done);
+        if let Some(id) = resolved {
+            self.csat_offer = None;
+            self.offer_csat(id);
+        }
         Vec::new()
     }
 
     fn failed(&mut self, request: Option<RequestId>, message: String) -> Vec<Effect> {
+        if request.is_none() {
+            // A step that failed (a resolve among them) offers nothing.
+            self.csat_offer = None;
+        }
+        if request.is_some() && self.import.as_ref().map(|j| j.request) == request {
+            self.import = None;
+            self.error(message);
+            return Vec::new();
+        }
         if request.is_some() && self.loading.map(|(r, _)| r) == request {
             self.loading = None;
+            self.select_after_load = None;
         }
         if request.is_some() && self.search.pending == request {
             self.search.pending = None;
+        }
+        if request.is_some() && self.dashboard.pending == request {
+            self.dashboard.pending = None;
+            // Refused (an agent) or broken with nothing to show: back where the agent was.
+            if self.dashboard.data.is_none() && self.view == View::Dashboard {
+                self.view = View::Panes;
+            }
+        }
+        if let Some(work) = self
+            .work
+            .as_mut()
+            .filter(|w| request.is_some() && w.pending == request)
+        {
+            work.pending = None;
+            work.problem = Some(message.clone());
         }
         if let Some(form) = &mut self.form
             && form.state().saving.is_some()

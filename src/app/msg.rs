@@ -3,7 +3,10 @@
 //! the request's id so that a stale answer (an older search) is dropped.
 
 use super::command::Cmd;
+use super::dashboard::Dashboard;
+use super::import::{ImportCounts, ImportLine, ImportReport};
 use super::key::Key;
+use super::work::{WorkKind, WorkRow};
 use crate::domain::record::{Channel, Direction, Outcome, Relationship};
 use crate::domain::sla::Sla;
 use crate::domain::ticket::{Action, Priority};
@@ -101,16 +104,40 @@ pub enum Msg {
         request: RequestId,
         data: Box<AccountData>,
     },
-    /// A call was logged (and, when the form asked for one, a ticket opened with it).
+    /// A call was logged (and, when the form asked for one, a ticket opened with it; when
+    /// the call resolved its ticket, the ticket as resolved).
     Logged {
         interaction: Box<Interaction>,
         ticket: Option<(Box<Ticket>, Option<Sla>)>,
+        resolved: Option<(Box<Ticket>, Option<Sla>)>,
     },
     /// A ticket was opened or changed; `done` says what happened, for the status line.
     TicketSaved {
         ticket: Box<Ticket>,
         sla: Option<Sla>,
         done: String,
+    },
+    /// A work list, loaded.
+    Worklist {
+        request: RequestId,
+        rows: Vec<WorkRow>,
+        /// The queues "my queues" covers.
+        queues: Vec<String>,
+    },
+    /// The dashboard's figures, built.
+    DashboardReady {
+        request: RequestId,
+        dashboard: Box<Dashboard>,
+    },
+    /// How far the running import has got.
+    ImportProgress {
+        request: RequestId,
+        counts: ImportCounts,
+    },
+    /// The import finished (a file or option it could not use comes as [`Msg::Failed`]).
+    ImportDone {
+        request: RequestId,
+        report: ImportReport,
     },
     /// Work failed; the message is shown in the status line.
     Failed {
@@ -130,10 +157,12 @@ pub enum Effect {
     },
     /// Load an account with its contacts, tickets and history.
     LoadAccount { request: RequestId, account: Id },
-    /// Log a call, opening a ticket first when `new_ticket` says so (then linked to it).
+    /// Log a call, opening a ticket first when `new_ticket` says so (then linked to it), and
+    /// resolving the call's ticket after when `resolve` says so (opening it first if need be).
     LogCall {
         log: LogDraft,
         new_ticket: Option<TicketRequest>,
+        resolve: bool,
     },
     /// Open a ticket.
     NewTicket(TicketRequest),
@@ -161,6 +190,17 @@ pub enum Effect {
         score: u8,
         comment: Option<String>,
     },
+    /// Load a work list ("my tickets", "my queues") on a background job.
+    LoadWork { request: RequestId, kind: WorkKind },
+    /// Build the dashboard on a background job (supervisors and admins).
+    BuildDashboard { request: RequestId },
+    /// Import a file on a background job, reporting progress as it goes.
+    Import {
+        request: RequestId,
+        line: ImportLine,
+    },
+    /// Records changed behind the worker's back (an import): read the search index afresh.
+    Reindex,
     /// Leave the TUI.
     Quit,
 }

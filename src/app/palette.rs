@@ -4,6 +4,7 @@
 //! result. Ids may be left out to mean the open account or the selected ticket.
 
 use super::command::Cmd;
+use super::import::ImportLine;
 use super::text::TextInput;
 use crate::domain::record::{Channel, Direction, Outcome};
 use crate::domain::ticket::{Action, Priority};
@@ -18,7 +19,7 @@ pub struct PaletteState {
 }
 
 /// The verbs the palette knows, for its hint line and errors.
-pub const VERBS: &str = "search TEXT · open A-N · log [--outcome O --duration D --notes TEXT …] · ticket new|open|hold|escalate|resolve|close|reopen|assign|comment|csat [T-N] … · help · quit · a command name (call.log)";
+pub const VERBS: &str = "search TEXT · open A-N · log [--outcome O --duration D --notes TEXT …] · ticket new|open|hold|escalate|resolve|close|reopen|assign|comment|csat [T-N] … · import FILE --entity E … · help · quit · a command name (call.log)";
 
 /// A `log` line's settings; unset ones take the form's defaults.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -76,6 +77,8 @@ pub enum Line {
         score: u8,
         comment: Option<String>,
     },
+    /// Import a file in the background.
+    Import(ImportLine),
 }
 
 /// Splits a line into words, honouring "double" and 'single' quotes and backslash escapes.
@@ -177,6 +180,14 @@ impl Args {
             .and_then(|(_, v)| v.clone())
     }
 
+    fn values(&self, name: &str) -> Vec<String> {
+        self.options
+            .iter()
+            .filter(|(n, _)| n == name)
+            .filter_map(|(_, v)| v.clone())
+            .collect()
+    }
+
     fn has(&self, name: &str) -> bool {
         self.options.iter().any(|(n, _)| n == name)
     }
@@ -234,6 +245,7 @@ pub fn parse(line: &str) -> Result<Line, String> {
         },
         "log" | "call" => parse_log(rest),
         "ticket" => parse_ticket(rest),
+        "import" => parse_import(rest),
         other => Err(format!("unknown command '{other}'; try: {VERBS}")),
     }
 }
@@ -278,6 +290,54 @@ fn parse_log(rest: &[String]) -> Result<Line, String> {
         outcome: args.choice("outcome")?,
         subject: args.value("subject"),
         notes: args.value("notes"),
+    }))
+}
+
+fn parse_import(rest: &[String]) -> Result<Line, String> {
+    let args = Args::parse(
+        rest,
+        &["dry-run", "create-accounts", "all"],
+        &[
+            "entity",
+            "from",
+            "map",
+            "on-duplicate",
+            "encoding",
+            "rejects",
+        ],
+    )?;
+    if args.has("all") {
+        return Err(
+            "import --all restores a dump into an empty database: run it from the command line"
+                .into(),
+        );
+    }
+    let file =
+        match args.positional.as_slice() {
+            [file] => file.clone(),
+            [] => return Err(
+                "import which file? import FILE --entity accounts|contacts|interactions|tickets"
+                    .into(),
+            ),
+            [_, extra, ..] => {
+                return Err(format!(
+                    "import takes one file; '{extra}' is a second (quote a path with spaces)"
+                ));
+            }
+        };
+    let entity = args
+        .value("entity")
+        .ok_or("import needs --entity accounts|contacts|interactions|tickets")?;
+    Ok(Line::Import(ImportLine {
+        file,
+        entity,
+        from: args.value("from"),
+        maps: args.values("map"),
+        on_duplicate: args.value("on-duplicate"),
+        dry_run: args.has("dry-run"),
+        create_accounts: args.has("create-accounts"),
+        encoding: args.value("encoding"),
+        rejects: args.value("rejects"),
     }))
 }
 
@@ -442,6 +502,43 @@ mod tests {
         ];
         for (line, want) in cases {
             assert_eq!(parse(line).as_ref(), Ok(&want), "{line}");
+        }
+    }
+
+    #[test]
+    fn import_lines_take_the_command_lines_options() {
+        let line = parse(
+            "import '/tmp/my files/contacts.csv' --entity contacts --map Firma=company \
+             --map Notiz=- --on-duplicate update --dry-run --create-accounts --encoding gbk \
+             --rejects /tmp/rejects.csv --from csv",
+        )
+        .unwrap();
+        assert_eq!(
+            line,
+            Line::Import(ImportLine {
+                file: "/tmp/my files/contacts.csv".into(),
+                entity: "contacts".into(),
+                from: Some("csv".into()),
+                maps: vec!["Firma=company".into(), "Notiz=-".into()],
+                on_duplicate: Some("update".into()),
+                dry_run: true,
+                create_accounts: true,
+                encoding: Some("gbk".into()),
+                rejects: Some("/tmp/rejects.csv".into()),
+            })
+        );
+        for (line, needle) in [
+            ("import --entity accounts", "import which file?"),
+            ("import a.csv", "needs --entity"),
+            ("import a.csv b.csv --entity accounts", "one file"),
+            (
+                "import a.csv --entity accounts --colour red",
+                "accepted: --entity",
+            ),
+            ("import --all dump.jsonl", "command line"),
+        ] {
+            let err = parse(line).unwrap_err();
+            assert!(err.contains(needle), "{line}: {err}");
         }
     }
 

@@ -349,6 +349,7 @@ fn logging_a_call_takes_the_timer_and_lands_in_the_history_at_once() {
         Effect::LogCall {
             log,
             new_ticket: None,
+            resolve: false,
         },
     ] = effects.as_slice()
     else {
@@ -366,6 +367,7 @@ fn logging_a_call_takes_the_timer_and_lands_in_the_history_at_once() {
     app.update(Msg::Logged {
         interaction: Box::new(saved),
         ticket: None,
+        resolved: None,
     });
     assert!(app.form.is_none());
     let open = app.open.as_ref().unwrap();
@@ -487,6 +489,7 @@ fn a_ticket_can_be_opened_from_the_call_form() {
         Effect::LogCall {
             log,
             new_ticket: Some(t),
+            resolve: false,
         },
     ] = effects.as_slice()
     else {
@@ -499,6 +502,7 @@ fn a_ticket_can_be_opened_from_the_call_form() {
     app.update(Msg::Logged {
         interaction: Box::new(interaction(3, "2026-03-02T10:00:00Z", "")),
         ticket: Some((Box::new(opened_ticket), None)),
+        resolved: None,
     });
     assert_eq!(app.selected_ticket, Some(id(Kind::Ticket, 4)));
     assert_eq!(app.open.as_ref().unwrap().tickets.len(), 4);
@@ -796,6 +800,7 @@ fn palette_log_with_settings_logs_directly() {
         Effect::LogCall {
             log,
             new_ticket: None,
+            resolve: false,
         },
     ] = effects.as_slice()
     else {
@@ -836,4 +841,618 @@ fn the_vim_keymap_moves_with_j_and_holds_with_capital_h() {
             note: None
         }]
     );
+}
+
+fn import_effect(effects: &[Effect]) -> (RequestId, import::ImportLine) {
+    match effects {
+        [Effect::Import { request, line }] => (*request, line.clone()),
+        other => panic!("expected an import, got {other:?}"),
+    }
+}
+
+#[test]
+fn palette_import_runs_in_the_background_with_progress_then_a_summary() {
+    let mut app = opened();
+    press(&mut app, Key::char(':'));
+    type_text(&mut app, "import /tmp/in/accounts.csv --entity accounts");
+    let (request, line) = import_effect(&press(&mut app, key(KeyCode::Enter)));
+    assert_eq!(line.file, "/tmp/in/accounts.csv");
+    assert_eq!(line.entity, "accounts");
+    assert!(
+        app.modal.is_none(),
+        "the palette closes; keys are free at once"
+    );
+    assert_eq!(app.import.as_ref().unwrap().request, request);
+
+    let counts = import::ImportCounts {
+        read: 1200,
+        created: 1100,
+        rejected: 3,
+        ..Default::default()
+    };
+    app.update(Msg::ImportProgress {
+        request: RequestId(request.0 + 100),
+        counts: import::ImportCounts::default(),
+    });
+    app.update(Msg::ImportProgress { request, counts });
+    assert_eq!(
+        app.import.as_ref().unwrap().progress(),
+        "import accounts.csv: 1200 read · 1100 created · 3 rejected"
+    );
+
+    // Searches and saves go on meanwhile; a second import waits its turn.
+    let effects = type_text(&mut app, "");
+    assert!(effects.is_empty());
+    press(&mut app, Key::char(':'));
+    type_text(&mut app, "import other.csv --entity contacts");
+    assert!(press(&mut app, key(KeyCode::Enter)).is_empty());
+    let notice = app.notice.clone().unwrap();
+    assert!(notice.error && notice.text.starts_with("one import at a time"));
+
+    let report = import::ImportReport {
+        counts: import::ImportCounts {
+            read: 2000,
+            created: 1990,
+            skipped: 10,
+            ..Default::default()
+        },
+        seconds: 1.25,
+        ..Default::default()
+    };
+    let effects = app.update(Msg::ImportDone { request, report });
+    assert!(app.import.is_none());
+    let notice = app.notice.clone().unwrap();
+    assert!(!notice.error);
+    assert_eq!(
+        notice.text,
+        "accounts.csv: 2000 read, 1990 created, 10 skipped as duplicates, 0 rejected in 1.2s"
+    );
+    assert_eq!(
+        effects[0],
+        Effect::Reindex,
+        "new accounts become searchable"
+    );
+    assert!(last_search(&effects).is_some(), "and the list shows them");
+    assert!(
+        effects.iter().any(
+            |e| matches!(e, Effect::LoadAccount { account, .. } if *account == id(Kind::Account, 1))
+        ),
+        "the open account is read again: {effects:?}"
+    );
+    assert_eq!(app.focus, Pane::Account, "without moving the focus");
+}
+
+#[test]
+fn an_import_with_rejected_rows_ends_in_red_and_a_dry_run_changes_nothing() {
+    let mut app = app();
+    app.focus = Pane::Account;
+    press(&mut app, Key::char(':'));
+    type_text(&mut app, "import c.csv --entity contacts --dry-run");
+    let (request, line) = import_effect(&press(&mut app, key(KeyCode::Enter)));
+    assert!(line.dry_run);
+    let report = import::ImportReport {
+        counts: import::ImportCounts {
+            read: 3,
+            created: 2,
+            rejected: 1,
+            ..Default::default()
+        },
+        first_rejects: vec!["line 3: name: must not be empty".into()],
+        ..Default::default()
+    };
+    let effects = app.update(Msg::ImportDone { request, report });
+    assert!(effects.is_empty(), "a dry run writes nothing: {effects:?}");
+    let notice = app.notice.unwrap();
+    assert!(notice.error);
+    assert!(
+        notice.text.contains("would be created")
+            && notice
+                .text
+                .contains("first rejected: line 3: name: must not be empty"),
+        "{}",
+        notice.text
+    );
+}
+
+#[test]
+fn a_refused_import_is_a_status_line_error() {
+    let mut app = app();
+    app.focus = Pane::Account;
+    press(&mut app, Key::char(':'));
+    type_text(&mut app, "import c.csv --entity contacts");
+    let (request, _) = import_effect(&press(&mut app, key(KeyCode::Enter)));
+    app.update(Msg::Failed {
+        request: Some(request),
+        message: "importing needs the admin role; bo is agent".into(),
+    });
+    assert!(app.import.is_none());
+    assert_eq!(
+        app.notice.unwrap(),
+        Notice {
+            text: "importing needs the admin role; bo is agent".into(),
+            error: true
+        }
+    );
+}
+
+/// Service levels due `secs` from t0 (negative: overdue), in `state`; with `responded`, the
+/// first response is done and the resolution clock runs.
+fn sla_due(
+    state: crate::domain::sla::SlaState,
+    secs: i64,
+    responded: bool,
+) -> crate::domain::sla::Sla {
+    use crate::domain::sla::{Clock, Sla, SlaState};
+    let due = t0()
+        .checked_add(jiff::SignedDuration::from_secs(secs))
+        .unwrap();
+    let running = Clock {
+        due,
+        achieved: None,
+        state,
+    };
+    let first_response = if responded {
+        Clock {
+            due: t0(),
+            achieved: Some(t0()),
+            state: SlaState::Met,
+        }
+    } else {
+        running
+    };
+    Sla {
+        first_response,
+        resolution: running,
+        state,
+    }
+}
+
+fn work_row(n: u64, account: u64, sla: Option<crate::domain::sla::Sla>) -> work::WorkRow {
+    let mut t = ticket(n, &format!("ticket {n}"), Priority::Normal, Status::Open);
+    t.account = id(Kind::Account, account);
+    work::WorkRow {
+        ticket: t,
+        sla,
+        account_name: format!("Account {account}"),
+    }
+}
+
+fn load_work(effects: &[Effect]) -> (RequestId, work::WorkKind) {
+    match effects {
+        [Effect::LoadWork { request, kind }] => (*request, *kind),
+        other => panic!("expected a work list load, got {other:?}"),
+    }
+}
+
+#[test]
+fn my_tickets_are_ordered_breached_first_then_by_time_left() {
+    use crate::domain::sla::SlaState::*;
+    let mut app = opened();
+    let (request, kind) = load_work(&press(&mut app, Key::char('w')));
+    assert_eq!(kind, work::WorkKind::Mine);
+    assert_eq!(app.view, View::Work);
+    assert_eq!(app.contexts(), vec![Context::Work, Context::Global]);
+    assert_eq!(app.focus_name(), "My tickets");
+    app.update(Msg::Worklist {
+        request,
+        rows: vec![
+            work_row(5, 1, Some(sla_due(Ok, 5 * 3600, true))),
+            work_row(9, 1, None),
+            work_row(6, 2, Some(sla_due(Breached, -2 * 86_400, true))),
+            work_row(7, 2, Some(sla_due(Warning, 3600, false))),
+            work_row(8, 3, Some(sla_due(Breached, 3 * 3600, true))),
+            work_row(4, 3, Some(sla_due(Paused, 4 * 3600, true))),
+        ],
+        queues: Vec::new(),
+    });
+    let order: Vec<u64> = app
+        .work
+        .as_ref()
+        .unwrap()
+        .rows
+        .iter()
+        .map(|r| r.ticket.meta.id.number)
+        .collect();
+    assert_eq!(order, [6, 8, 7, 4, 5, 9]);
+}
+
+#[test]
+fn enter_on_a_work_row_opens_its_account_with_the_ticket_selected() {
+    use crate::domain::sla::SlaState::*;
+    let mut app = app();
+    app.start();
+    let (request, _) = load_work(&press(&mut app, Key::plain(KeyCode::F(2))));
+    let mut row = work_row(1, 1, Some(sla_due(Breached, -60, false)));
+    row.ticket.status = Status::New;
+    app.update(Msg::Worklist {
+        request,
+        rows: vec![work_row(2, 1, Some(sla_due(Ok, 60, false))), row],
+        queues: Vec::new(),
+    });
+    assert_eq!(app.work.as_ref().unwrap().rows[0].ticket.meta.id.number, 1);
+    press(&mut app, key(KeyCode::Down));
+    press(&mut app, key(KeyCode::Up));
+    let effects = press(&mut app, key(KeyCode::Enter));
+    let [Effect::LoadAccount { request, account }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(*account, id(Kind::Account, 1));
+    assert_eq!(app.view, View::Panes);
+    app.update(Msg::AccountLoaded {
+        request: *request,
+        data: Box::new(data()),
+    });
+    assert_eq!(
+        app.selected_ticket,
+        Some(id(Kind::Ticket, 1)),
+        "the ticket picked, not the account's most urgent (T-2)"
+    );
+    assert_eq!(app.focus, Pane::Tickets);
+    assert_eq!(app.select_after_load, None);
+}
+
+#[test]
+fn my_queues_refused_shows_why_in_the_list_and_the_status_line() {
+    let mut app = opened();
+    let (request, kind) = load_work(&press(&mut app, Key::char('W')));
+    assert_eq!(kind, work::WorkKind::Queues);
+    // An answer to an older load is dropped.
+    app.update(Msg::Worklist {
+        request: RequestId(request.0 + 50),
+        rows: vec![work_row(1, 1, None)],
+        queues: vec!["billing".into()],
+    });
+    assert!(app.work.as_ref().unwrap().rows.is_empty());
+    let why = "no user 'ann': my queues come from your user record";
+    app.update(Msg::Failed {
+        request: Some(request),
+        message: why.into(),
+    });
+    let work = app.work.as_ref().unwrap();
+    assert_eq!(work.problem.as_deref(), Some(why));
+    assert_eq!(work.pending, None);
+    assert!(app.notice.as_ref().unwrap().error);
+    // Refresh asks again; w switches lists; esc goes back to the panes.
+    let (_, kind) = load_work(&press(&mut app, Key::plain(KeyCode::F(5))));
+    assert_eq!(kind, work::WorkKind::Queues);
+    let (_, kind) = load_work(&press(&mut app, Key::char('w')));
+    assert_eq!(kind, work::WorkKind::Mine);
+    press(&mut app, key(KeyCode::Esc));
+    assert_eq!(app.view, View::Panes);
+    assert_eq!(app.focus, Pane::Account);
+    press(&mut app, Key::char('w'));
+    press(&mut app, Key::char('/'));
+    assert_eq!(
+        (app.view, app.focus),
+        (View::Panes, Pane::Search),
+        "/ searches from the list"
+    );
+}
+
+#[test]
+fn a_changed_ticket_updates_its_work_row_and_a_resolved_one_leaves_the_list() {
+    use crate::domain::sla::SlaState::*;
+    let mut app = opened();
+    let (request, _) = load_work(&press(&mut app, Key::char('w')));
+    app.update(Msg::Worklist {
+        request,
+        rows: vec![
+            work_row(2, 1, Some(sla_due(Ok, 60, false))),
+            work_row(7, 2, Some(sla_due(Ok, 120, false))),
+        ],
+        queues: Vec::new(),
+    });
+    let mut escalated = work_row(2, 1, None).ticket;
+    escalated.status = Status::Escalated;
+    app.update(Msg::TicketSaved {
+        ticket: Box::new(escalated),
+        sla: Some(sla_due(Warning, 30, false)),
+        done: "T-2 escalated".into(),
+    });
+    let rows = &app.work.as_ref().unwrap().rows;
+    assert_eq!(rows[0].ticket.status, Status::Escalated);
+    assert_eq!(rows[0].sla.unwrap().state, Warning);
+    let mut resolved = work_row(2, 1, None).ticket;
+    resolved.status = Status::Resolved;
+    app.update(Msg::TicketSaved {
+        ticket: Box::new(resolved),
+        sla: None,
+        done: "T-2 resolved".into(),
+    });
+    let rows = &app.work.as_ref().unwrap().rows;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].ticket.meta.id.number, 7);
+}
+
+#[test]
+fn every_shipped_keymap_opens_the_work_lists() {
+    for name in ["default", "vim", "emacs"] {
+        let b = Keymap::load(Some(name)).unwrap().bindings().clone();
+        for context in [Context::Normal, Context::Search, Context::Work] {
+            for cmd in [Cmd::WorkMine, Cmd::WorkQueues, Cmd::Dashboard] {
+                assert!(
+                    !b.keys_for(&[context], cmd).is_empty(),
+                    "{name}: {cmd} in {context}"
+                );
+            }
+        }
+        assert!(!b.keys_for(&[Context::Work], Cmd::Refresh).is_empty());
+        assert!(!b.keys_for(&[Context::Dashboard], Cmd::Refresh).is_empty());
+        assert!(!b.keys_for(&[Context::Dashboard], Cmd::WorkMine).is_empty());
+        assert!(!b.keys_for(&[Context::Work], Cmd::Open).is_empty());
+    }
+}
+
+fn figures(built_at: Timestamp) -> Box<dashboard::Dashboard> {
+    Box::new(dashboard::Dashboard {
+        built_at,
+        tickets: 3,
+        by_status: vec![(Status::New, 1), (Status::Open, 2)],
+        by_priority: vec![(Priority::Urgent, 1), (Priority::Normal, 2)],
+        sla: Vec::new(),
+        agents: Vec::new(),
+        csat: [0, 0, 1, 0, 2],
+        daily: vec![0; dashboard::DAYS],
+        daily_until: built_at.to_zoned(jiff::tz::TimeZone::UTC).date(),
+        overdue: Vec::new(),
+        overdue_total: 0,
+    })
+}
+
+fn build_request(effects: &[Effect]) -> RequestId {
+    match effects {
+        [Effect::BuildDashboard { request }] => *request,
+        other => panic!("expected a dashboard build, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_dashboard_is_built_in_the_background_once_then_on_demand() {
+    let mut app = opened();
+    let first = build_request(&press(&mut app, Key::char('D')));
+    assert_eq!(app.view, View::Dashboard);
+    assert_eq!(app.contexts(), vec![Context::Dashboard, Context::Global]);
+    assert_eq!(app.focus_name(), "Dashboard");
+    // Keys are served while it builds.
+    assert!(press(&mut app, Key::char('?')).is_empty());
+    assert!(matches!(app.modal, Some(Modal::Help(_))));
+    press(&mut app, key(KeyCode::Esc));
+    app.update(Msg::DashboardReady {
+        request: first,
+        dashboard: figures(t0()),
+    });
+    assert_eq!(app.dashboard.data.as_ref().unwrap().tickets, 3);
+    assert_eq!(app.dashboard.pending, None);
+
+    // Back to the panes and in again: the figures kept, nothing rebuilt.
+    press(&mut app, key(KeyCode::Esc));
+    assert_eq!(app.view, View::Panes);
+    assert!(press(&mut app, Key::plain(KeyCode::F(4))).is_empty());
+    assert_eq!(app.view, View::Dashboard);
+
+    // Refresh on demand; the old figures stay until the new ones come; a stale answer is
+    // dropped.
+    let second = build_request(&press(&mut app, Key::char('r')));
+    assert!(second > first);
+    let mut stale = figures(t0());
+    stale.tickets = 99;
+    app.update(Msg::DashboardReady {
+        request: first,
+        dashboard: stale,
+    });
+    assert_eq!(app.dashboard.data.as_ref().unwrap().tickets, 3);
+    let mut fresh = figures(t0());
+    fresh.tickets = 4;
+    app.update(Msg::DashboardReady {
+        request: second,
+        dashboard: fresh,
+    });
+    assert_eq!(app.dashboard.data.as_ref().unwrap().tickets, 4);
+    // w goes from the dashboard to my tickets.
+    load_work(&press(&mut app, Key::char('w')));
+    assert_eq!(app.view, View::Work);
+}
+
+#[test]
+fn an_agent_asking_for_the_dashboard_gets_the_refusal_and_the_panes_back() {
+    let mut app = opened();
+    let request = build_request(&press(&mut app, Key::char('D')));
+    let refusal = "running reports needs the supervisor role; bo is agent";
+    app.update(Msg::Failed {
+        request: Some(request),
+        message: refusal.into(),
+    });
+    assert_eq!(app.view, View::Panes);
+    assert_eq!(app.focus, Pane::Account);
+    assert_eq!(
+        app.notice.clone().unwrap(),
+        Notice {
+            text: refusal.into(),
+            error: true
+        }
+    );
+    assert_eq!(app.dashboard.pending, None);
+}
+
+fn resolved(n: u64) -> Ticket {
+    let mut t = ticket(n, "Invoice wrong", Priority::Urgent, Status::Resolved);
+    t.meta.id = id(Kind::Ticket, n);
+    t
+}
+
+#[test]
+fn resolving_from_the_ticket_pane_asks_for_satisfaction_and_records_it() {
+    let mut app = opened();
+    app.focus = Pane::Tickets;
+    let effects = press(&mut app, Key::char('r'));
+    assert_eq!(
+        effects,
+        vec![Effect::Transition {
+            ticket: id(Kind::Ticket, 2),
+            action: Action::Resolve,
+            note: None
+        }]
+    );
+    assert!(app.modal.is_none(), "asked only once it is resolved");
+    app.update(Msg::TicketSaved {
+        ticket: Box::new(resolved(2)),
+        sla: None,
+        done: "T-2 resolved".into(),
+    });
+    let Some(Modal::Prompt(p)) = &app.modal else {
+        panic!("{:?}", app.modal)
+    };
+    assert_eq!((p.kind, p.ticket), (PromptKind::Csat, id(Kind::Ticket, 2)));
+    assert_eq!(app.focus_name(), "Satisfaction");
+    assert!(app.is_typing());
+    type_text(&mut app, "7");
+    assert!(press(&mut app, key(KeyCode::Enter)).is_empty());
+    assert!(app.modal.is_some(), "kept to fix");
+    assert!(app.notice.as_ref().unwrap().text.contains("from 1 to 5"));
+    press(&mut app, Key::ctrl('u'));
+    type_text(&mut app, "4 quick fix");
+    assert_eq!(
+        press(&mut app, key(KeyCode::Enter)),
+        vec![Effect::Rate {
+            ticket: id(Kind::Ticket, 2),
+            score: 4,
+            comment: Some("quick fix".into())
+        }]
+    );
+    assert!(app.modal.is_none());
+    // Another save of the ticket asks nothing more.
+    app.update(Msg::TicketSaved {
+        ticket: Box::new(resolved(2)),
+        sla: None,
+        done: "T-2 rated 4/5".into(),
+    });
+    assert!(app.modal.is_none());
+}
+
+#[test]
+fn esc_skips_the_satisfaction_prompt_and_a_failed_resolve_asks_nothing() {
+    let mut app = opened();
+    app.focus = Pane::Tickets;
+    press(&mut app, Key::char('r'));
+    app.update(Msg::TicketSaved {
+        ticket: Box::new(resolved(2)),
+        sla: None,
+        done: "T-2 resolved".into(),
+    });
+    assert!(press(&mut app, key(KeyCode::Esc)).is_empty());
+    assert!(app.modal.is_none());
+    assert_eq!(app.focus, Pane::Tickets, "esc closed the prompt only");
+    assert!(
+        app.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .starts_with("T-2: no satisfaction score recorded")
+    );
+
+    let mut app = opened();
+    app.focus = Pane::Tickets;
+    press(&mut app, Key::char('r'));
+    app.update(Msg::Failed {
+        request: None,
+        message: "storage error".into(),
+    });
+    app.update(Msg::TicketSaved {
+        ticket: Box::new(resolved(2)),
+        sla: None,
+        done: "T-2 resolved".into(),
+    });
+    assert!(app.modal.is_none());
+}
+
+#[test]
+fn a_call_with_a_resolved_outcome_resolves_its_ticket_then_asks_for_satisfaction() {
+    let mut app = opened();
+    press(&mut app, Key::char('c'));
+    let fields = |app: &App| match &app.form {
+        Some(Form::Call(f)) => f.fields(),
+        _ => panic!(),
+    };
+    assert!(!fields(&app).contains(&form::CallField::Resolve));
+    // Shift-tab from notes: subject, ticket, duration, outcome; answered → resolved.
+    for _ in 0..4 {
+        press(&mut app, Key::shift(KeyCode::Tab));
+    }
+    press(&mut app, key(KeyCode::Right));
+    assert!(
+        fields(&app).contains(&form::CallField::Resolve),
+        "offered once the outcome is resolved and a ticket is linked"
+    );
+    let effects = press(&mut app, Key::ctrl('s'));
+    let [
+        Effect::LogCall {
+            log,
+            new_ticket: None,
+            resolve: true,
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(log.ticket, Some(id(Kind::Ticket, 2)));
+    assert_eq!(log.outcome, Outcome::Resolved);
+
+    app.update(Msg::Logged {
+        interaction: Box::new(interaction(3, "2026-03-02T10:00:00Z", "")),
+        ticket: None,
+        resolved: Some((Box::new(resolved(2)), None)),
+    });
+    assert!(app.form.is_none());
+    assert_eq!(
+        app.notice.as_ref().unwrap().text,
+        "I-3 logged, T-2 resolved"
+    );
+    assert_eq!(
+        app.open
+            .as_ref()
+            .unwrap()
+            .ticket(id(Kind::Ticket, 2))
+            .unwrap()
+            .status,
+        Status::Resolved
+    );
+    let Some(Modal::Prompt(p)) = &app.modal else {
+        panic!("{:?}", app.modal)
+    };
+    assert_eq!((p.kind, p.ticket), (PromptKind::Csat, id(Kind::Ticket, 2)));
+}
+
+#[test]
+fn the_agent_may_log_a_resolved_call_without_resolving_the_ticket() {
+    let mut app = opened();
+    press(&mut app, Key::char('c'));
+    let Some(Form::Call(f)) = &mut app.form else {
+        panic!()
+    };
+    f.outcome = Outcome::Resolved;
+    f.focus = form::CallField::Resolve;
+    press(&mut app, key(KeyCode::Right));
+    let Some(Form::Call(f)) = &app.form else {
+        panic!()
+    };
+    assert!(!f.resolve);
+    let effects = press(&mut app, Key::ctrl('s'));
+    assert!(
+        matches!(effects.as_slice(), [Effect::LogCall { resolve: false, .. }]),
+        "{effects:?}"
+    );
+    // Without a ticket there is nothing to resolve.
+    let mut app = opened();
+    press(&mut app, Key::char('c'));
+    let Some(Form::Call(f)) = &mut app.form else {
+        panic!()
+    };
+    f.outcome = Outcome::Resolved;
+    f.ticket = form::TicketLink::None;
+    assert!(!f.fields().contains(&form::CallField::Resolve));
+    let effects = press(&mut app, Key::ctrl('s'));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::LogCall { resolve: false, .. }]
+    ));
 }

@@ -3,9 +3,11 @@
 //! Three threads: this one runs the loop (drain every pending event into the [`App`], then
 //! draw once), the input thread reads keys ([`input`]), and the worker owns the store and
 //! carries out the app's effects ([`worker`]), so no keystroke waits on disk or search work.
+//! Long work (an import, the dashboard) runs on [`job`] threads beside the worker.
 //! The terminal is restored however the loop ends ([`terminal`]).
 
 pub mod input;
+pub mod job;
 pub mod terminal;
 pub mod view;
 pub mod worker;
@@ -105,7 +107,13 @@ pub fn run(store: Box<dyn Store>, options: TuiOptions) -> Result<(), TuiError> {
 
     let (events_tx, events) = mpsc::channel::<Event>();
     let (effects_tx, effects_rx) = mpsc::channel::<Effect>();
-    let worker = worker::spawn(store, options.user, clock, effects_rx, events_tx.clone());
+    let worker = worker::spawn(
+        Arc::from(store),
+        options.user,
+        clock,
+        effects_rx,
+        events_tx.clone(),
+    );
     let (mut guard, mut terminal) = terminal::TerminalGuard::enter()?;
     let stop = Arc::new(AtomicBool::new(false));
     let input = input::spawn(events_tx, stop.clone());

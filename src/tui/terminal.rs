@@ -1,6 +1,7 @@
 //! The terminal guard: raw mode and the alternate screen while the TUI runs, and the terminal
 //! given back however it ends — a normal return, an error, or a panic on any thread (ratatui's
-//! panic hook restores before the message prints).
+//! panic hook restores before the message prints). A panic on a background job thread is the
+//! exception: the job catches it and reports it in the status line, and the TUI carries on.
 
 use ratatui::DefaultTerminal;
 
@@ -13,7 +14,15 @@ impl TerminalGuard {
     /// Takes over the terminal: raw mode, alternate screen, the restoring panic hook.
     pub fn enter() -> std::io::Result<(TerminalGuard, DefaultTerminal)> {
         match ratatui::try_init() {
-            Ok(terminal) => Ok((TerminalGuard { restored: false }, terminal)),
+            Ok(terminal) => {
+                let restore_and_report = std::panic::take_hook();
+                std::panic::set_hook(Box::new(move |info| {
+                    if !super::job::is_job_thread() {
+                        restore_and_report(info);
+                    }
+                }));
+                Ok((TerminalGuard { restored: false }, terminal))
+            }
             Err(e) => {
                 // Raw mode may be on even though the alternate screen failed.
                 let _ = ratatui::try_restore();

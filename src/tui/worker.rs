@@ -1,7 +1,10 @@
 //! The worker thread: owns the store and the search index, carries out the state machine's
 //! [`Effect`]s through [`Ops`] and answers with [`Msg`]s. Input never waits on it: searches
-//! queued behind a newer search are skipped, since only the newest answer is shown.
+//! queued behind a newer search are skipped, since only the newest answer is shown. Long work
+//! goes to [`super::job`]s sharing the store, so that the worker stays free for searches and
+//! saves.
 
+use super::job::{self, Jobs};
 use super::{Clock, Event};
 use crate::app::{AccountData, AccountRow, Effect, LogDraft, Msg, RequestId, TicketRequest};
 use crate::domain::Id;
@@ -11,6 +14,7 @@ use crate::search::SearchIndex;
 use crate::search::keys::{KeyField, SearchDocument};
 use crate::store::Store;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender};
 use std::thread::JoinHandle;
 
@@ -21,7 +25,7 @@ const HISTORY_LIMIT: usize = 500;
 const REBUILD_LIMIT: usize = 100_000;
 
 struct Worker {
-    store: Box<dyn Store>,
+    store: Arc<dyn Store>,
     user: String,
     clock: Clock,
     docs: Vec<(Id, SearchDocument)>,
@@ -29,11 +33,13 @@ struct Worker {
     /// Every account's last contact (seconds), for the recently-contacted list.
     last_contact: HashMap<Id, Option<i64>>,
     loaded: bool,
+    jobs: Jobs,
 }
 
-/// Starts the worker; it stops when the effect sender is dropped, after finishing its queue.
+/// Starts the worker; it stops when the effect sender is dropped, after finishing its queue
+/// and stopping its jobs.
 pub fn spawn(
-    store: Box<dyn Store>,
+    store: Arc<dyn Store>,
     user: String,
     clock: Clock,
     effects: Receiver<Effect>,
@@ -42,10 +48,12 @@ pub fn spawn(
     std::thread::Builder::new()
         .name("rapport-worker".into())
         .spawn(move || {
+            let jobs = Jobs::new(store.clone(), user.clone(), clock, replies.clone());
             let mut worker = Worker {
                 store,
                 user,
                 clock,
+                jobs,
                 docs: Vec::new(),
                 index: None,
                 last_contact: HashMap::new(),
@@ -61,13 +69,15 @@ pub fn spawn(
                     if matches!(effect, Effect::Search { .. }) && Some(i) != last_search {
                         continue; // superseded by a newer search in the same batch
                     }
-                    if let Some(msg) = worker.run(effect)
-                        && replies.send(Event::Reply(msg)).is_err()
-                    {
-                        return;
+                    for msg in worker.run(effect) {
+                        if replies.send(Event::Reply(msg)).is_err() {
+                            worker.jobs.finish();
+                            return;
+                        }
                     }
                 }
             }
+            worker.jobs.finish();
         })
         .expect("spawning the worker thread")
 }
@@ -105,7 +115,18 @@ impl Worker {
         Ok(())
     }
 
-    fn run(&mut self, effect: Effect) -> Option<Msg> {
+    fn run(&mut self, effect: Effect) -> Vec<Msg> {
+        match effect {
+            Effect::LogCall {
+                log,
+                new_ticket,
+                resolve,
+            } => self.log(log, new_ticket, resolve),
+            other => self.run_one(other).into_iter().collect(),
+        }
+    }
+
+    fn run_one(&mut self, effect: Effect) -> Option<Msg> {
         Some(match effect {
             Effect::Search {
                 request,
@@ -121,10 +142,6 @@ impl Worker {
                     data: Box::new(data),
                 },
                 Err(e) => failed(Some(request), e),
-            },
-            Effect::LogCall { log, new_ticket } => match self.log(log, new_ticket) {
-                Ok(msg) => msg,
-                Err(e) => failed(None, e),
             },
             Effect::NewTicket(request) => match self.ops().new_ticket(draft(request)) {
                 Ok(t) => Msg::TicketSaved {
@@ -181,7 +198,31 @@ impl Worker {
                 },
                 Err(e) => failed(None, e),
             },
-            Effect::Quit => return None,
+            Effect::Import { request, line } => {
+                self.jobs.spawn("import", request, move |ops, context| {
+                    job::import::run(ops, context, request, &line)
+                });
+                return None;
+            }
+            Effect::LoadWork { request, kind } => {
+                self.jobs.spawn("loading the list", request, move |ops, _| {
+                    job::work::run(ops, request, kind)
+                });
+                return None;
+            }
+            Effect::BuildDashboard { request } => {
+                self.jobs
+                    .spawn("building the dashboard", request, move |ops, _| {
+                        job::dashboard::run(ops, request)
+                    });
+                return None;
+            }
+            Effect::Reindex => {
+                self.loaded = false;
+                self.index = None;
+                return None;
+            }
+            Effect::Quit | Effect::LogCall { .. } => return None,
         })
     }
 
@@ -259,7 +300,67 @@ impl Worker {
             .map(|book| book.evaluate(ticket, ops.now))
     }
 
-    fn log(&mut self, log: LogDraft, new_ticket: Option<TicketRequest>) -> Result<Msg, OpsError> {
+    /// Logs a call (opening its ticket first, resolving it after, when asked). A resolution
+    /// that fails after the call is saved comes as a second message.
+    fn log(&mut self, log: LogDraft, new_ticket: Option<TicketRequest>, resolve: bool) -> Vec<Msg> {
+        let (interaction, ticket) = match self.log_call(log, new_ticket) {
+            Ok(done) => done,
+            Err(e) => return vec![failed(None, e)],
+        };
+        let about = interaction.ticket;
+        let mut problem = None;
+        let mut resolved = None;
+        if let (true, Some(id)) = (resolve, about) {
+            match self.resolve_on_call(id, interaction.meta.id) {
+                Ok(t) => resolved = Some(t),
+                Err(e) => {
+                    problem = Some(format!(
+                        "{} logged, but {id} was not resolved: {e}",
+                        interaction.meta.id
+                    ))
+                }
+            }
+        }
+        // The ticket opened with the call, as it is now.
+        let ticket = ticket.map(|t| match &resolved {
+            Some(r) if r.meta.id == t.meta.id => r.clone(),
+            _ => t,
+        });
+        let with_sla = |t: crate::domain::Ticket| {
+            let sla = self.sla(&t);
+            (Box::new(t), sla)
+        };
+        let mut out = vec![Msg::Logged {
+            interaction: Box::new(interaction),
+            ticket: ticket.map(with_sla),
+            resolved: resolved.map(with_sla),
+        }];
+        out.extend(problem.map(|p| failed(None, p)));
+        out
+    }
+
+    /// Resolves a ticket a call resolved, opening it first when it is new or on hold, each
+    /// step noted with the call.
+    fn resolve_on_call(&self, id: Id, call: Id) -> Result<crate::domain::Ticket, OpsError> {
+        let ops = self.ops();
+        let ticket = ops.ticket(id)?;
+        if ticket.status.after(Action::Resolve).is_err()
+            && ticket.status.after(Action::Open).is_ok()
+        {
+            ops.transition(id, Action::Open, Some(format!("worked on call {call}")))?;
+        }
+        ops.transition(
+            id,
+            Action::Resolve,
+            Some(format!("resolved on call {call}")),
+        )
+    }
+
+    fn log_call(
+        &mut self,
+        log: LogDraft,
+        new_ticket: Option<TicketRequest>,
+    ) -> Result<(crate::domain::Interaction, Option<crate::domain::Ticket>), OpsError> {
         let ops = self.ops();
         let ticket = match new_ticket {
             Some(request) => Some(ops.new_ticket(draft(request))?),
@@ -279,13 +380,7 @@ impl Worker {
             follow_up: None,
         })?;
         self.contacted(interaction.account, interaction.started_at.as_second());
-        Ok(Msg::Logged {
-            interaction: Box::new(interaction),
-            ticket: ticket.map(|t| {
-                let sla = self.sla(&t);
-                (Box::new(t), sla)
-            }),
-        })
+        Ok((interaction, ticket))
     }
 
     /// Moves an account's last contact forward in the recent list and the search index.
@@ -328,5 +423,109 @@ fn past(action: Action) -> &'static str {
         Action::Resolve => "resolved",
         Action::Close => "closed",
         Action::Reopen => "reopened",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::LogDraft;
+    use crate::domain::record::{Channel, Direction, Outcome};
+    use crate::domain::ticket::Status;
+    use crate::ops::AccountDraft;
+    use crate::store::memory::MemoryStore;
+    use std::sync::mpsc;
+
+    fn call(account: Id, ticket: Id) -> LogDraft {
+        LogDraft {
+            account,
+            contact: None,
+            ticket: Some(ticket),
+            channel: Channel::Call,
+            direction: Direction::Inbound,
+            started_at: None,
+            duration: 60,
+            outcome: Outcome::Resolved,
+            subject: None,
+            notes: None,
+        }
+    }
+
+    /// Runs `effects` through a worker on `store` and returns its replies.
+    fn replies(store: Arc<dyn Store>, effects: Vec<Effect>) -> Vec<Msg> {
+        let (effects_tx, effects_rx) = mpsc::channel();
+        let (replies_tx, replies_rx) = mpsc::channel();
+        let clock = Clock::from_env().unwrap();
+        let worker = spawn(store, "ann".into(), clock, effects_rx, replies_tx);
+        for e in effects {
+            effects_tx.send(e).unwrap();
+        }
+        drop(effects_tx);
+        worker.join().unwrap();
+        replies_rx
+            .try_iter()
+            .map(|e| match e {
+                Event::Reply(msg) => msg,
+                _ => panic!("not a reply"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_resolved_call_opens_a_new_ticket_before_resolving_it_and_says_when_it_cannot() {
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::empty());
+        let ops = Ops::new(store.as_ref(), "ann", jiff::Timestamp::now());
+        let acme = ops
+            .add_account(AccountDraft {
+                name: "Acme".into(),
+                ..Default::default()
+            })
+            .unwrap()
+            .meta
+            .id;
+        let fresh = ops
+            .new_ticket(TicketDraft::new(acme, "No dial tone"))
+            .unwrap()
+            .meta
+            .id;
+        let closed = ops
+            .new_ticket(TicketDraft::new(acme, "Old"))
+            .unwrap()
+            .meta
+            .id;
+        for step in [Action::Open, Action::Resolve, Action::Close] {
+            ops.transition(closed, step, None).unwrap();
+        }
+        let effect = |ticket| Effect::LogCall {
+            log: call(acme, ticket),
+            new_ticket: None,
+            resolve: true,
+        };
+        let msgs = replies(store.clone(), vec![effect(fresh), effect(closed)]);
+        let [
+            Msg::Logged {
+                resolved: Some((t, _)),
+                ..
+            },
+            Msg::Logged { resolved: None, .. },
+            Msg::Failed { message, .. },
+        ] = msgs.as_slice()
+        else {
+            panic!("{msgs:#?}")
+        };
+        assert_eq!(t.status, Status::Resolved);
+        let notes: Vec<Option<&str>> = t.events.iter().map(|e| e.note.as_deref()).collect();
+        assert_eq!(
+            notes,
+            [
+                None,
+                Some("worked on call I-1"),
+                Some("resolved on call I-1")
+            ]
+        );
+        assert!(
+            message.starts_with("I-2 logged, but T-2 was not resolved: "),
+            "{message}"
+        );
     }
 }

@@ -1,7 +1,8 @@
 //! The call log form: prefilled with the account, its main contact, channel call, direction
 //! inbound and the start time; a timer runs from the start until stopped and becomes the
 //! duration unless one is typed. The cursor starts in the notes so the agent can type while
-//! talking. A ticket can be linked, or opened with the call.
+//! talking. A ticket can be linked, or opened with the call; a call whose outcome is
+//! `resolved` resolves its ticket too, unless the agent says no.
 
 use super::{FormState, cycle_choice, cycle_index};
 use crate::app::msg::{LogDraft, TicketRequest};
@@ -22,6 +23,8 @@ pub enum CallField {
     Duration,
     Ticket,
     NewTicketSubject,
+    /// Whether a `resolved` call resolves its ticket.
+    Resolve,
     Subject,
     Notes,
 }
@@ -36,6 +39,7 @@ impl CallField {
                 | CallField::Direction
                 | CallField::Outcome
                 | CallField::Ticket
+                | CallField::Resolve
         )
     }
 
@@ -49,6 +53,7 @@ impl CallField {
             CallField::Duration => "Duration",
             CallField::Ticket => "Ticket",
             CallField::NewTicketSubject => "New ticket",
+            CallField::Resolve => "Resolve",
             CallField::Subject => "Subject",
             CallField::Notes => "Notes",
         }
@@ -86,6 +91,8 @@ pub struct CallForm {
     pub tickets: Vec<(Id, String)>,
     pub ticket: TicketLink,
     pub new_ticket_subject: TextInput,
+    /// With a `resolved` outcome, resolve the ticket too (the default).
+    pub resolve: bool,
     pub subject: TextInput,
     pub notes: TextInput,
     pub focus: CallField,
@@ -134,6 +141,7 @@ impl CallForm {
             tickets,
             ticket,
             new_ticket_subject: TextInput::new(),
+            resolve: true,
             subject: TextInput::new(),
             notes: TextInput::multiline(),
             focus: CallField::Notes,
@@ -153,6 +161,9 @@ impl CallForm {
         ];
         if self.ticket == TicketLink::New {
             fields.push(CallField::NewTicketSubject);
+        }
+        if self.offers_resolve() {
+            fields.push(CallField::Resolve);
         }
         fields.extend([CallField::Subject, CallField::Notes]);
         fields
@@ -181,6 +192,7 @@ impl CallForm {
             }
             CallField::Channel => self.channel = cycle_choice(self.channel, forward),
             CallField::Direction => self.direction = cycle_choice(self.direction, forward),
+            CallField::Resolve => self.resolve = !self.resolve,
             CallField::Outcome => self.outcome = cycle_choice(self.outcome, forward),
             CallField::Ticket => {
                 // Options: none, each active ticket, a new one.
@@ -198,6 +210,25 @@ impl CallForm {
                 };
             }
             _ => {}
+        }
+    }
+
+    /// True when the call is about a ticket and its outcome is `resolved`: saving may resolve
+    /// the ticket.
+    pub fn offers_resolve(&self) -> bool {
+        self.outcome == Outcome::Resolved && self.ticket != TicketLink::None
+    }
+
+    /// True when saving resolves the call's ticket.
+    pub fn resolves(&self) -> bool {
+        self.offers_resolve() && self.resolve
+    }
+
+    /// The ticket the call is about, by id, when it exists already.
+    pub fn linked_ticket(&self) -> Option<Id> {
+        match self.ticket {
+            TicketLink::Existing(i) => self.tickets.get(i).map(|t| t.0),
+            _ => None,
         }
     }
 

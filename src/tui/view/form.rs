@@ -186,6 +186,17 @@ fn render_call(frame: &mut Frame, area: Rect, app: &App, f: &CallForm, theme: &T
                 focused,
                 theme,
             ),
+            CallField::Resolve => {
+                let which = f
+                    .linked_ticket()
+                    .map_or("the new ticket".to_string(), |id| id.to_string());
+                let text = if f.resolve {
+                    format!("yes, resolve {which} with this call")
+                } else {
+                    format!("no, leave {which} as it is")
+                };
+                choice(text, focused, theme)
+            }
             CallField::Duration if f.duration.text().is_empty() && !focused => {
                 vec![Span::styled(
                     format!("{} (from the timer)", duration(timer)),

@@ -2,6 +2,7 @@
 //! Nothing here changes state. Lists build only the rows that are shown.
 
 pub mod account;
+pub mod dashboard;
 pub mod form;
 pub mod history;
 pub mod modal;
@@ -10,10 +11,12 @@ pub mod status;
 pub mod text;
 pub mod theme;
 pub mod tickets;
+pub mod work;
 
 pub use theme::Theme;
 
-use crate::app::{App, Pane};
+use crate::app::{App, Pane, View};
+use crate::domain::sla::{Sla, SlaState};
 use jiff::Timestamp;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -27,7 +30,11 @@ const GRID_MIN: (u16, u16) = (60, 12);
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     let [main, bar] =
         Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(frame.area());
-    if main.width >= GRID_MIN.0 && main.height >= GRID_MIN.1 {
+    if app.view == View::Work {
+        work::render(frame, main, app, theme);
+    } else if app.view == View::Dashboard {
+        dashboard::render(frame, main, app, theme);
+    } else if main.width >= GRID_MIN.0 && main.height >= GRID_MIN.1 {
         let [top, bottom] =
             Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(main);
         let [s, a] =
@@ -102,6 +109,35 @@ pub fn duration(secs: u32) -> String {
         (0, _) => format!("{m}m{s:02}s"),
         _ => format!("{h}h{m:02}m"),
     }
+}
+
+/// A span of time in at most five cells: `45m`, `3h20m`, `2d04h`, `12d`.
+pub fn span(secs: u64) -> String {
+    let (minute, hour, day) = (60, 3600, 86_400);
+    match secs {
+        s if s < hour => format!("{}m", s / minute),
+        s if s < day => format!("{}h{:02}m", s / hour, s % hour / minute),
+        s if s < 10 * day => format!("{}d{:02}h", s / day, s % day / hour),
+        s => format!("{}d", s / day),
+    }
+}
+
+/// The time left on the clock a ticket's agent should watch, or how long it is overdue:
+/// `3h20m left`, `12d overdue`, `paused`; and the state to colour it by.
+pub fn sla_left(now: Timestamp, sla: &Sla) -> (String, SlaState) {
+    let text = match (sla.state, sla.next_due()) {
+        (SlaState::Met, _) | (_, None) => sla.state.to_string(),
+        (SlaState::Paused, _) => "paused".to_string(),
+        (_, Some(clock)) => {
+            let secs = clock.due.as_second() - now.as_second();
+            if secs >= 0 {
+                format!("{} left", span(secs.unsigned_abs()))
+            } else {
+                format!("{} overdue", span(secs.unsigned_abs()))
+            }
+        }
+    };
+    (text, sla.state)
 }
 
 /// The first row to show so that `selected` is visible in `height` rows.

@@ -4,6 +4,7 @@ use super::text::{fit, scroll_line, truncate, width};
 use super::{Theme, centered};
 use crate::app::help::HelpState;
 use crate::app::palette::VERBS;
+use crate::app::prompt::PromptKind;
 use crate::app::{App, Modal};
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
@@ -20,13 +21,17 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
         Some(Modal::Prompt(p)) => {
             let label = p.label();
+            let title = match p.kind {
+                PromptKind::Csat => " Satisfaction ",
+                _ => " Ticket ",
+            };
             line_prompt(
                 frame,
                 area,
-                " Ticket ",
+                title,
                 &label,
                 &p.input,
-                ("enter to confirm, esc to cancel", false),
+                (p.hint(), false),
                 theme,
             );
         }

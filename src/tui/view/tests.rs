@@ -466,3 +466,305 @@ fn a_breached_ticket_is_marked_and_its_due_time_shown() {
     let (x, y) = find(buffer, "SLA breached · resolve by 02-21 09:00");
     assert!(buffer[(x, y)].modifier.contains(Modifier::BOLD));
 }
+
+#[test]
+fn import_progress_keeps_its_place_at_the_right_of_the_status_bar() {
+    let mut app = opened();
+    app.import = Some(crate::app::import::ImportJob {
+        request: RequestId(7),
+        line: crate::app::import::ImportLine {
+            file: "/tmp/in/contacts.csv".into(),
+            entity: "contacts".into(),
+            ..Default::default()
+        },
+        counts: crate::app::import::ImportCounts {
+            read: 1200,
+            created: 1100,
+            rejected: 3,
+            ..Default::default()
+        },
+    });
+    app.notice = Some(crate::app::Notice {
+        text: "T-1 escalated".into(),
+        error: false,
+    });
+    let t = draw(&app, Theme::colored(), 80, 24);
+    let buffer = t.backend().buffer();
+    let (bar, _) = row_text(buffer, 23);
+    assert!(bar.contains("T-1 escalated"), "{bar}");
+    let progress = " import: 1200 read · 1100 created · 3 rejected ";
+    assert!(bar.ends_with(progress), "{bar}");
+    let (x, y) = find(buffer, "import: 1200");
+    assert_eq!(buffer[(x, y)].bg, Color::Blue);
+    let t = draw(&app, Theme::plain(), 80, 24);
+    let (x, y) = find(t.backend().buffer(), "import: 1200");
+    assert!(
+        t.backend().buffer()[(x, y)]
+            .modifier
+            .contains(Modifier::REVERSED)
+    );
+    app.notice = None;
+    let t = draw(&app, Theme::colored(), 120, 24);
+    let (bar, _) = row_text(t.backend().buffer(), 23);
+    assert!(
+        bar.ends_with(" import contacts.csv: 1200 read · 1100 created · 3 rejected "),
+        "with room, the file's name too: {bar}"
+    );
+    let t = draw(&app, Theme::colored(), 20, 6);
+    insta::assert_snapshot!("tiny_import_progress", t.backend());
+}
+
+/// My queues: a breached ticket, one near its target, one paused, one with no service levels.
+fn work_app() -> App {
+    use crate::app::work::{WorkKind, WorkRow, WorkState};
+    let mut app = opened();
+    let d = data();
+    let clock = |state, due: &str| SlaClock {
+        due: at(due),
+        achieved: None,
+        state,
+    };
+    let sla = |state, due: &str| Sla {
+        first_response: clock(state, due),
+        resolution: clock(state, due),
+        state,
+    };
+    let mut paused = d.tickets[1].clone();
+    paused.meta.id = Id::new(Kind::Ticket, 14);
+    paused.status = Status::Pending;
+    paused.subject = "Waiting for the customer's meter reading".into();
+    let mut plain = d.tickets[1].clone();
+    plain.meta.id = Id::new(Kind::Ticket, 15);
+    plain.assignee = Some("cy".into());
+    let rows = vec![
+        WorkRow {
+            sla: Some(breached(&d.tickets[0])),
+            ticket: d.tickets[0].clone(),
+            account_name: "张伟".into(),
+        },
+        WorkRow {
+            sla: Some(sla(SlaState::Warning, "2026-03-02T12:20:00Z")),
+            ticket: d.tickets[1].clone(),
+            account_name: "Northwind Traders International".into(),
+        },
+        WorkRow {
+            sla: Some(sla(SlaState::Paused, "2026-03-04T09:00:00Z")),
+            ticket: paused,
+            account_name: "Иванов Пётр".into(),
+        },
+        WorkRow {
+            sla: None,
+            ticket: plain,
+            account_name: "Acme".into(),
+        },
+    ];
+    let mut work = WorkState::new(WorkKind::Queues);
+    work.rows = rows;
+    work.queues = vec!["billing".into(), "technical".into()];
+    work.loaded = true;
+    app.work = Some(work);
+    app.view = crate::app::View::Work;
+    app
+}
+
+#[test]
+fn my_queues_80x24() {
+    let app = work_app();
+    let t = draw(&app, Theme::colored(), 80, 24);
+    insta::assert_snapshot!(t.backend());
+    let buffer = t.backend().buffer();
+    let (x, y) = find(buffer, "9d01h overdue");
+    assert_eq!(buffer[(x, y)].fg, Color::Red, "overdue stands out");
+    assert!(
+        buffer[(x, y)].modifier.contains(Modifier::REVERSED),
+        "selected"
+    );
+    let (x, y) = find(buffer, "2h20m left");
+    assert_eq!(buffer[(x, y)].fg, Color::Yellow);
+    let t = draw(&app, Theme::colored(), 20, 6);
+    insta::assert_snapshot!("tiny_my_queues", t.backend());
+}
+
+#[test]
+fn an_empty_or_refused_work_list_says_why() {
+    let mut app = work_app();
+    let work = app.work.as_mut().unwrap();
+    work.rows.clear();
+    work.problem = Some("ann belongs to no queue (an admin adds some: …)".into());
+    let t = draw(&app, Theme::colored(), 80, 24);
+    let (x, y) = find(t.backend().buffer(), "ann belongs to no queue");
+    assert_eq!(t.backend().buffer()[(x, y)].fg, Color::Red);
+    let work = app.work.as_mut().unwrap();
+    work.problem = None;
+    work.kind = crate::app::work::WorkKind::Mine;
+    let t = draw(&app, Theme::colored(), 80, 24);
+    find(t.backend().buffer(), "nothing assigned to ann needs work");
+    for (w, h) in [(1, 1), (5, 3), (20, 6), (59, 11)] {
+        draw(&work_app(), Theme::colored(), w, h);
+    }
+}
+
+/// A dashboard with every figure: an overdue ticket, SLA attainment with one priority not yet
+/// decided, three agents (one with a Chinese name) and thirty days of volume.
+fn dashboard_app() -> App {
+    use crate::app::dashboard::{AgentFigure, Dashboard, Overdue, SlaFigure};
+    let mut app = opened();
+    let sla = |priority, decided, met| SlaFigure {
+        priority,
+        tickets: decided + 2,
+        decided,
+        met,
+    };
+    let agent = |name: &str, calls, handle, resolved, csat| AgentFigure {
+        agent: name.into(),
+        calls,
+        handle_seconds: handle,
+        resolved,
+        csat,
+    };
+    app.dashboard.data = Some(Box::new(Dashboard {
+        built_at: at("2026-03-02T09:58:00Z"),
+        tickets: 57,
+        by_status: vec![
+            (Status::New, 9),
+            (Status::Open, 21),
+            (Status::Pending, 6),
+            (Status::Escalated, 5),
+            (Status::Resolved, 10),
+            (Status::Closed, 6),
+        ],
+        by_priority: vec![
+            (Priority::Urgent, 7),
+            (Priority::High, 12),
+            (Priority::Normal, 30),
+            (Priority::Low, 8),
+        ],
+        sla: vec![
+            sla(Priority::Urgent, 4, 1),
+            sla(Priority::High, 8, 7),
+            sla(Priority::Normal, 12, 12),
+            sla(Priority::Low, 0, 0),
+        ],
+        agents: vec![
+            agent("ann", 41, Some(270), 12, Some(4.25)),
+            agent("bo", 17, Some(3725), 3, None),
+            agent("张伟", 0, None, 1, Some(2.0)),
+        ],
+        csat: [1, 0, 3, 5, 8],
+        daily: (0..30).map(|d| (d * 7 % 5) as u64).collect(),
+        daily_until: "2026-03-02".parse().unwrap(),
+        overdue: vec![
+            Overdue {
+                ticket: Id::new(Kind::Ticket, 1),
+                priority: Priority::Urgent,
+                subject: "Router drops every evening".into(),
+                due: at("2026-02-21T09:00:00Z"),
+            },
+            Overdue {
+                ticket: Id::new(Kind::Ticket, 9),
+                priority: Priority::High,
+                subject: "Invoice charged twice".into(),
+                due: at("2026-03-02T08:30:00Z"),
+            },
+        ],
+        overdue_total: 2,
+    }));
+    app.view = crate::app::View::Dashboard;
+    app
+}
+
+#[test]
+fn dashboard_80x24() {
+    let app = dashboard_app();
+    let t = draw(&app, Theme::colored(), 80, 24);
+    insta::assert_snapshot!(t.backend());
+    let buffer = t.backend().buffer();
+    // The overdue tickets stand out, in the colour of a breach.
+    let (x, y) = find(buffer, "! 2 overdue now: T-1 urgent 9d01h late");
+    assert_eq!(buffer[(x, y)].fg, Color::Red);
+    assert!(buffer[(x, y)].modifier.contains(Modifier::BOLD));
+    // Bars take the colour of what they count.
+    let (x, y) = find(buffer, "escalated");
+    let bar = (x..80)
+        .find(|&x| buffer[(x, y)].symbol() == "█")
+        .expect("a bar");
+    assert_eq!(buffer[(bar, y)].fg, Color::Red);
+    let t = draw(&app, Theme::colored(), 20, 6);
+    insta::assert_snapshot!("tiny_dashboard", t.backend());
+}
+
+#[test]
+fn the_dashboard_keeps_its_figures_readable_without_colour_and_while_building() {
+    let app = dashboard_app();
+    let t = draw(&app, Theme::plain(), 80, 24);
+    let buffer = t.backend().buffer();
+    for cell in buffer.content() {
+        assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset), "{cell:?}");
+    }
+    let (x, y) = find(buffer, "! 2 overdue now");
+    assert!(buffer[(x, y)].modifier.contains(Modifier::BOLD));
+    // A small screen gets the same figures as lines.
+    let t = draw(&app, Theme::colored(), 59, 20);
+    let screen = text(t.backend().buffer());
+    assert!(
+        screen.contains("SLA met  urgent 25% · high 88% · normal 100% · low -"),
+        "{screen}"
+    );
+    // Rebuilding shows in the title; building from nothing says so.
+    let mut app = dashboard_app();
+    app.dashboard.pending = Some(RequestId(5));
+    let t = draw(&app, Theme::colored(), 80, 24);
+    find(t.backend().buffer(), "built 03-02 09:58 · rebuilding…");
+    app.dashboard.data = None;
+    let t = draw(&app, Theme::colored(), 80, 24);
+    find(t.backend().buffer(), "Dashboard · building…");
+    for (w, h) in [
+        (1, 1),
+        (2, 2),
+        (5, 3),
+        (20, 6),
+        (59, 11),
+        (60, 21),
+        (200, 60),
+    ] {
+        draw(&dashboard_app(), Theme::colored(), w, h);
+        draw(&app, Theme::colored(), w, h);
+    }
+}
+
+#[test]
+fn satisfaction_prompt_80x24() {
+    let mut app = opened();
+    app.focus = Pane::Tickets;
+    press(&mut app, Key::char('r'));
+    let mut t = data().tickets[0].clone();
+    t.status = Status::Resolved;
+    app.update(Msg::TicketSaved {
+        ticket: Box::new(t),
+        sla: None,
+        done: "T-1 resolved".into(),
+    });
+    for c in "5 sorted in one call".chars() {
+        press(&mut app, Key::char(c));
+    }
+    let mut t = draw(&app, Theme::colored(), 80, 24);
+    insta::assert_snapshot!(t.backend());
+    let (x, y) = find(t.backend().buffer(), "T-1 satisfaction 1-5: 5 sorted");
+    t.backend_mut().assert_cursor_position((x + 42, y));
+    draw(&app, Theme::colored(), 20, 6);
+}
+
+#[test]
+fn a_resolved_call_says_it_resolves_its_ticket() {
+    let mut app = opened();
+    press(&mut app, Key::char('c'));
+    if let Some(crate::app::form::Form::Call(f)) = &mut app.form {
+        f.outcome = Outcome::Resolved;
+    }
+    let t = draw(&app, Theme::colored(), 80, 24);
+    let screen = text(t.backend().buffer());
+    assert!(
+        screen.contains(" Resolve    yes, resolve T-1 with this call"),
+        "{screen}"
+    );
+}

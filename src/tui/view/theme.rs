@@ -80,6 +80,15 @@ impl Theme {
         self.fg(Color::Yellow).add_modifier(Modifier::BOLD)
     }
 
+    /// Progress of background work in the status bar.
+    pub fn job(&self) -> Style {
+        if self.color {
+            Style::new().bg(Color::Blue).fg(Color::White)
+        } else {
+            Style::new().add_modifier(Modifier::REVERSED)
+        }
+    }
+
     /// The status bar.
     pub fn bar(&self) -> Style {
         if self.color {
@@ -107,6 +116,20 @@ impl Theme {
             SlaState::Warning => self.fg(Color::Yellow).add_modifier(Modifier::BOLD),
             _ => self.dim(),
         }
+    }
+
+    /// A satisfaction score's bar: low scores warn.
+    pub fn csat(&self, score: u8) -> Style {
+        self.fg(match score {
+            1 | 2 => Color::Red,
+            3 => Color::Yellow,
+            _ => Color::Green,
+        })
+    }
+
+    /// The sparkline of daily volume.
+    pub fn volume(&self) -> Style {
+        self.fg(Color::Cyan)
     }
 
     /// A ticket's priority word.
