@@ -259,10 +259,11 @@ pub fn export(
     };
     let mut out = BufWriter::with_capacity(1 << 16, out);
     let records = || {
-        ops.store
-            .scan(kind)
-            .map(|r| r.map(|record| (record.to_json(), record)))
-            .filter(|r| r.as_ref().map_or(true, |(json, _)| admits(&filters, json)))
+        ops.store.scan(kind).filter(|r| {
+            filters.is_empty()
+                || r.as_ref()
+                    .map_or(true, |record| admits(&filters, &record.to_json()))
+        })
     };
     let mut written = 0u64;
     match format {
@@ -270,21 +271,33 @@ pub fn export(
             // Two passes keep memory flat: the first finds the custom fields, which vary.
             let mut custom = std::collections::BTreeSet::new();
             for r in records() {
-                custom.extend(r?.1.meta().custom.keys().map(|k| format!("custom.{k}")));
+                let record = r?;
+                for name in record.meta().custom.keys() {
+                    if !custom.contains(name) {
+                        custom.insert(name.clone());
+                    }
+                }
             }
-            let mut headers: Vec<String> = export_columns::columns(kind)
-                .unwrap_or_default()
-                .into_iter()
-                .map(str::to_string)
+            let fixed = export_columns::columns(kind).unwrap_or_default();
+            let headers: Vec<String> = fixed
+                .iter()
+                .map(|c| c.to_string())
+                .chain(custom.iter().map(|name| format!("custom.{name}")))
                 .collect();
-            headers.extend(custom);
             let mut csv = CsvWriter::new(&mut out, &headers)?;
             for r in records() {
-                let values: HashMap<String, String> =
-                    export_columns::values(&r?.1).into_iter().collect();
-                let row: Vec<&str> = headers
+                let record = r?;
+                // values() gives the fixed columns in order, then the record's own custom ones.
+                let values = export_columns::values(&record);
+                let own = &record.meta().custom;
+                let row: Vec<&str> = values[..fixed.len()]
                     .iter()
-                    .map(|h| values.get(h).map_or("", String::as_str))
+                    .map(|(_, v)| v.as_str())
+                    .chain(
+                        custom
+                            .iter()
+                            .map(|name| own.get(name).map_or("", String::as_str)),
+                    )
                     .collect();
                 csv.write_row(&row)?;
                 written += 1;
@@ -295,7 +308,7 @@ pub fn export(
         Format::Json | Format::Jsonl => {
             let mut json = JsonWriter::new(&mut out, format == Format::Jsonl);
             for r in records() {
-                json.write(&r?.0)?;
+                json.write(&r?.to_json())?;
                 written += 1;
                 bar.set_position(written);
             }
@@ -305,7 +318,7 @@ pub fn export(
             let mut cards = VcardWriter::new(&mut out);
             let mut companies: HashMap<crate::domain::Id, Option<String>> = HashMap::new();
             for r in records() {
-                let Record::Contact(contact) = r?.1 else {
+                let Record::Contact(contact) = r? else {
                     continue;
                 };
                 let company = companies

@@ -264,30 +264,42 @@ impl Record {
 
     /// The record as JSON, with the field names of the data model.
     pub fn to_json(&self) -> serde_json::Value {
-        let value = match self {
-            Record::Account(r) => serde_json::to_value(r),
-            Record::Contact(r) => serde_json::to_value(r),
-            Record::Interaction(r) => serde_json::to_value(r),
-            Record::Ticket(r) => serde_json::to_value(r),
-            Record::User(r) => serde_json::to_value(r),
-            Record::Article(r) => serde_json::to_value(r),
-            Record::Calendar(r) => serde_json::to_value(r),
-            Record::Policy(r) => serde_json::to_value(r),
-        };
-        value.expect("records always serialise")
+        serde_json::to_value(self).expect("records always serialise")
+    }
+
+    /// Writes the record as JSON text, the same text as [`to_json`](Self::to_json) gives,
+    /// without building the value tree first.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        serde_json::to_writer(out, self).expect("records always serialise");
     }
 
     /// Reads a record of `kind` from JSON.
     pub fn from_json(kind: Kind, value: serde_json::Value) -> Result<Record, serde_json::Error> {
+        Record::deserialize_as(kind, value)
+    }
+
+    /// Reads a record of `kind` from JSON text, without building the value tree first.
+    pub fn from_json_slice(kind: Kind, json: &[u8]) -> Result<Record, serde_json::Error> {
+        let mut de = serde_json::Deserializer::from_slice(json);
+        let record = Record::deserialize_as(kind, &mut de)?;
+        de.end()?;
+        Ok(record)
+    }
+
+    fn deserialize_as<'de, D: serde::Deserializer<'de>>(
+        kind: Kind,
+        de: D,
+    ) -> Result<Record, D::Error> {
+        use serde::Deserialize;
         Ok(match kind {
-            Kind::Account => Record::Account(serde_json::from_value(value)?),
-            Kind::Contact => Record::Contact(serde_json::from_value(value)?),
-            Kind::Interaction => Record::Interaction(serde_json::from_value(value)?),
-            Kind::Ticket => Record::Ticket(serde_json::from_value(value)?),
-            Kind::User => Record::User(serde_json::from_value(value)?),
-            Kind::Article => Record::Article(serde_json::from_value(value)?),
-            Kind::Calendar => Record::Calendar(serde_json::from_value(value)?),
-            Kind::Policy => Record::Policy(serde_json::from_value(value)?),
+            Kind::Account => Record::Account(Account::deserialize(de)?),
+            Kind::Contact => Record::Contact(Contact::deserialize(de)?),
+            Kind::Interaction => Record::Interaction(Interaction::deserialize(de)?),
+            Kind::Ticket => Record::Ticket(Ticket::deserialize(de)?),
+            Kind::User => Record::User(User::deserialize(de)?),
+            Kind::Article => Record::Article(Article::deserialize(de)?),
+            Kind::Calendar => Record::Calendar(Calendar::deserialize(de)?),
+            Kind::Policy => Record::Policy(Policy::deserialize(de)?),
             other => {
                 return Err(serde::de::Error::custom(format!(
                     "{} records are not stored yet",
@@ -295,6 +307,22 @@ impl Record {
                 )));
             }
         })
+    }
+}
+
+/// A record serialises as its own fields, untagged: its kind is in its id.
+impl serde::Serialize for Record {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Record::Account(r) => r.serialize(s),
+            Record::Contact(r) => r.serialize(s),
+            Record::Interaction(r) => r.serialize(s),
+            Record::Ticket(r) => r.serialize(s),
+            Record::User(r) => r.serialize(s),
+            Record::Article(r) => r.serialize(s),
+            Record::Calendar(r) => r.serialize(s),
+            Record::Policy(r) => r.serialize(s),
+        }
     }
 }
 

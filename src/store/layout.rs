@@ -101,19 +101,17 @@ pub const SEARCH_PREFIX: &[u8] = b"s:";
 
 /// Encodes a record for storage.
 pub fn encode(record: &Record) -> Vec<u8> {
-    let mut bytes = vec![RECORD_VERSION];
-    serde_json::to_writer(&mut bytes, &record.to_json()).expect("writing to a Vec cannot fail");
+    let mut bytes = Vec::with_capacity(512);
+    bytes.push(RECORD_VERSION);
+    record.write_json(&mut bytes);
     bytes
 }
 
 /// Decodes a stored record of `kind`.
 pub fn decode(kind: Kind, key: &[u8], bytes: &[u8]) -> Result<Record, StoreError> {
     match bytes.split_first() {
-        Some((&RECORD_VERSION, json)) => {
-            let value = serde_json::from_slice(json)
-                .map_err(|e| StoreError::corrupt(key, &e.to_string()))?;
-            Record::from_json(kind, value).map_err(|e| StoreError::corrupt(key, &e.to_string()))
-        }
+        Some((&RECORD_VERSION, json)) => Record::from_json_slice(kind, json)
+            .map_err(|e| StoreError::corrupt(key, &e.to_string())),
         Some((version, _)) => Err(StoreError::corrupt(
             key,
             &format!("record codec version {version} is unknown to this build"),
