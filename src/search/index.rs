@@ -4,15 +4,27 @@
 //! words (3), a substring (2), or a fuzzy subsequence scored by fuzzy-matcher (1). Digits-only
 //! queries match phone numbers by digits whatever the formatting, ending digits counting as
 //! exact. Accounts rank by tier, then (for fuzzy matches) by fuzzy score, then by recency of
-//! last contact, then by score; an account found through several keys or contacts counts its
+//! last contact, then newest first; an account found through several keys or contacts counts its
 //! best match.
+//!
+//! The keys sit end to end in one string, grouped by account, and the accounts are kept in the
+//! order the ranking breaks ties by (last contact, then id, newest first). A query walks them in
+//! that order keeping the best `limit` so far; once those are all matches of some tier, an
+//! account further down can only displace one with a better tier, so the walk checks only the
+//! better tiers from there on, and stops when nothing can. Each key carries a mask of the
+//! characters it holds, so most keys are refused by one `and` before any text is compared, and
+//! fuzzy scores are computed only for accounts that could enter the results. The accounts are
+//! split between the cores. [`SearchIndex::query_plain`] is the same ranking done the simple
+//! way, for the tests and the benchmarks to check the fast one against.
 
 use super::keys::{KeyField, SearchDocument, fold};
 use crate::domain::Id;
 use crate::store::{Store, StoreError};
 use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::sync::Mutex;
 
 /// One account found by a query.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,24 +44,121 @@ pub struct Hit {
     pub last_contact: Option<i64>,
 }
 
-impl Hit {
-    fn rank_key(&self) -> (u8, i64, i64, i64, std::cmp::Reverse<Id>) {
-        let fuzzy = if self.tier == 1 { self.score } else { 0 };
-        (
-            self.tier,
-            fuzzy,
-            self.last_contact.unwrap_or(i64::MIN),
-            self.score,
-            std::cmp::Reverse(self.account),
-        )
+/// How an account ranks: tier, fuzzy score (fuzzy tier only), last contact, id.
+type Rank = (u8, i64, i64, Id);
+
+/// Below this many accounts a query runs on one thread.
+const PARALLEL_FROM: usize = 20_000;
+
+/// One key of the index.
+#[derive(Debug, Clone, Copy)]
+struct KeyEntry {
+    /// Where the key starts in the text; it ends where the next one starts.
+    start: u32,
+    /// The document (record) it was made from.
+    doc: u32,
+    /// Which characters it holds (see [`char_mask`]).
+    mask: u64,
+    field: KeyField,
+    /// Whether it holds white space (its compact form differs).
+    spaced: bool,
+}
+
+/// One account and the keys of its own document and its contacts'.
+#[derive(Debug, Clone, Copy)]
+struct AccountEntry {
+    id: Id,
+    last_contact: Option<i64>,
+    /// Its keys: `keys[first..first + count]`.
+    first: u32,
+    count: u32,
+    /// Every character of its keys.
+    mask: u64,
+    /// A Bloom filter of what an exact match can be: its keys without white space, the
+    /// numbers of its ids, the last three digits of its phones.
+    exact: Exact,
+}
+
+/// A 128-bit Bloom filter with two probes: one account's exact forms.
+#[derive(Debug, Clone, Copy, Default)]
+struct Exact([u64; 2]);
+
+impl Exact {
+    fn probes(kind: u8, text: &str) -> [(usize, u32); 2] {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::hash::DefaultHasher::new();
+        (kind, text).hash(&mut hasher);
+        let h = hasher.finish();
+        [
+            ((h & 1) as usize, (h >> 1) as u32 & 63),
+            ((h >> 7 & 1) as usize, (h >> 8) as u32 & 63),
+        ]
+    }
+
+    fn add(&mut self, kind: u8, text: &str) {
+        for (word, bit) in Exact::probes(kind, text) {
+            self.0[word] |= 1 << bit;
+        }
+    }
+
+    fn may_hold(&self, probes: &[(usize, u32); 2]) -> bool {
+        probes
+            .iter()
+            .all(|(word, bit)| self.0[*word] & 1 << bit != 0)
     }
 }
 
-/// Every search document, held in memory.
+const EXACT_KEY: u8 = 0;
+const EXACT_ID_NUMBER: u8 = 1;
+const EXACT_PHONE_END: u8 = 2;
+
+/// The last three digits of a phone's or a query's digits.
+fn phone_end(digits: &str) -> &str {
+    &digits[digits.len().saturating_sub(3)..]
+}
+
+impl AccountEntry {
+    fn order(&self) -> (i64, Id) {
+        (self.last_contact.unwrap_or(i64::MIN), self.id)
+    }
+}
+
+/// Every search key, held in memory in a compact form.
 pub struct SearchIndex {
-    docs: Vec<(Id, SearchDocument)>,
-    last_contact: HashMap<Id, Option<i64>>,
+    text: String,
+    keys: Vec<KeyEntry>,
+    /// The record of each document.
+    docs: Vec<Id>,
+    /// Accounts in ranking order: last contact newest first, then id newest first.
+    accounts: Vec<AccountEntry>,
     matcher: SkimMatcherV2,
+    /// The last query, when it knew every account it matched (for narrowing).
+    last: Mutex<Option<Last>>,
+    /// Below this many accounts to look at, a query runs on one thread.
+    parallel_from: usize,
+}
+
+/// What one walk found.
+struct Scan {
+    best: Vec<(Rank, usize)>,
+    /// Every account matched (positions, ascending), when the walk looked at them all.
+    matched: Option<Vec<u32>>,
+}
+
+/// A query and every account it matched.
+struct Last {
+    text: String,
+    digits: bool,
+    matched: Vec<u32>,
+}
+
+impl Last {
+    /// Whether `query` can only match accounts this one matched: it is this one with more
+    /// typed after it, and it is read as phone digits if and only if this one was. Each test a
+    /// key passes for the longer query it passes for the shorter one.
+    fn extended_by(&self, query: &Query) -> bool {
+        query.text.starts_with(&self.text) && query.digits.is_some() == self.digits
+    }
 }
 
 /// A query, folded once.
@@ -58,6 +167,7 @@ struct Query {
     compact: String,
     words: Vec<String>,
     digits: Option<String>,
+    mask: u64,
 }
 
 impl Query {
@@ -69,6 +179,7 @@ impl Query {
             .then_some(phone_chars);
         Query {
             words: text.split(' ').map(str::to_string).collect(),
+            mask: char_mask(&compact),
             text,
             compact,
             digits,
@@ -76,18 +187,114 @@ impl Query {
     }
 }
 
+/// A set of the characters of `text` in 64 bits: one bit for each ASCII letter and digit, the
+/// other characters (white space aside) sharing the rest by their code. A key can only match a
+/// query whose mask is inside its own.
+fn char_mask(text: &str) -> u64 {
+    text.chars().fold(0, |mask, c| {
+        let bit = match c {
+            'a'..='z' => c as u32 - 'a' as u32,
+            '0'..='9' => 26 + c as u32 - '0' as u32,
+            c if c.is_whitespace() => return mask,
+            c => 36 + c as u32 % 28,
+        };
+        mask | 1 << bit
+    })
+}
+
+/// Whether the characters of `needle` appear in `hay` in order.
+fn is_subsequence(needle: &str, hay: &str) -> bool {
+    let mut hay = hay.chars();
+    needle.chars().all(|n| hay.any(|h| h == n))
+}
+
 impl SearchIndex {
     /// Builds the index from documents.
     pub fn new(docs: Vec<(Id, SearchDocument)>) -> SearchIndex {
-        let last_contact = docs
-            .iter()
-            .filter(|(id, doc)| *id == doc.account)
-            .map(|(id, doc)| (*id, doc.last_contact))
+        let mut last_contact: HashMap<Id, Option<i64>> = HashMap::new();
+        for (id, doc) in &docs {
+            let entry = last_contact.entry(doc.account).or_insert(None);
+            if *id == doc.account {
+                *entry = doc.last_contact;
+            }
+        }
+        let mut accounts: Vec<AccountEntry> = last_contact
+            .into_iter()
+            .map(|(id, last_contact)| AccountEntry {
+                id,
+                last_contact,
+                first: 0,
+                count: 0,
+                mask: 0,
+                exact: Exact::default(),
+            })
             .collect();
+        accounts.sort_unstable_by_key(|a| Reverse(a.order()));
+        let position: HashMap<Id, usize> = accounts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.id, i))
+            .collect();
+        // Documents grouped by account in their own order: count, then place.
+        let owner: Vec<usize> = docs.iter().map(|(_, d)| position[&d.account]).collect();
+        for (i, (_, doc)) in docs.iter().enumerate() {
+            accounts[owner[i]].count += doc.keys.len() as u32;
+        }
+        let mut next = 0u32;
+        for account in &mut accounts {
+            account.first = next;
+            next += account.count;
+        }
+        let mut fill: Vec<u32> = accounts.iter().map(|a| a.first).collect();
+        let mut placed: Vec<(u32, u32, KeyField, &str)> =
+            vec![(0, 0, KeyField::Id, ""); next as usize];
+        for (d, (_, doc)) in docs.iter().enumerate() {
+            for key in &doc.keys {
+                let slot = &mut fill[owner[d]];
+                placed[*slot as usize] = (*slot, d as u32, key.field, key.text.as_str());
+                *slot += 1;
+            }
+        }
+        let mut text = String::with_capacity(placed.iter().map(|p| p.3.len()).sum());
+        let mut keys = Vec::with_capacity(placed.len());
+        for (_, doc, field, key) in placed {
+            keys.push(KeyEntry {
+                start: text.len() as u32,
+                doc,
+                mask: char_mask(key),
+                field,
+                spaced: key.contains(char::is_whitespace),
+            });
+            text.push_str(key);
+        }
+        for account in &mut accounts {
+            let range = account.first as usize..(account.first + account.count) as usize;
+            for k in range {
+                let key = &keys[k];
+                let end = keys.get(k + 1).map_or(text.len(), |n| n.start as usize);
+                let key_text = &text[key.start as usize..end];
+                account.mask |= key.mask;
+                if key.field == KeyField::Phone {
+                    account.exact.add(EXACT_PHONE_END, phone_end(key_text));
+                    continue;
+                }
+                let compact: String = key_text.split_whitespace().collect();
+                account.exact.add(EXACT_KEY, &compact);
+                if key.field == KeyField::Id
+                    && let Some((_, number)) = key_text.split_once('-')
+                {
+                    account.exact.add(EXACT_ID_NUMBER, number);
+                }
+            }
+        }
         SearchIndex {
-            docs,
-            last_contact,
+            text,
+            keys,
+            docs: docs.into_iter().map(|(id, _)| id).collect(),
+            accounts,
             matcher: SkimMatcherV2::default(),
+            last: Mutex::new(None),
+            parallel_from: PARALLEL_FROM,
         }
     }
 
@@ -110,62 +317,296 @@ impl SearchIndex {
     /// The `limit` accounts contacted most recently, newest first; never-contacted accounts
     /// follow, newest id first.
     pub fn recent(&self, limit: usize) -> Vec<Id> {
-        let mut accounts: Vec<(Option<i64>, Id)> = self
-            .last_contact
-            .iter()
-            .map(|(id, last)| (*last, *id))
-            .collect();
-        accounts.sort_unstable_by(|a, b| b.cmp(a));
-        accounts.into_iter().take(limit).map(|(_, id)| id).collect()
+        self.accounts.iter().take(limit).map(|a| a.id).collect()
+    }
+
+    /// Records that `account` was contacted at `at` (seconds since the epoch), moving it up the
+    /// recent list and the ranking's tie order.
+    pub fn contacted(&mut self, account: Id, at: i64) {
+        let Some(from) = self.accounts.iter().position(|a| a.id == account) else {
+            return;
+        };
+        if self.accounts[from].last_contact.is_some_and(|t| t >= at) {
+            return;
+        }
+        *self.last.get_mut().unwrap_or_else(|e| e.into_inner()) = None;
+        let mut entry = self.accounts.remove(from);
+        entry.last_contact = Some(at);
+        let to = self
+            .accounts
+            .partition_point(|a| Reverse(a.order()) < Reverse(entry.order()));
+        self.accounts.insert(to, entry);
     }
 
     /// The best `limit` accounts for `query`, best first. A blank query finds nothing.
+    ///
+    /// When `query` extends the previous one (a key typed), only the accounts the previous one
+    /// matched are looked at, if it knew them all.
     pub fn query(&self, query: &str, limit: usize) -> Vec<Hit> {
+        let query = Query::new(query);
+        if query.compact.is_empty() || limit == 0 {
+            return Vec::new();
+        }
+        let narrowed = {
+            let last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+            last.as_ref()
+                .filter(|l| l.extended_by(&query))
+                .map(|l| l.matched.clone())
+        };
+        let scope: Vec<u32>;
+        let positions: &[u32] = match &narrowed {
+            Some(matched) => matched,
+            None => {
+                scope = Vec::new();
+                &scope
+            }
+        };
+        let total = narrowed.as_ref().map_or(self.accounts.len(), Vec::len);
+        let threads = if total < self.parallel_from {
+            1
+        } else {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        };
+        let chunk = total.div_ceil(threads).max(1);
+        let part = |i: usize| -> Scan {
+            let range = i * chunk..((i + 1) * chunk).min(total);
+            match narrowed {
+                Some(_) => self.top(&query, positions[range].iter().map(|p| *p as usize), limit),
+                None => self.top(&query, range, limit),
+            }
+        };
+        let scans: Vec<Scan> = if threads == 1 {
+            vec![part(0)]
+        } else {
+            std::thread::scope(|scope| {
+                let workers: Vec<_> = (0..threads).map(|i| scope.spawn(move || part(i))).collect();
+                workers
+                    .into_iter()
+                    .map(|w| w.join().expect("a search thread does not panic"))
+                    .collect()
+            })
+        };
+        let mut best = Vec::new();
+        let mut matched = Some(Vec::new());
+        for scan in scans {
+            best.extend(scan.best);
+            matched = matched.zip(scan.matched).map(|(mut all, part)| {
+                all.extend(part);
+                all
+            });
+        }
+        *self.last.lock().unwrap_or_else(|e| e.into_inner()) = matched.map(|matched| Last {
+            text: query.text.clone(),
+            digits: query.digits.is_some(),
+            matched,
+        });
+        best.sort_unstable_by_key(|(rank, _)| Reverse(*rank));
+        best.truncate(limit);
+        best.into_iter()
+            .filter_map(|(_, a)| self.account_hit(&query, &self.accounts[a]))
+            .collect()
+    }
+
+    /// The same ranking as [`query`](Self::query), computed by matching every key and sorting
+    /// every matched account: the reference the fast path is checked against.
+    pub fn query_plain(&self, query: &str, limit: usize) -> Vec<Hit> {
         let query = Query::new(query);
         if query.compact.is_empty() {
             return Vec::new();
         }
-        let mut best: HashMap<Id, Hit> = HashMap::new();
-        for (id, doc) in &self.docs {
-            let Some(hit) = self.match_document(&query, *id, doc) else {
-                continue;
-            };
-            match best.get(&hit.account) {
-                Some(old) if old.rank_key() >= hit.rank_key() => {}
-                _ => {
-                    best.insert(hit.account, hit);
-                }
-            }
-        }
-        let mut hits: Vec<Hit> = best.into_values().collect();
-        hits.sort_by_key(|h| std::cmp::Reverse(h.rank_key()));
+        let mut hits: Vec<Hit> = self
+            .accounts
+            .iter()
+            .filter_map(|a| self.account_hit(&query, a))
+            .collect();
+        hits.sort_by_key(|h| Reverse(rank(h)));
         hits.truncate(limit);
         hits
     }
 
-    fn match_document(&self, query: &Query, id: Id, doc: &SearchDocument) -> Option<Hit> {
+    /// The best `limit` of the accounts at `positions` (ascending), as their rank and
+    /// position, and every account matched when the walk looked at them all.
+    fn top(&self, query: &Query, positions: impl Iterator<Item = usize>, limit: usize) -> Scan {
+        let mut heap: BinaryHeap<Reverse<(Rank, usize)>> = BinaryHeap::with_capacity(limit + 1);
+        let mut matched = Some(Vec::new());
+        let mut buf = String::new();
+        let mask = match &query.digits {
+            Some(digits) => char_mask(digits),
+            None => query.mask,
+        };
+        let exact_key = Exact::probes(EXACT_KEY, &query.compact);
+        let exact_digits = query.digits.as_deref().map(|d| {
+            (
+                Exact::probes(EXACT_ID_NUMBER, d),
+                Exact::probes(EXACT_PHONE_END, phone_end(d)),
+            )
+        });
+        for position in positions {
+            let account = &self.accounts[position];
+            if account.mask & mask != mask {
+                continue;
+            }
+            // Accounts come in tie order, so a later one must beat the worst kept by its tier
+            // (or, among fuzzy matches, its score).
+            let floor = (heap.len() == limit).then(|| heap.peek().expect("full").0.0);
+            let need = match floor {
+                Some((tier, ..)) if tier >= 2 => tier + 1,
+                _ => 1,
+            };
+            if need > 1 {
+                // From here on, accounts below the tier needed go unexamined.
+                matched = None;
+            }
+            if need > 4 {
+                break;
+            }
+            if need == 4
+                && !account.exact.may_hold(&exact_key)
+                && exact_digits.is_none_or(|(id, phone)| {
+                    !account.exact.may_hold(&id) && !account.exact.may_hold(&phone)
+                })
+            {
+                continue;
+            }
+            let keys = self.account_keys(account);
+            let mut tier = 0;
+            for k in keys.clone() {
+                tier = tier.max(self.key_tier(query, k, need.max(tier + 1), &mut buf));
+                if tier == 4 {
+                    break;
+                }
+            }
+            if tier == 0 {
+                continue;
+            }
+            if let Some(matched) = &mut matched {
+                matched.push(position as u32);
+            }
+            let score = if tier == 1 {
+                keys.filter_map(|k| {
+                    let key = &self.keys[k];
+                    if key.field == KeyField::Id {
+                        return None;
+                    }
+                    let compact = self.compact(k, &mut buf);
+                    is_subsequence(&query.compact, compact)
+                        .then(|| self.matcher.fuzzy_match(compact, &query.compact))
+                        .flatten()
+                })
+                .max()
+                .unwrap_or(0)
+            } else {
+                0
+            };
+            let rank = (tier, score, account.order().0, account.id);
+            if floor.is_none_or(|f| rank > f) {
+                heap.push(Reverse((rank, position)));
+                if heap.len() > limit {
+                    heap.pop();
+                }
+            }
+        }
+        Scan {
+            best: heap.into_iter().map(|Reverse(r)| r).collect(),
+            matched,
+        }
+    }
+
+    fn account_keys(&self, account: &AccountEntry) -> std::ops::Range<usize> {
+        account.first as usize..(account.first + account.count) as usize
+    }
+
+    fn key_text(&self, k: usize) -> &str {
+        let end = self
+            .keys
+            .get(k + 1)
+            .map_or(self.text.len(), |next| next.start as usize);
+        &self.text[self.keys[k].start as usize..end]
+    }
+
+    /// Key `k` without its white space, in `buf` when it has some.
+    fn compact<'a>(&'a self, k: usize, buf: &'a mut String) -> &'a str {
+        let key = self.key_text(k);
+        if !self.keys[k].spaced {
+            return key;
+        }
+        buf.clear();
+        buf.extend(key.chars().filter(|c| !c.is_whitespace()));
+        buf
+    }
+
+    /// The tier key `k` matches in, 0 when below `need` (checking only what can reach it).
+    fn key_tier(&self, query: &Query, k: usize, need: u8, buf: &mut String) -> u8 {
+        let entry = self.keys[k];
+        let key = self.key_text(k);
+        if entry.field == KeyField::Phone {
+            let Some(digits) = query.digits.as_deref() else {
+                return 0;
+            };
+            return if key.ends_with(digits) {
+                4
+            } else if need <= 3 && key.contains(digits) {
+                3
+            } else {
+                0
+            };
+        }
+        if entry.field == KeyField::Id
+            && let Some(digits) = &query.digits
+            && key.split_once('-').is_some_and(|(_, n)| n == digits)
+        {
+            return 4;
+        }
+        if entry.mask & query.mask != query.mask {
+            return 0;
+        }
+        let compact = self.compact(k, buf);
+        if compact == query.compact {
+            4
+        } else if need > 3 {
+            0
+        } else if compact.starts_with(&query.compact) || word_prefixes(query, key) {
+            3
+        } else if need > 2 {
+            0
+        } else if compact.contains(&query.compact) {
+            2
+        } else if need <= 1
+            && entry.field != KeyField::Id
+            && is_subsequence(&query.compact, compact)
+        {
+            1
+        } else {
+            0
+        }
+    }
+
+    /// An account's best hit: the first of its keys with the best tier and score.
+    fn account_hit(&self, query: &Query, account: &AccountEntry) -> Option<Hit> {
         let mut best: Option<(u8, i64, usize)> = None;
-        for (i, key) in doc.keys.iter().enumerate() {
-            let Some((tier, score)) = self.match_key(query, key.field, &key.text) else {
+        for k in self.account_keys(account) {
+            let entry = self.keys[k];
+            let Some((tier, score)) = self.match_key(query, entry.field, self.key_text(k)) else {
                 continue;
             };
             if best.is_none_or(|(t, s, _)| (tier, score) > (t, s)) {
-                best = Some((tier, score, i));
+                best = Some((tier, score, k));
             }
         }
-        let (tier, score, i) = best?;
-        let key = &doc.keys[i];
+        let (tier, score, k) = best?;
+        let entry = self.keys[k];
         Some(Hit {
-            account: doc.account,
-            via: id,
-            field: key.field,
-            matched: key.text.clone(),
+            account: account.id,
+            via: self.docs[entry.doc as usize],
+            field: entry.field,
+            matched: self.key_text(k).to_string(),
             tier,
             score,
-            last_contact: self.last_contact.get(&doc.account).copied().flatten(),
+            last_contact: account.last_contact,
         })
     }
 
+    /// How one key matches, the simple way: every test in turn, the fuzzy score always.
     fn match_key(&self, query: &Query, field: KeyField, key: &str) -> Option<(u8, i64)> {
         if field == KeyField::Phone {
             let digits = query.digits.as_deref()?;
@@ -190,10 +631,7 @@ impl SearchIndex {
             4
         } else if key.starts_with(&query.text)
             || compact_key.starts_with(&query.compact)
-            || query.words.iter().all(|w| {
-                key.split([' ', '@', '.', '-'])
-                    .any(|kw| kw.starts_with(w.as_str()))
-            })
+            || word_prefixes(query, key)
         {
             3
         } else if compact_key.contains(&query.compact) {
@@ -205,6 +643,24 @@ impl SearchIndex {
         };
         Some((tier, score.unwrap_or(0)))
     }
+}
+
+/// Whether every word of the query starts a word of the key, in any order.
+fn word_prefixes(query: &Query, key: &str) -> bool {
+    query.words.iter().all(|w| {
+        key.split([' ', '@', '.', '-'])
+            .any(|kw| kw.starts_with(w.as_str()))
+    })
+}
+
+fn rank(hit: &Hit) -> Rank {
+    let fuzzy = if hit.tier == 1 { hit.score } else { 0 };
+    (
+        hit.tier,
+        fuzzy,
+        hit.last_contact.unwrap_or(i64::MIN),
+        hit.account,
+    )
 }
 
 #[cfg(test)]
@@ -238,6 +694,177 @@ mod tests {
             .iter()
             .map(|h| h.account.number)
             .collect()
+    }
+
+    /// A deterministic crowd: Latin, Chinese and Cyrillic names, shared names, phones in
+    /// several formats, contacts, and last contacts with ties.
+    fn crowd(accounts: u64, seed: u64) -> Vec<(Id, SearchDocument)> {
+        use crate::domain::record::Contact;
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let first = [
+            "Anna",
+            "Maria",
+            "Zoë",
+            "Jürgen",
+            "Иван",
+            "Пётр",
+            "Мария",
+            "张",
+            "王",
+            "欧阳",
+        ];
+        let last = [
+            "Smith",
+            "Garcia",
+            "Müller",
+            "Иванов",
+            "Смирнова",
+            "伟",
+            "芳",
+            "秀英",
+            "Lee",
+        ];
+        let companies = [
+            "Acme",
+            "Globex",
+            "Umbrella",
+            "Северсталь",
+            "华为科技",
+            "Initech",
+        ];
+        let name = |rng: &mut fastrand::Rng| {
+            if rng.bool() {
+                format!(
+                    "{} {}",
+                    companies[rng.usize(..companies.len())],
+                    rng.u32(..40)
+                )
+            } else {
+                format!(
+                    "{} {}",
+                    first[rng.usize(..first.len())],
+                    last[rng.usize(..last.len())]
+                )
+            }
+        };
+        let mut docs = Vec::new();
+        let mut contact_number = 0;
+        for n in 1..=accounts {
+            let id = Id::new(Kind::Account, n);
+            let mut a = Account::new(Meta::new(id, "t", Timestamp::UNIX_EPOCH), name(&mut rng));
+            let phone = format!("+1 (415) 55{}-{:04}", rng.u8(..10), rng.u16(..10_000));
+            a.phones = vec![Phone::parse(&phone).unwrap()];
+            a.emails = vec![format!("info{}@c{n}.example", rng.u8(..5))];
+            a.external_id = rng.bool().then(|| format!("X{}", rng.u32(..500)));
+            a.last_contact_at = match rng.u8(..4) {
+                0 => None,
+                1 => Some(Timestamp::from_second(1_700_000_000).unwrap()),
+                _ => Some(Timestamp::from_second(1_700_000_000 + rng.i64(0..1_000_000)).unwrap()),
+            };
+            docs.push((id, document(&Record::Account(a)).unwrap()));
+            for _ in 0..rng.usize(..3) {
+                contact_number += 1;
+                let cid = Id::new(Kind::Contact, contact_number);
+                let mut c = Contact::new(
+                    Meta::new(cid, "t", Timestamp::UNIX_EPOCH),
+                    id,
+                    name(&mut rng),
+                );
+                c.phones =
+                    vec![Phone::parse(&format!("+44 20 7946 {:04}", rng.u16(..10_000))).unwrap()];
+                docs.push((cid, document(&Record::Contact(c)).unwrap()));
+            }
+        }
+        rng.shuffle(&mut docs);
+        docs
+    }
+
+    /// What agents type: prefixes of real keys, pinyin, digits, ids, and noise.
+    fn typed(rng: &mut fastrand::Rng) -> String {
+        let words = [
+            "acme 1",
+            "globex",
+            "umbrella 3",
+            "ivanov",
+            "smirnova",
+            "zhangwei",
+            "zw",
+            "ouyang",
+            "huawei",
+            "maria garcia",
+            "garcia maria",
+            "muller",
+            "anna lee",
+            "4155",
+            "555-01",
+            "79460",
+            "a-12",
+            "c-7",
+            "x4",
+            "info3@c",
+            "xq",
+            "severstal",
+            "petr",
+            "zoe",
+        ];
+        let word = words[rng.usize(..words.len())];
+        let cut = rng.usize(1..=word.chars().count());
+        word.chars().take(cut).collect()
+    }
+
+    #[test]
+    fn the_fast_path_ranks_like_the_plain_one() {
+        let mut index = SearchIndex::new(crowd(3_000, 7));
+        let mut rng = fastrand::Rng::with_seed(11);
+        for round in 0..300 {
+            index.parallel_from = if round % 2 == 0 { usize::MAX } else { 1 };
+            let query = typed(&mut rng);
+            let limit = [1, 5, 20, 50][rng.usize(..4)];
+            assert_eq!(
+                index.query(&query, limit),
+                index.query_plain(&query, limit),
+                "{query:?}, limit {limit}"
+            );
+        }
+    }
+
+    #[test]
+    fn typing_narrows_to_the_same_results_as_a_fresh_query() {
+        let mut index = SearchIndex::new(crowd(3_000, 8));
+        let mut rng = fastrand::Rng::with_seed(12);
+        for round in 0..60 {
+            index.parallel_from = if round % 3 == 0 { 1 } else { usize::MAX };
+            let word = typed(&mut rng) + &typed(&mut rng);
+            let mut so_far = String::new();
+            for c in word.chars() {
+                so_far.push(c);
+                let limit = [1, 10, 50][rng.usize(..3)];
+                assert_eq!(
+                    index.query(&so_far, limit),
+                    index.query_plain(&so_far, limit),
+                    "{so_far:?} typed, limit {limit}"
+                );
+            }
+            if round % 10 == 0 {
+                let account = Id::new(Kind::Account, rng.u64(1..=3_000));
+                index.contacted(account, 1_800_000_000 + round);
+                assert_eq!(index.recent(1), [account]);
+            }
+        }
+    }
+
+    #[test]
+    fn a_query_that_becomes_phone_digits_is_not_narrowed() {
+        let index = SearchIndex::new(vec![account(1, "Acme", Some("+1 415 555 0100"), None)]);
+        assert!(
+            names(&index, "41").is_empty(),
+            "two digits are not a phone query"
+        );
+        assert_eq!(
+            names(&index, "415"),
+            [1],
+            "three are, though \"41\" matched nothing"
+        );
     }
 
     #[test]

@@ -11,28 +11,21 @@ use crate::domain::Id;
 use crate::domain::ticket::Action;
 use crate::ops::{CallLog, Ops, OpsError, TicketDraft, TicketFilter};
 use crate::search::SearchIndex;
-use crate::search::keys::{KeyField, SearchDocument};
+use crate::search::keys::KeyField;
 use crate::store::Store;
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender};
 use std::thread::JoinHandle;
 
 /// How many interactions the history pane loads.
 const HISTORY_LIMIT: usize = 500;
-/// Up to this many documents, the index is rebuilt after a call moves an account's last
-/// contact, so ranking by recency stays exact; beyond, it catches up at the next start.
-const REBUILD_LIMIT: usize = 100_000;
 
 struct Worker {
     store: Arc<dyn Store>,
     user: String,
     clock: Clock,
-    docs: Vec<(Id, SearchDocument)>,
+    /// Loaded at the first search, dropped to be loaded again after an import.
     index: Option<SearchIndex>,
-    /// Every account's last contact (seconds), for the recently-contacted list.
-    last_contact: HashMap<Id, Option<i64>>,
-    loaded: bool,
     jobs: Jobs,
 }
 
@@ -54,10 +47,7 @@ pub fn spawn(
                 user,
                 clock,
                 jobs,
-                docs: Vec::new(),
                 index: None,
-                last_contact: HashMap::new(),
-                loaded: false,
             };
             while let Ok(first) = effects.recv() {
                 let mut batch = vec![first];
@@ -95,22 +85,8 @@ impl Worker {
     }
 
     fn ensure_index(&mut self) -> Result<(), String> {
-        if !self.loaded {
-            self.docs = self
-                .store
-                .search_documents()
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| e.to_string())?;
-            self.last_contact = self
-                .docs
-                .iter()
-                .filter(|(id, doc)| *id == doc.account)
-                .map(|(id, doc)| (*id, doc.last_contact))
-                .collect();
-            self.loaded = true;
-        }
         if self.index.is_none() {
-            self.index = Some(SearchIndex::new(self.docs.clone()));
+            self.index = Some(SearchIndex::load(self.store.as_ref()).map_err(|e| e.to_string())?);
         }
         Ok(())
     }
@@ -218,7 +194,6 @@ impl Worker {
                 return None;
             }
             Effect::Reindex => {
-                self.loaded = false;
                 self.index = None;
                 return None;
             }
@@ -230,18 +205,9 @@ impl Worker {
         self.ensure_index()?;
         let ops = self.ops();
         if query.trim().is_empty() {
-            let mut recent: Vec<(Id, Option<i64>)> =
-                self.last_contact.iter().map(|(id, t)| (*id, *t)).collect();
-            let key = |(id, t): &(Id, Option<i64>)| (std::cmp::Reverse(*t), *id);
-            if recent.len() > limit {
-                recent.select_nth_unstable_by_key(limit, key);
-                recent.truncate(limit);
-            }
-            recent.sort_by_key(key);
-            return recent
-                .into_iter()
-                .map(|(id, _)| ops.account(id).map(|a| AccountRow::of(&a)))
-                .collect::<Result<_, _>>()
+            return ops
+                .recent_accounts(self.index.as_ref().expect("built above"), limit)
+                .map(|accounts| accounts.iter().map(AccountRow::of).collect())
                 .map_err(|e| e.to_string());
         }
         let index = self.index.as_ref().expect("built above");
@@ -383,20 +349,10 @@ impl Worker {
         Ok((interaction, ticket))
     }
 
-    /// Moves an account's last contact forward in the recent list and the search index.
+    /// Moves an account's last contact forward in the recent list and the search ranking.
     fn contacted(&mut self, account: Id, at: i64) {
-        if !self.loaded {
-            return;
-        }
-        let last = self.last_contact.entry(account).or_insert(None);
-        if last.is_none_or(|t| t < at) {
-            *last = Some(at);
-            if let Some((_, doc)) = self.docs.iter_mut().find(|(id, _)| *id == account) {
-                doc.last_contact = Some(at);
-            }
-            if self.docs.len() <= REBUILD_LIMIT {
-                self.index = None;
-            }
+        if let Some(index) = &mut self.index {
+            index.contacted(account, at);
         }
     }
 }

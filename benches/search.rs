@@ -1,0 +1,167 @@
+//! The in-process search benchmark: builds the index from a dump (accounts and contacts), then
+//! types queries one key at a time and times every keystroke's result list.
+//!
+//! ```text
+//! cargo run --release --example gen -- --accounts 1000000 --interactions-per-account 1 -o big.jsonl
+//! cargo bench --bench search -- --dump big.jsonl
+//! ```
+//!
+//! `bash benches/run` does both. Without `--dump` it only says how to run it (so that building
+//! every target for the tests does not run it).
+
+use rapport::domain::{Id, Record};
+use rapport::interchange::dump::{Line, Reader};
+use rapport::search::SearchIndex;
+use rapport::search::keys::{SearchDocument, document};
+use std::io::BufReader;
+use std::time::{Duration, Instant};
+
+/// How many results a keystroke asks for (a tall terminal's list).
+const LIMIT: usize = 50;
+
+/// What agents type, ten keys each: a company name, a person, pinyin, pinyin initials and
+/// more, a transliterated Russian name, phone digits, an email.
+const QUERIES: &[&str] = &[
+    "globex ene",
+    "umbrella m",
+    "maria lope",
+    "zhangwei y",
+    "huaweikeji",
+    "ivanov ser",
+    "smirnov ol",
+    "4155550123",
+    "2079460123",
+    "info@a-123",
+];
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(path) = args
+        .iter()
+        .position(|a| a == "--dump")
+        .and_then(|i| args.get(i + 1))
+    else {
+        eprintln!(
+            "usage: cargo bench --bench search -- --dump FILE   (bash benches/run makes one)"
+        );
+        return;
+    };
+    let started = Instant::now();
+    let docs = read(path);
+    let read_time = started.elapsed();
+    let accounts = docs.iter().filter(|(id, d)| *id == d.account).count();
+    let keys: usize = docs.iter().map(|(_, d)| d.keys.len()).sum();
+    let started = Instant::now();
+    let index = SearchIndex::new(docs);
+    let build = started.elapsed();
+
+    let verbose = args.iter().any(|a| a == "--verbose");
+    if let Some(only) = args
+        .iter()
+        .position(|a| a == "--profile")
+        .and_then(|i| args.get(i + 1))
+    {
+        // Only the fast path, over and over, for a profiler.
+        for _ in 0..50 {
+            index.query(only, LIMIT);
+        }
+        return;
+    }
+    let mut first = Vec::new();
+    let mut rest = Vec::new();
+    let mut differ = 0;
+    for query in QUERIES {
+        let chars: Vec<char> = query.chars().collect();
+        for n in 1..=chars.len() {
+            let typed: String = chars[..n].iter().collect();
+            let started = Instant::now();
+            let hits = index.query(&typed, LIMIT);
+            let took = started.elapsed();
+            if n == 1 { &mut first } else { &mut rest }.push(took);
+            if verbose {
+                eprintln!(
+                    "{typed:>12} {:>8.2} ms  {} hits, best tier {:?}",
+                    took.as_secs_f64() * 1e3,
+                    hits.len(),
+                    hits.first().map(|h| h.tier)
+                );
+            }
+            if n % 3 == 0 && hits != index.query_plain(&typed, LIMIT) {
+                differ += 1;
+            }
+        }
+    }
+    let plain = {
+        let started = Instant::now();
+        index.query_plain(QUERIES[0], LIMIT);
+        started.elapsed()
+    };
+    rest.sort();
+    first.sort();
+    let p99 = rest[(rest.len() * 99).div_ceil(100) - 1];
+    let worst_first = *first.last().expect("queries");
+    println!(
+        "\nrapport search benchmark: {accounts} accounts, {} documents, {keys} keys",
+        index.len()
+    );
+    println!("{:<44} {:>12} {:>12}", "figure", "measured", "target");
+    row("read the dump", read_time, "");
+    row("build the index", build, "");
+    row(
+        "first key (slowest of the queries)",
+        worst_first,
+        "<= 50 ms",
+    );
+    row("keys 2-10, p99", p99, "<= 16 ms");
+    row("keys 2-10, median", rest[rest.len() / 2], "");
+    row("one query the plain way (reference)", plain, "");
+    println!(
+        "{:<44} {:>12}",
+        "peak memory (whole process)",
+        format!("{} MB", peak_mb())
+    );
+    println!(
+        "{:<44} {:>12}",
+        "fast results unlike the plain path's",
+        format!("{differ} of {}", QUERIES.len() * 3)
+    );
+    if differ > 0 {
+        std::process::exit(1);
+    }
+}
+
+fn row(what: &str, took: Duration, target: &str) {
+    println!(
+        "{what:<44} {:>9.2} ms {target:>12}",
+        took.as_secs_f64() * 1000.0
+    );
+}
+
+/// Accounts' and contacts' search documents from a dump.
+fn read(path: &str) -> Vec<(Id, SearchDocument)> {
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let reader = Reader::new(BufReader::with_capacity(1 << 20, file), path)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut docs = Vec::new();
+    for line in reader {
+        if let Line::Record(record @ (Record::Account(_) | Record::Contact(_))) =
+            line.unwrap_or_else(|e| panic!("{e}"))
+            && let Some(doc) = document(&record)
+        {
+            docs.push((record.id(), doc));
+        }
+    }
+    docs
+}
+
+/// The process's peak resident memory, from /proc (0 where there is none).
+fn peak_mb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb / 1024)
+}
