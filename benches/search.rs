@@ -9,10 +9,10 @@
 //! `bash benches/run` does both. Without `--dump` it only says how to run it (so that building
 //! every target for the tests does not run it).
 
-use rapport::domain::{Id, Record};
+use rapport::domain::Record;
 use rapport::interchange::dump::{Line, Reader};
-use rapport::search::SearchIndex;
-use rapport::search::keys::{SearchDocument, document};
+use rapport::search::index::IndexBuilder;
+use rapport::search::keys::document;
 use std::io::BufReader;
 use std::time::{Duration, Instant};
 
@@ -47,12 +47,10 @@ fn main() {
         return;
     };
     let started = Instant::now();
-    let docs = read(path);
+    let (builder, accounts, keys) = read(path);
     let read_time = started.elapsed();
-    let accounts = docs.iter().filter(|(id, d)| *id == d.account).count();
-    let keys: usize = docs.iter().map(|(_, d)| d.keys.len()).sum();
     let started = Instant::now();
-    let index = SearchIndex::new(docs);
+    let index = builder.finish();
     let build = started.elapsed();
 
     let verbose = args.iter().any(|a| a == "--verbose");
@@ -120,6 +118,9 @@ fn main() {
         "peak memory (whole process)",
         format!("{} MB", peak_mb())
     );
+    for (part, bytes) in index.footprint() {
+        println!("{:<44} {:>12}", format!("  index {part}"), format!("{} MB", bytes >> 20));
+    }
     println!(
         "{:<44} {:>12}",
         "fast results unlike the plain path's",
@@ -137,21 +138,25 @@ fn row(what: &str, took: Duration, target: &str) {
     );
 }
 
-/// Accounts' and contacts' search documents from a dump.
-fn read(path: &str) -> Vec<(Id, SearchDocument)> {
+/// Accounts' and contacts' search documents from a dump, added to an index builder one at a
+/// time as a store's are; with the number of accounts and keys.
+fn read(path: &str) -> (IndexBuilder, usize, usize) {
     let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let reader = Reader::new(BufReader::with_capacity(1 << 20, file), path)
         .unwrap_or_else(|e| panic!("{e}"));
-    let mut docs = Vec::new();
+    let mut builder = IndexBuilder::default();
+    let (mut accounts, mut keys) = (0, 0);
     for line in reader {
         if let Line::Record(record @ (Record::Account(_) | Record::Contact(_))) =
             line.unwrap_or_else(|e| panic!("{e}"))
             && let Some(doc) = document(&record)
         {
-            docs.push((record.id(), doc));
+            accounts += usize::from(matches!(record, Record::Account(_)));
+            keys += doc.keys.len();
+            builder.add(record.id(), &doc);
         }
     }
-    docs
+    (builder, accounts, keys)
 }
 
 /// The process's peak resident memory, from /proc (0 where there is none).

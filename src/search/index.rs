@@ -58,7 +58,7 @@ struct KeyEntry {
     /// The document (record) it was made from.
     doc: u32,
     /// Which characters it holds (see [`char_mask`]).
-    mask: u64,
+    mask: u32,
     field: KeyField,
     /// Whether it holds white space (its compact form differs).
     spaced: bool,
@@ -73,7 +73,7 @@ struct AccountEntry {
     first: u32,
     count: u32,
     /// Every character of its keys.
-    mask: u64,
+    mask: u32,
     /// A Bloom filter of what an exact match can be: its keys without white space, the
     /// numbers of its ids, the last three digits of its phones.
     exact: Exact,
@@ -167,7 +167,7 @@ struct Query {
     compact: String,
     words: Vec<String>,
     digits: Option<String>,
-    mask: u64,
+    mask: u32,
 }
 
 impl Query {
@@ -187,16 +187,16 @@ impl Query {
     }
 }
 
-/// A set of the characters of `text` in 64 bits: one bit for each ASCII letter and digit, the
-/// other characters (white space aside) sharing the rest by their code. A key can only match a
-/// query whose mask is inside its own.
-fn char_mask(text: &str) -> u64 {
+/// A set of the characters of `text` in 32 bits: one bit for each ASCII letter, the digits
+/// sharing four and the other characters (white space aside) two, by their code. A key can
+/// only match a query whose mask is inside its own.
+fn char_mask(text: &str) -> u32 {
     text.chars().fold(0, |mask, c| {
         let bit = match c {
             'a'..='z' => c as u32 - 'a' as u32,
-            '0'..='9' => 26 + c as u32 - '0' as u32,
+            '0'..='9' => 26 + (c as u32 - '0' as u32) % 4,
             c if c.is_whitespace() => return mask,
-            c => 36 + c as u32 % 28,
+            c => 30 + c as u32 % 2,
         };
         mask | 1 << bit
     })
@@ -211,102 +211,37 @@ fn is_subsequence(needle: &str, hay: &str) -> bool {
 impl SearchIndex {
     /// Builds the index from documents.
     pub fn new(docs: Vec<(Id, SearchDocument)>) -> SearchIndex {
-        let mut last_contact: HashMap<Id, Option<i64>> = HashMap::new();
+        let mut builder = IndexBuilder::default();
         for (id, doc) in &docs {
-            let entry = last_contact.entry(doc.account).or_insert(None);
-            if *id == doc.account {
-                *entry = doc.last_contact;
-            }
+            builder.add(*id, doc);
         }
-        let mut accounts: Vec<AccountEntry> = last_contact
-            .into_iter()
-            .map(|(id, last_contact)| AccountEntry {
-                id,
-                last_contact,
-                first: 0,
-                count: 0,
-                mask: 0,
-                exact: Exact::default(),
-            })
-            .collect();
-        accounts.sort_unstable_by_key(|a| Reverse(a.order()));
-        let position: HashMap<Id, usize> = accounts
-            .iter()
-            .enumerate()
-            .map(|(i, a)| (a.id, i))
-            .collect();
-        // Documents grouped by account in their own order: count, then place.
-        let owner: Vec<usize> = docs.iter().map(|(_, d)| position[&d.account]).collect();
-        for (i, (_, doc)) in docs.iter().enumerate() {
-            accounts[owner[i]].count += doc.keys.len() as u32;
-        }
-        let mut next = 0u32;
-        for account in &mut accounts {
-            account.first = next;
-            next += account.count;
-        }
-        let mut fill: Vec<u32> = accounts.iter().map(|a| a.first).collect();
-        let mut placed: Vec<(u32, u32, KeyField, &str)> =
-            vec![(0, 0, KeyField::Id, ""); next as usize];
-        for (d, (_, doc)) in docs.iter().enumerate() {
-            for key in &doc.keys {
-                let slot = &mut fill[owner[d]];
-                placed[*slot as usize] = (*slot, d as u32, key.field, key.text.as_str());
-                *slot += 1;
-            }
-        }
-        let mut text = String::with_capacity(placed.iter().map(|p| p.3.len()).sum());
-        let mut keys = Vec::with_capacity(placed.len());
-        for (_, doc, field, key) in placed {
-            keys.push(KeyEntry {
-                start: text.len() as u32,
-                doc,
-                mask: char_mask(key),
-                field,
-                spaced: key.contains(char::is_whitespace),
-            });
-            text.push_str(key);
-        }
-        for account in &mut accounts {
-            let range = account.first as usize..(account.first + account.count) as usize;
-            for k in range {
-                let key = &keys[k];
-                let end = keys.get(k + 1).map_or(text.len(), |n| n.start as usize);
-                let key_text = &text[key.start as usize..end];
-                account.mask |= key.mask;
-                if key.field == KeyField::Phone {
-                    account.exact.add(EXACT_PHONE_END, phone_end(key_text));
-                    continue;
-                }
-                let compact: String = key_text.split_whitespace().collect();
-                account.exact.add(EXACT_KEY, &compact);
-                if key.field == KeyField::Id
-                    && let Some((_, number)) = key_text.split_once('-')
-                {
-                    account.exact.add(EXACT_ID_NUMBER, number);
-                }
-            }
-        }
-        SearchIndex {
-            text,
-            keys,
-            docs: docs.into_iter().map(|(id, _)| id).collect(),
-            accounts,
-            matcher: SkimMatcherV2::default(),
-            last: Mutex::new(None),
-            parallel_from: PARALLEL_FROM,
-        }
+        builder.finish()
     }
 
-    /// Loads every search document from the store.
+    /// Loads every search document from the store, one at a time.
     pub fn load(store: &dyn Store) -> Result<SearchIndex, StoreError> {
-        let docs = store.search_documents().collect::<Result<Vec<_>, _>>()?;
-        Ok(SearchIndex::new(docs))
+        let mut builder = IndexBuilder::default();
+        for doc in store.search_documents() {
+            let (id, doc) = doc?;
+            builder.add(id, &doc);
+        }
+        Ok(builder.finish())
     }
 
     /// How many documents the index holds.
     pub fn len(&self) -> usize {
         self.docs.len()
+    }
+
+    /// The bytes the index holds: its text, keys, documents and accounts.
+    pub fn footprint(&self) -> [(&'static str, usize); 4] {
+        use std::mem::size_of;
+        [
+            ("text", self.text.len()),
+            ("keys", self.keys.len() * size_of::<KeyEntry>()),
+            ("documents", self.docs.len() * size_of::<Id>()),
+            ("accounts", self.accounts.len() * size_of::<AccountEntry>()),
+        ]
     }
 
     /// True when nothing is indexed.
@@ -642,6 +577,131 @@ impl SearchIndex {
             return None;
         };
         Some((tier, score.unwrap_or(0)))
+    }
+}
+
+/// Takes documents one at a time, keeping only their keys' text, then lays them out grouped by
+/// account in tie order.
+#[derive(Default)]
+pub struct IndexBuilder {
+    text: String,
+    /// Each key in arrival order: where it starts in `text`, its document, its field.
+    keys: Vec<(u32, u32, KeyField)>,
+    docs: Vec<Id>,
+    /// The account of each document.
+    owners: Vec<Id>,
+    last_contact: HashMap<Id, Option<i64>>,
+}
+
+impl IndexBuilder {
+    /// Adds the document of record `id`.
+    pub fn add(&mut self, id: Id, doc: &SearchDocument) {
+        let d = self.docs.len() as u32;
+        self.docs.push(id);
+        self.owners.push(doc.account);
+        let last = self.last_contact.entry(doc.account).or_insert(None);
+        if id == doc.account {
+            *last = doc.last_contact;
+        }
+        for key in &doc.keys {
+            self.keys.push((self.text.len() as u32, d, key.field));
+            self.text.push_str(&key.text);
+        }
+    }
+
+    /// The index of every document added.
+    pub fn finish(self) -> SearchIndex {
+        let IndexBuilder {
+            text: arrived,
+            keys: arrival,
+            docs,
+            owners,
+            last_contact,
+        } = self;
+        let mut accounts: Vec<AccountEntry> = last_contact
+            .into_iter()
+            .map(|(id, last_contact)| AccountEntry {
+                id,
+                last_contact,
+                first: 0,
+                count: 0,
+                mask: 0,
+                exact: Exact::default(),
+            })
+            .collect();
+        accounts.sort_unstable_by_key(|a| Reverse(a.order()));
+        let position: HashMap<Id, u32> = accounts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.id, i as u32))
+            .collect();
+        let owner: Vec<u32> = owners.iter().map(|id| position[id]).collect();
+        drop(position);
+        // Keys grouped by account, each account's in arrival order: count, then place.
+        for (_, d, _) in &arrival {
+            accounts[owner[*d as usize] as usize].count += 1;
+        }
+        let mut next = 0u32;
+        for account in &mut accounts {
+            account.first = next;
+            next += account.count;
+        }
+        let mut fill: Vec<u32> = accounts.iter().map(|a| a.first).collect();
+        let mut slots = vec![0u32; arrival.len()];
+        for (k, (_, d, _)) in arrival.iter().enumerate() {
+            let slot = &mut fill[owner[*d as usize] as usize];
+            slots[*slot as usize] = k as u32;
+            *slot += 1;
+        }
+        drop(fill);
+        let mut text = String::with_capacity(arrived.len());
+        let mut keys = Vec::with_capacity(arrival.len());
+        for k in slots {
+            let (start, doc, field) = arrival[k as usize];
+            let end = arrival
+                .get(k as usize + 1)
+                .map_or(arrived.len(), |next| next.0 as usize);
+            let key = &arrived[start as usize..end];
+            keys.push(KeyEntry {
+                start: text.len() as u32,
+                doc,
+                mask: char_mask(key),
+                field,
+                spaced: key.contains(char::is_whitespace),
+            });
+            text.push_str(key);
+        }
+        drop(arrived);
+        drop(arrival);
+        for account in &mut accounts {
+            let range = account.first as usize..(account.first + account.count) as usize;
+            for k in range {
+                let key = &keys[k];
+                let end = keys.get(k + 1).map_or(text.len(), |n| n.start as usize);
+                let key_text = &text[key.start as usize..end];
+                account.mask |= key.mask;
+                if key.field == KeyField::Phone {
+                    account.exact.add(EXACT_PHONE_END, phone_end(key_text));
+                    continue;
+                }
+                let compact: String = key_text.split_whitespace().collect();
+                account.exact.add(EXACT_KEY, &compact);
+                if key.field == KeyField::Id
+                    && let Some((_, number)) = key_text.split_once('-')
+                {
+                    account.exact.add(EXACT_ID_NUMBER, number);
+                }
+            }
+        }
+        SearchIndex {
+            text,
+            keys,
+            docs,
+            accounts,
+            matcher: SkimMatcherV2::default(),
+            last: Mutex::new(None),
+            parallel_from: PARALLEL_FROM,
+        }
     }
 }
 
