@@ -132,7 +132,7 @@ pub struct SearchIndex {
     /// Accounts in ranking order: last contact newest first, then id newest first.
     accounts: Vec<AccountEntry>,
     matcher: SkimMatcherV2,
-    /// The last query, when it knew every account it matched (for narrowing).
+    /// The last query and every account it may match (for narrowing).
     last: Mutex<Option<Last>>,
     /// Below this many accounts to look at, a query runs on one thread.
     parallel_from: usize,
@@ -141,11 +141,13 @@ pub struct SearchIndex {
 /// What one walk found.
 struct Scan {
     best: Vec<(Rank, usize)>,
-    /// Every account matched (positions, ascending), when the walk looked at them all.
+    /// Every account that may match (positions, ascending): those matched, and those not
+    /// examined for the lower tiers once the results were full. None when the walk stopped
+    /// early.
     matched: Option<Vec<u32>>,
 }
 
-/// A query and every account it matched.
+/// A query and every account it may match.
 struct Last {
     text: String,
     digits: bool,
@@ -276,7 +278,7 @@ impl SearchIndex {
     /// The best `limit` accounts for `query`, best first. A blank query finds nothing.
     ///
     /// When `query` extends the previous one (a key typed), only the accounts the previous one
-    /// matched are looked at, if it knew them all.
+    /// may have matched are looked at.
     pub fn query(&self, query: &str, limit: usize) -> Vec<Hit> {
         let query = Query::new(query);
         if query.compact.is_empty() || limit == 0 {
@@ -388,12 +390,16 @@ impl SearchIndex {
                 Some((tier, ..)) if tier >= 2 => tier + 1,
                 _ => 1,
             };
-            if need > 1 {
-                // From here on, accounts below the tier needed go unexamined.
-                matched = None;
-            }
             if need > 4 {
+                matched = None;
                 break;
+            }
+            if need > 1
+                && let Some(matched) = &mut matched
+            {
+                // Matches below the tier needed go unexamined from here on: keep every account
+                // that may match, for the next key to narrow to.
+                matched.push(position as u32);
             }
             if need == 4
                 && !account.exact.may_hold(&exact_key)
@@ -414,7 +420,9 @@ impl SearchIndex {
             if tier == 0 {
                 continue;
             }
-            if let Some(matched) = &mut matched {
+            if need == 1
+                && let Some(matched) = &mut matched
+            {
                 matched.push(position as u32);
             }
             let score = if tier == 1 {
@@ -497,19 +505,21 @@ impl SearchIndex {
         }
         let compact = self.compact(k, buf);
         if compact == query.compact {
-            4
-        } else if need > 3 {
-            0
-        } else if compact.starts_with(&query.compact) || word_prefixes(query, key) {
-            3
-        } else if need > 2 {
-            0
-        } else if compact.contains(&query.compact) {
-            2
-        } else if need <= 1
-            && entry.field != KeyField::Id
-            && is_subsequence(&query.compact, compact)
-        {
+            return 4;
+        }
+        if need > 3 {
+            return 0;
+        }
+        // A prefix, a word prefix or a substring holds every word of the query.
+        if query.words.iter().all(|w| compact.contains(w.as_str())) {
+            if compact.starts_with(&query.compact) || word_prefixes(query, key) {
+                return 3;
+            }
+            if need <= 2 && compact.contains(&query.compact) {
+                return 2;
+            }
+        }
+        if need <= 1 && entry.field != KeyField::Id && is_subsequence(&query.compact, compact) {
             1
         } else {
             0
