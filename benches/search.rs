@@ -119,7 +119,11 @@ fn main() {
         format!("{} MB", peak_mb())
     );
     for (part, bytes) in index.footprint() {
-        println!("{:<44} {:>12}", format!("  index {part}"), format!("{} MB", bytes >> 20));
+        println!(
+            "{:<44} {:>12}",
+            format!("  index {part}"),
+            format!("{} MB", bytes >> 20)
+        );
     }
     println!(
         "{:<44} {:>12}",

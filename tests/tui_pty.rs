@@ -6,7 +6,7 @@
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 use rapport::domain::ticket::{Action, EventKind, Status};
 use rapport::domain::{Id, Kind};
-use rapport::ops::{AccountDraft, CallLog, ContactDraft, Ops, TicketDraft};
+use rapport::ops::{AccountDraft, ArticleDraft, CallLog, ContactDraft, Ops, TicketDraft};
 use std::io::{Read, Write};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -553,4 +553,56 @@ fn a_call_that_resolves_its_ticket_records_the_customers_satisfaction() {
     let call = &ops.history(Id::new(Kind::Account, 1), None).unwrap()[0];
     assert_eq!(call.outcome, rapport::domain::record::Outcome::Resolved);
     assert_eq!(call.ticket, Some(Id::new(Kind::Ticket, 1)));
+}
+
+#[test]
+fn k_suggests_articles_for_the_ticket_and_enter_links_one_into_its_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    seed(&db);
+    {
+        let store = rapport::store::sled::open(&db).unwrap();
+        let ops = Ops::new(&store, "ann", "2026-03-01T09:00:00Z".parse().unwrap());
+        for (title, body) in [
+            (
+                "Invoice shows the wrong VAT",
+                "Credit the invoice and issue a new one.",
+            ),
+            (
+                "Router drops Wi-Fi every evening",
+                "Move the router off channel 6 and update its firmware.",
+            ),
+        ] {
+            ops.add_article(ArticleDraft {
+                title: title.into(),
+                body: body.into(),
+                tags: vec!["router".into()],
+                product: None,
+            })
+            .unwrap();
+        }
+    }
+    let mut s = Session::start(&["--db", db.to_str().unwrap(), "--as", "ann"], dir.path());
+    s.wait_for("recently contacted");
+    s.send("zhangwei");
+    s.wait_for("> zhangwei");
+    s.send(ENTER);
+    s.wait_for("Router drops every evening");
+    s.send("k");
+    s.wait("the suggestions, the router article first", |screen| {
+        screen.contains("Articles for T-1")
+            && screen.contains("KB-2   Router drops Wi-Fi every evening")
+            && screen.contains("Move the router off channel 6")
+    });
+    s.send(ENTER);
+    s.wait_for("KB-2 linked to T-1");
+    s.send("q");
+    assert!(s.wait_exit().success());
+
+    let store = rapport::store::sled::open(&db).unwrap();
+    let ops = Ops::new(&store, "ann", "2026-03-02T10:00:00Z".parse().unwrap());
+    let ticket = ops.ticket(Id::new(Kind::Ticket, 1)).unwrap();
+    assert_eq!(ticket.articles, [Id::new(Kind::Article, 2)]);
+    assert!(ticket.events.iter().any(|e| e.by == "ann"
+        && matches!(&e.kind, EventKind::KbLinked { article } if *article == Id::new(Kind::Article, 2))));
 }

@@ -36,11 +36,13 @@ pub enum Context {
     Palette,
     /// The `?` help screen.
     Help,
+    /// The knowledge-base suggestions for a ticket.
+    Suggest,
 }
 
 impl Context {
     /// Every context, in the order help lists them.
-    pub const ALL: [Context; 14] = [
+    pub const ALL: [Context; 15] = [
         Context::Global,
         Context::Normal,
         Context::Search,
@@ -55,6 +57,7 @@ impl Context {
         Context::Prompt,
         Context::Palette,
         Context::Help,
+        Context::Suggest,
     ];
 
     /// The name used as a table header in keymap files.
@@ -74,6 +77,7 @@ impl Context {
             Context::Prompt => "prompt",
             Context::Palette => "palette",
             Context::Help => "help",
+            Context::Suggest => "suggest",
         }
     }
 
@@ -94,6 +98,7 @@ impl Context {
             Context::Prompt => "a one-line prompt (assign, comment)",
             Context::Palette => "the : command palette",
             Context::Help => "the help screen",
+            Context::Suggest => "the knowledge-base suggestions for a ticket",
         }
     }
 
@@ -119,6 +124,7 @@ const LISTS: &[Context] = &[
     Context::Tickets,
     Context::Work,
     Context::Help,
+    Context::Suggest,
 ];
 const PANES: &[Context] = &[
     Context::Normal,
@@ -200,6 +206,7 @@ commands! {
     TicketClose = "ticket.close", "close", WORK, "Close the selected (resolved) ticket";
     TicketReopen = "ticket.reopen", "reopen", WORK, "Reopen the selected resolved or closed ticket";
     TicketComment = "ticket.comment", "comment", WORK, "Comment on the selected ticket";
+    KbSuggest = "kb.suggest", "articles", WORK, "Knowledge-base articles for the selected ticket, most relevant first; enter links one";
     FormSave = "form.save", "save", &[Context::Form, Context::Choice], "Save the form";
     FieldNext = "form.next_field", "next field", &[Context::Form, Context::Choice], "Go to the next field";
     FieldPrev = "form.prev_field", "prev field", &[Context::Form, Context::Choice], "Go to the previous field";

@@ -21,6 +21,7 @@ pub mod msg;
 pub mod palette;
 pub mod prompt;
 pub mod search;
+pub mod suggest;
 pub mod text;
 pub mod work;
 
@@ -40,6 +41,7 @@ use jiff::Timestamp;
 use palette::{Line, PaletteState};
 use prompt::{Prompt, PromptKind};
 use search::SearchState;
+use suggest::SuggestState;
 use text::{Edit, TextInput};
 use work::{WorkKind, WorkState};
 
@@ -93,6 +95,8 @@ pub enum Modal {
     Help(HelpState),
     Palette(PaletteState),
     Prompt(Prompt),
+    /// Knowledge-base articles for a ticket.
+    Suggest(SuggestState),
 }
 
 /// A message in the status line.
@@ -213,6 +217,7 @@ impl App {
             (Some(Modal::Help(_)), _) => vec![Help, Input, Global],
             (Some(Modal::Palette(_)), _) => vec![Palette, Input, Global],
             (Some(Modal::Prompt(_)), _) => vec![Prompt, Input, Global],
+            (Some(Modal::Suggest(_)), _) => vec![Suggest, Global],
             (None, Some(form)) if form.focus_is_choice() => vec![Choice, Form, Global],
             (None, Some(_)) => vec![Form, Input, Global],
             (None, None) if self.view == View::Work => vec![Work, Global],
@@ -228,6 +233,7 @@ impl App {
             (Some(Modal::Help(h)), _) => Some(&mut h.filter),
             (Some(Modal::Palette(p)), _) => Some(&mut p.input),
             (Some(Modal::Prompt(p)), _) => Some(&mut p.input),
+            (Some(Modal::Suggest(_)), _) => None,
             (None, Some(form)) => form.focused_text(),
             (None, None) if self.focus == Pane::Search => Some(&mut self.search.query),
             (None, None) => None,
@@ -255,6 +261,7 @@ impl App {
                 PromptKind::Comment => "Comment",
                 PromptKind::Csat => "Satisfaction",
             },
+            (Some(Modal::Suggest(_)), _) => "Articles",
             (None, Some(Form::Call(_))) => "Log call",
             (None, Some(Form::Ticket(_))) => "New ticket",
             (None, None) => match (self.view, &self.work) {
@@ -271,6 +278,7 @@ impl App {
         use Cmd::*;
         let cmds: &[Cmd] = match (&self.modal, &self.form) {
             (Some(Modal::Help(_)), _) => &[Back, Down, Up, PageDown],
+            (Some(Modal::Suggest(_)), _) => &[Open, Down, Up, Back],
             (Some(_), _) => &[Submit, Back],
             (None, Some(form)) if form.focus_is_choice() => {
                 &[FormSave, ChoiceNext, FieldNext, StopTimer, Back]
@@ -357,6 +365,12 @@ impl App {
             } => {
                 if let Some(work) = &mut self.work {
                     work.accept(request, rows, queues);
+                }
+                Vec::new()
+            }
+            Msg::Suggestions { request, rows } => {
+                if let Some(Modal::Suggest(s)) = &mut self.modal {
+                    s.accept(request, rows);
                 }
                 Vec::new()
             }
@@ -460,6 +474,7 @@ impl App {
                 self.open_call_form();
                 Vec::new()
             }
+            Cmd::KbSuggest => self.suggest_articles(),
             Cmd::TicketNew => {
                 self.open_ticket_form();
                 Vec::new()
@@ -576,6 +591,10 @@ impl App {
             h.scroll = list::step(h.scroll, rows, cmd);
             return;
         }
+        if let Some(Modal::Suggest(s)) = &mut self.modal {
+            s.selected = list::step(s.selected, s.rows.len(), cmd);
+            return;
+        }
         if self.view == View::Work {
             if let Some(w) = &mut self.work {
                 w.selected = list::step(w.selected, w.rows.len(), cmd);
@@ -612,6 +631,9 @@ impl App {
     }
 
     fn open_selected(&mut self) -> Vec<Effect> {
+        if let Some(Modal::Suggest(s)) = &self.modal {
+            return self.link_selected_article(s.ticket, s.selected_row().map(|r| r.id));
+        }
         if self.view == View::Work {
             return self.open_work_row();
         }
@@ -1188,6 +1210,27 @@ impl App {
         Vec::new()
     }
 
+    /// Opens the knowledge-base suggestions for the selected ticket.
+    fn suggest_articles(&mut self) -> Vec<Effect> {
+        let Some(ticket) = self.ticket().map(|t| t.meta.id) else {
+            self.error("no ticket selected: pick one in the ticket pane, then ask for articles");
+            return Vec::new();
+        };
+        let request = self.request();
+        self.modal = Some(Modal::Suggest(SuggestState::new(ticket, request)));
+        vec![Effect::SuggestArticles { request, ticket }]
+    }
+
+    /// Links the selected suggestion to its ticket and closes the suggestions.
+    fn link_selected_article(&mut self, ticket: Id, article: Option<Id>) -> Vec<Effect> {
+        let Some(article) = article else {
+            self.error("no article to link");
+            return Vec::new();
+        };
+        self.modal = None;
+        vec![Effect::LinkArticle { ticket, article }]
+    }
+
     fn failed(&mut self, request: Option<RequestId>, message: String) -> Vec<Effect> {
         if request.is_none() {
             // A step that failed (a resolve among them) offers nothing.
@@ -1201,6 +1244,12 @@ impl App {
         if request.is_some() && self.loading.map(|(r, _)| r) == request {
             self.loading = None;
             self.select_after_load = None;
+        }
+        if request.is_some()
+            && let Some(Modal::Suggest(s)) = &self.modal
+            && s.pending == request
+        {
+            self.modal = None;
         }
         if request.is_some() && self.search.pending == request {
             self.search.pending = None;

@@ -6,6 +6,7 @@ use super::command::Cmd;
 use super::dashboard::Dashboard;
 use super::import::{ImportCounts, ImportLine, ImportReport};
 use super::key::Key;
+use super::suggest::ArticleRow;
 use super::work::{WorkKind, WorkRow};
 use crate::domain::record::{Channel, Direction, Outcome, Relationship};
 use crate::domain::sla::Sla;
@@ -124,6 +125,11 @@ pub enum Msg {
         /// The queues "my queues" covers.
         queues: Vec<String>,
     },
+    /// Knowledge-base suggestions for a ticket, best first.
+    Suggestions {
+        request: RequestId,
+        rows: Vec<ArticleRow>,
+    },
     /// The dashboard's figures, built.
     DashboardReady {
         request: RequestId,
@@ -190,6 +196,10 @@ pub enum Effect {
         score: u8,
         comment: Option<String>,
     },
+    /// Find the knowledge-base articles most relevant to a ticket.
+    SuggestArticles { request: RequestId, ticket: Id },
+    /// Link an article to a ticket (an event in its history).
+    LinkArticle { ticket: Id, article: Id },
     /// Load a work list ("my tickets", "my queues") on a background job.
     LoadWork { request: RequestId, kind: WorkKind },
     /// Build the dashboard on a background job (supervisors and admins).

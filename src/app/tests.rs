@@ -1456,3 +1456,108 @@ fn the_agent_may_log_a_resolved_call_without_resolving_the_ticket() {
         [Effect::LogCall { resolve: false, .. }]
     ));
 }
+
+fn article_row(n: u64, title: &str, linked: bool) -> suggest::ArticleRow {
+    suggest::ArticleRow {
+        id: id(Kind::Article, n),
+        title: title.into(),
+        product: Some("router".into()),
+        tags: vec!["wifi".into()],
+        body: format!("# {title}\n\nSteps."),
+        linked,
+    }
+}
+
+#[test]
+fn k_suggests_articles_for_the_selected_ticket_and_enter_links_one() {
+    let mut app = opened();
+    app.selected_ticket = Some(id(Kind::Ticket, 1));
+    let effects = press(&mut app, Key::char('k'));
+    let [Effect::SuggestArticles { request, ticket }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(*ticket, id(Kind::Ticket, 1));
+    assert_eq!(app.focus_name(), "Articles");
+    assert_eq!(app.contexts(), [Context::Suggest, Context::Global]);
+    // A stale answer is dropped, the awaited one taken.
+    app.update(Msg::Suggestions {
+        request: RequestId(request.0 + 100),
+        rows: vec![article_row(9, "Stale", false)],
+    });
+    let Some(Modal::Suggest(s)) = &app.modal else {
+        panic!()
+    };
+    assert!(s.rows.is_empty() && s.pending.is_some());
+    app.update(Msg::Suggestions {
+        request: *request,
+        rows: vec![
+            article_row(1, "Reset the router", false),
+            article_row(2, "Wi-Fi keeps dropping", true),
+        ],
+    });
+    assert!(press(&mut app, key(KeyCode::Down)).is_empty());
+    assert!(
+        press(&mut app, Key::char('q')).is_empty(),
+        "q closes, not quits"
+    );
+    assert!(app.modal.is_none() && !app.quit);
+
+    press(&mut app, Key::char('k'));
+    let Some(Modal::Suggest(s)) = &app.modal else {
+        panic!()
+    };
+    let request = s.pending.unwrap();
+    app.update(Msg::Suggestions {
+        request,
+        rows: vec![
+            article_row(1, "Reset the router", false),
+            article_row(2, "Wi-Fi keeps dropping", true),
+        ],
+    });
+    press(&mut app, key(KeyCode::Down));
+    press(&mut app, key(KeyCode::Down)); // stops at the last
+    let effects = press(&mut app, key(KeyCode::Enter));
+    assert_eq!(
+        effects,
+        [Effect::LinkArticle {
+            ticket: id(Kind::Ticket, 1),
+            article: id(Kind::Article, 2),
+        }]
+    );
+    assert!(app.modal.is_none());
+}
+
+#[test]
+fn suggestions_need_a_ticket_and_a_failed_search_closes_them() {
+    let mut app = opened();
+    app.selected_ticket = None;
+    assert!(press(&mut app, Key::char('k')).is_empty());
+    assert!(app.notice.as_ref().unwrap().error);
+    assert!(app.modal.is_none());
+
+    app.selected_ticket = Some(id(Kind::Ticket, 2));
+    let effects = press(&mut app, Key::char('k'));
+    let [Effect::SuggestArticles { request, .. }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    app.update(Msg::Failed {
+        request: Some(*request),
+        message: "the knowledge base is unreadable".into(),
+    });
+    assert!(app.modal.is_none());
+    assert_eq!(app.notice.unwrap().text, "the knowledge base is unreadable");
+
+    // Nothing to link in an empty list.
+    let mut app = opened();
+    app.selected_ticket = Some(id(Kind::Ticket, 2));
+    let effects = press(&mut app, Key::char('k'));
+    let [Effect::SuggestArticles { request, .. }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    app.update(Msg::Suggestions {
+        request: *request,
+        rows: Vec::new(),
+    });
+    assert!(press(&mut app, key(KeyCode::Enter)).is_empty());
+    assert!(app.notice.unwrap().error);
+}

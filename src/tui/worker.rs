@@ -6,6 +6,7 @@
 
 use super::job::{self, Jobs};
 use super::{Clock, Event};
+use crate::app::suggest::ArticleRow;
 use crate::app::{AccountData, AccountRow, Effect, LogDraft, Msg, RequestId, TicketRequest};
 use crate::domain::Id;
 use crate::domain::ticket::Action;
@@ -17,6 +18,8 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender};
 use std::thread::JoinHandle;
 
+/// How many articles the suggestions list.
+const SUGGESTIONS: usize = 8;
 /// How many interactions the history pane loads.
 const HISTORY_LIMIT: usize = 500;
 
@@ -162,6 +165,24 @@ impl Worker {
                 },
                 Err(e) => failed(None, e),
             },
+            Effect::SuggestArticles { request, ticket } => match self.suggestions(ticket) {
+                Ok(rows) => Msg::Suggestions { request, rows },
+                Err(e) => failed(Some(request), e),
+            },
+            Effect::LinkArticle { ticket, article } => {
+                match self.ops().link_article(ticket, article) {
+                    Ok((t, linked)) => Msg::TicketSaved {
+                        sla: self.sla(&t),
+                        done: if linked {
+                            format!("{article} linked to {ticket}")
+                        } else {
+                            format!("{article} was already linked to {ticket}")
+                        },
+                        ticket: Box::new(t),
+                    },
+                    Err(e) => failed(None, e),
+                }
+            }
             Effect::Rate {
                 ticket,
                 score,
@@ -347,6 +368,26 @@ impl Worker {
         })?;
         self.contacted(interaction.account, interaction.started_at.as_second());
         Ok((interaction, ticket))
+    }
+
+    /// The articles most relevant to a ticket, best first, marking those already linked.
+    fn suggestions(&self, ticket: Id) -> Result<Vec<ArticleRow>, String> {
+        let ops = self.ops();
+        let linked = ops.ticket(ticket).map_err(|e| e.to_string())?.articles;
+        let hits = ops
+            .suggest_articles(ticket, SUGGESTIONS)
+            .map_err(|e| e.to_string())?;
+        Ok(hits
+            .into_iter()
+            .map(|(_, a)| ArticleRow {
+                linked: linked.contains(&a.meta.id),
+                id: a.meta.id,
+                title: a.title,
+                product: a.product,
+                tags: a.tags,
+                body: a.body,
+            })
+            .collect())
     }
 
     /// Moves an account's last contact forward in the recent list and the search ranking.

@@ -1,10 +1,12 @@
-//! What sits above everything: the help screen, the command palette and one-line prompts.
+//! What sits above everything: the help screen, the command palette, one-line prompts and the
+//! knowledge-base suggestions.
 
-use super::text::{fit, scroll_line, truncate, width};
-use super::{Theme, centered};
+use super::text::{fit, scroll_line, truncate, width, wrap};
+use super::{Theme, centered, offset};
 use crate::app::help::HelpState;
 use crate::app::palette::VERBS;
 use crate::app::prompt::PromptKind;
+use crate::app::suggest::SuggestState;
 use crate::app::{App, Modal};
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
@@ -35,8 +37,71 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 theme,
             );
         }
+        Some(Modal::Suggest(s)) => suggest(frame, area, s, theme),
         None => {}
     }
+}
+
+/// The suggested articles above, the selected one's text below.
+fn suggest(frame: &mut Frame, area: Rect, s: &SuggestState, theme: &Theme) {
+    let popup = centered(area, 100, area.height);
+    frame.render_widget(Clear, popup);
+    let block = Block::bordered()
+        .title(format!(
+            " Articles for {} · enter links · esc closes ",
+            s.ticket
+        ))
+        .border_style(theme.border(true));
+    let inner = block.inner(popup);
+    frame.render_widget(block, popup);
+    let (w, height) = (inner.width as usize, inner.height as usize);
+    if height == 0 || w == 0 {
+        return;
+    }
+    let mut out: Vec<Line> = Vec::new();
+    if s.pending.is_some() {
+        out.push(Line::styled("finding articles…", theme.dim()));
+    } else if s.rows.is_empty() {
+        out.push(Line::styled(
+            truncate("no article matches this ticket's subject or description", w),
+            theme.dim(),
+        ));
+    }
+    // The list takes up to half the room; the text of the selected article the rest.
+    let list_rows = s.rows.len().min(height / 2).max(1);
+    let first = offset(s.selected, list_rows);
+    let (id_w, mark_w) = (7, 9);
+    for (i, row) in s.rows.iter().enumerate().skip(first).take(list_rows) {
+        let about: Vec<&str> = row
+            .product
+            .iter()
+            .map(String::as_str)
+            .chain(row.tags.iter().map(String::as_str))
+            .collect();
+        let title_w = w.saturating_sub(id_w + mark_w);
+        let title = format!("{}  {}", row.title, about.join(", "));
+        let line = Line::from(vec![
+            Span::styled(fit(&row.id.to_string(), id_w), theme.key()),
+            Span::raw(fit(&title, title_w)),
+            Span::styled(
+                fit(if row.linked { " linked" } else { "" }, mark_w),
+                theme.dim(),
+            ),
+        ]);
+        out.push(if i == s.selected {
+            line.style(theme.selected(true))
+        } else {
+            line
+        });
+    }
+    if let Some(row) = s.selected_row() {
+        out.push(Line::styled("─".repeat(w), theme.dim()));
+        let (body, _) = wrap(&row.body, w, 0);
+        let room = height.saturating_sub(out.len());
+        out.extend(body.into_iter().take(room).map(Line::raw));
+    }
+    out.truncate(height);
+    frame.render_widget(Paragraph::new(out), inner);
 }
 
 fn line_prompt(

@@ -768,3 +768,71 @@ fn a_resolved_call_says_it_resolves_its_ticket() {
         "{screen}"
     );
 }
+
+/// The suggestions for T-1, answered with `rows`.
+fn suggesting(rows: Vec<crate::app::suggest::ArticleRow>) -> App {
+    let mut app = opened();
+    app.focus = Pane::Tickets;
+    press(&mut app, Key::char('k'));
+    let Some(crate::app::Modal::Suggest(s)) = &app.modal else {
+        panic!("k opens the suggestions")
+    };
+    let request = s.pending.unwrap();
+    app.update(Msg::Suggestions { request, rows });
+    app
+}
+
+fn article(n: u64, title: &str, body: &str, linked: bool) -> crate::app::suggest::ArticleRow {
+    crate::app::suggest::ArticleRow {
+        id: Id::new(Kind::Article, n),
+        title: title.into(),
+        product: Some("router".into()),
+        tags: vec!["wifi".into(), "重置".into()],
+        body: body.into(),
+        linked,
+    }
+}
+
+#[test]
+fn suggestions_80x24() {
+    let mut app = suggesting(vec![
+        article(
+            3,
+            "Reset a router that keeps dropping Wi-Fi",
+            "# Reset a router\n\nHold the reset button for ten seconds, wait for the lights to settle, then \
+             reconnect. If it still drops, check the firmware version in the admin page.",
+            false,
+        ),
+        article(7, "路由器无法连接", "按住重置按钮十秒钟。", true),
+    ]);
+    press(&mut app, Key::plain(KeyCode::Down));
+    let t = draw(&app, Theme::colored(), 80, 24);
+    insta::assert_snapshot!(t.backend());
+    let (x, y) = find(t.backend().buffer(), "KB-7");
+    assert!(
+        t.backend().buffer()[(x, y)]
+            .modifier
+            .contains(Modifier::REVERSED),
+        "the selected article is reversed"
+    );
+    let (x, y) = find(t.backend().buffer(), "KB-3");
+    assert!(
+        !t.backend().buffer()[(x, y)]
+            .modifier
+            .contains(Modifier::REVERSED)
+    );
+    draw(&app, Theme::colored(), 20, 6);
+}
+
+#[test]
+fn suggestions_while_loading_and_when_nothing_matches() {
+    let mut app = opened();
+    app.focus = Pane::Tickets;
+    press(&mut app, Key::char('k'));
+    let t = draw(&app, Theme::plain(), 80, 24);
+    find(t.backend().buffer(), "finding articles");
+    let app = suggesting(Vec::new());
+    let t = draw(&app, Theme::plain(), 80, 24);
+    find(t.backend().buffer(), "no article matches this ticket");
+    insta::assert_snapshot!(t.backend());
+}
