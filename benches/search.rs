@@ -13,6 +13,7 @@ use rapport::domain::Record;
 use rapport::interchange::dump::{Line, Reader};
 use rapport::search::index::IndexBuilder;
 use rapport::search::keys::document;
+use rapport::search::snapshot;
 use std::io::BufReader;
 use std::time::{Duration, Instant};
 
@@ -53,6 +54,16 @@ fn main() {
     let index = builder.finish();
     let build = started.elapsed();
 
+    let file =
+        std::env::temp_dir().join(format!("rapport-search-bench-{}.idx", std::process::id()));
+    let started = Instant::now();
+    snapshot::write(&file, &index, 1).expect("the snapshot is written");
+    let saved = started.elapsed();
+    let file_mb = std::fs::metadata(&file).map_or(0, |m| m.len() >> 20);
+    let started = Instant::now();
+    let (index, _) = snapshot::read(&file).expect("the snapshot reads back");
+    let loaded = started.elapsed();
+    let _ = std::fs::remove_file(&file);
     let verbose = args.iter().any(|a| a == "--verbose");
     if let Some(only) = args
         .iter()
@@ -105,6 +116,8 @@ fn main() {
     println!("{:<44} {:>12} {:>12}", "figure", "measured", "target");
     row("read the dump", read_time, "");
     row("build the index", build, "");
+    row(&format!("write its file ({file_mb} MB)"), saved, "");
+    row("load the index from its file", loaded, "");
     row(
         "first key (slowest of the queries)",
         worst_first,

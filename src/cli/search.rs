@@ -3,7 +3,7 @@
 use super::CliError;
 use super::output::{Column, Output, object};
 use crate::ops::Ops;
-use crate::search::SearchIndex;
+use crate::search::snapshot;
 use clap::Args;
 use serde_json::json;
 
@@ -32,7 +32,7 @@ const COLUMNS: &[Column] = &[
 ];
 
 pub fn run(ops: &Ops, a: &SearchArgs) -> Result<Output, CliError> {
-    let index = SearchIndex::load(ops.store)?;
+    let (index, _) = snapshot::open(ops.store)?;
     let rows = ops
         .search(&index, &a.query, a.limit)?
         .into_iter()

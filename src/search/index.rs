@@ -18,7 +18,7 @@
 //! way, for the tests and the benchmarks to check the fast one against.
 
 use super::keys::{KeyField, SearchDocument, fold};
-use crate::domain::Id;
+use crate::domain::{Id, Kind};
 use crate::store::{Store, StoreError};
 use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
@@ -82,6 +82,16 @@ struct AccountEntry {
 /// A 128-bit Bloom filter with two probes: one account's exact forms.
 #[derive(Debug, Clone, Copy, Default)]
 struct Exact([u64; 2]);
+
+/// What the index's filters make of a fixed text: a file written by a build whose hashing or
+/// masks differ says so by a different value, and is rebuilt rather than trusted.
+pub(crate) fn filter_fingerprint() -> u64 {
+    let probes = Exact::probes(EXACT_KEY, "rapport зa 张");
+    u64::from(char_mask("rapport зa 张")) << 32
+        | probes.iter().fold(0, |acc, (word, bit)| {
+            acc << 7 | (*word as u64) << 6 | u64::from(*bit)
+        })
+}
 
 impl Exact {
     fn probes(kind: u8, text: &str) -> [(usize, u32); 2] {
@@ -590,6 +600,184 @@ impl SearchIndex {
     }
 }
 
+/// The index's parts as bytes, and back (see [`super::snapshot`]): little-endian numbers, each
+/// list led by its length.
+impl SearchIndex {
+    /// Writes the index.
+    pub(crate) fn encode(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        let mut w = Encoder(out);
+        w.bytes(self.text.as_bytes())?;
+        w.u64(self.keys.len() as u64)?;
+        for key in &self.keys {
+            w.u32(key.start)?;
+            w.u32(key.doc)?;
+            w.u32(key.mask)?;
+            w.u32(u32::from(key.field.code()) | u32::from(key.spaced) << 8)?;
+        }
+        w.u64(self.docs.len() as u64)?;
+        for id in &self.docs {
+            w.id(*id)?;
+        }
+        w.u64(self.accounts.len() as u64)?;
+        for a in &self.accounts {
+            w.id(a.id)?;
+            w.u64(u64::from(a.last_contact.is_some()))?;
+            w.u64(a.last_contact.unwrap_or(0) as u64)?;
+            w.u32(a.first)?;
+            w.u32(a.count)?;
+            w.u32(a.mask)?;
+            w.u64(a.exact.0[0])?;
+            w.u64(a.exact.0[1])?;
+        }
+        Ok(())
+    }
+
+    /// Reads what [`encode`](Self::encode) wrote; `None` for anything inconsistent, so that a
+    /// damaged file is rebuilt rather than trusted.
+    pub(crate) fn decode(bytes: &[u8]) -> Option<SearchIndex> {
+        let mut r = Decoder(bytes);
+        let text = String::from_utf8(r.bytes()?.to_vec()).ok()?;
+        let count = r.len(16)?;
+        let mut keys = Vec::with_capacity(count);
+        for _ in 0..count {
+            let (start, doc, mask, flags) = (r.u32()?, r.u32()?, r.u32()?, r.u32()?);
+            let field = KeyField::from_code(char::from_u32(flags & 0xff)?)?;
+            keys.push(KeyEntry {
+                start,
+                doc,
+                mask,
+                field,
+                spaced: flags >> 8 == 1,
+            });
+        }
+        let docs = (0..r.len(9)?)
+            .map(|_| r.id())
+            .collect::<Option<Vec<Id>>>()?;
+        let count = r.len(53)?;
+        let mut accounts = Vec::with_capacity(count);
+        for _ in 0..count {
+            let id = r.id()?;
+            let (has_last, last) = (r.u64()?, r.u64()? as i64);
+            accounts.push(AccountEntry {
+                id,
+                last_contact: (has_last == 1).then_some(last),
+                first: r.u32()?,
+                count: r.u32()?,
+                mask: r.u32()?,
+                exact: Exact([r.u64()?, r.u64()?]),
+            });
+        }
+        let starts_fit = keys.windows(2).all(|w| w[0].start <= w[1].start)
+            && keys.iter().all(|k| text.is_char_boundary(k.start as usize));
+        let docs_fit = keys.iter().all(|k| (k.doc as usize) < docs.len());
+        let accounts_fit = accounts
+            .iter()
+            .all(|a| a.first as usize + a.count as usize <= keys.len())
+            && accounts.windows(2).all(|w| w[0].order() > w[1].order());
+        (r.0.is_empty() && starts_fit && docs_fit && accounts_fit).then(|| SearchIndex {
+            text,
+            keys,
+            docs,
+            accounts,
+            matcher: SkimMatcherV2::default(),
+            last: Mutex::new(None),
+            parallel_from: PARALLEL_FROM,
+        })
+    }
+
+    /// The index with the documents of `changed` records replaced (`None`: the record is gone
+    /// or has no document), the others kept as they are.
+    pub fn with_changes(self, changed: Vec<(Id, Option<SearchDocument>)>) -> SearchIndex {
+        let replaced: std::collections::HashSet<Id> = changed.iter().map(|(id, _)| *id).collect();
+        let mut builder = IndexBuilder::default();
+        let mut renumbered: Vec<Option<u32>> = vec![None; self.docs.len()];
+        for account in &self.accounts {
+            for k in self.account_keys(account) {
+                let key = self.keys[k];
+                let id = self.docs[key.doc as usize];
+                if replaced.contains(&id) {
+                    continue;
+                }
+                let doc = *renumbered[key.doc as usize].get_or_insert_with(|| {
+                    let own = id == account.id;
+                    builder.add_document(
+                        id,
+                        account.id,
+                        own.then_some(account.last_contact).flatten(),
+                    )
+                });
+                builder.push_key(doc, key.field, self.key_text(k));
+            }
+        }
+        for (id, doc) in changed {
+            if let Some(doc) = doc {
+                builder.add(id, &doc);
+            }
+        }
+        builder.finish()
+    }
+}
+
+struct Encoder<'a, W>(&'a mut W);
+
+impl<W: std::io::Write> Encoder<'_, W> {
+    fn u32(&mut self, n: u32) -> std::io::Result<()> {
+        self.0.write_all(&n.to_le_bytes())
+    }
+
+    fn u64(&mut self, n: u64) -> std::io::Result<()> {
+        self.0.write_all(&n.to_le_bytes())
+    }
+
+    fn bytes(&mut self, b: &[u8]) -> std::io::Result<()> {
+        self.u64(b.len() as u64)?;
+        self.0.write_all(b)
+    }
+
+    fn id(&mut self, id: Id) -> std::io::Result<()> {
+        let kind = Kind::ALL.iter().position(|k| *k == id.kind).unwrap_or(0);
+        self.0.write_all(&[kind as u8])?;
+        self.u64(id.number)
+    }
+}
+
+struct Decoder<'a>(&'a [u8]);
+
+impl<'a> Decoder<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if self.0.len() < n {
+            return None;
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Some(head)
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
+    }
+
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+
+    /// A list's length, refused when the bytes left cannot hold that many of `size` bytes.
+    fn len(&mut self, size: usize) -> Option<usize> {
+        let n = usize::try_from(self.u64()?).ok()?;
+        (n.checked_mul(size)? <= self.0.len()).then_some(n)
+    }
+
+    fn bytes(&mut self) -> Option<&'a [u8]> {
+        let n = self.len(1)?;
+        self.take(n)
+    }
+
+    fn id(&mut self) -> Option<Id> {
+        let kind = *Kind::ALL.get(usize::from(self.take(1)?[0]))?;
+        Some(Id::new(kind, self.u64()?))
+    }
+}
+
 /// Takes documents one at a time, keeping only their keys' text, then lays them out grouped by
 /// account in tie order.
 #[derive(Default)]
@@ -606,17 +794,28 @@ pub struct IndexBuilder {
 impl IndexBuilder {
     /// Adds the document of record `id`.
     pub fn add(&mut self, id: Id, doc: &SearchDocument) {
+        let d = self.add_document(id, doc.account, doc.last_contact);
+        for key in &doc.keys {
+            self.push_key(d, key.field, &key.text);
+        }
+    }
+
+    /// Adds a document of `account` (its own when `id` is the account, carrying its last
+    /// contact) and returns its number, for its keys.
+    fn add_document(&mut self, id: Id, account: Id, last_contact: Option<i64>) -> u32 {
         let d = self.docs.len() as u32;
         self.docs.push(id);
-        self.owners.push(doc.account);
-        let last = self.last_contact.entry(doc.account).or_insert(None);
-        if id == doc.account {
-            *last = doc.last_contact;
+        self.owners.push(account);
+        let last = self.last_contact.entry(account).or_insert(None);
+        if id == account {
+            *last = last_contact;
         }
-        for key in &doc.keys {
-            self.keys.push((self.text.len() as u32, d, key.field));
-            self.text.push_str(&key.text);
-        }
+        d
+    }
+
+    fn push_key(&mut self, doc: u32, field: KeyField, text: &str) {
+        self.keys.push((self.text.len() as u32, doc, field));
+        self.text.push_str(text);
     }
 
     /// The index of every document added.
@@ -921,6 +1120,78 @@ mod tests {
                 assert_eq!(index.recent(1), [account]);
             }
         }
+    }
+
+    fn ranking(index: &SearchIndex, rng: &mut fastrand::Rng) -> Vec<Vec<(Id, u8, i64)>> {
+        let mut out: Vec<Vec<(Id, u8, i64)>> = (0..80)
+            .map(|_| {
+                index
+                    .query(&typed(rng), 20)
+                    .into_iter()
+                    .map(|h| (h.account, h.tier, h.score))
+                    .collect()
+            })
+            .collect();
+        out.push(index.recent(30).into_iter().map(|id| (id, 0, 0)).collect());
+        out
+    }
+
+    #[test]
+    fn an_index_read_back_from_its_bytes_and_one_caught_up_rank_like_one_built_afresh() {
+        let docs = crowd(3_000, 9);
+        let index = SearchIndex::new(docs.clone());
+        let mut bytes = Vec::new();
+        index.encode(&mut bytes).unwrap();
+        let read = SearchIndex::decode(&bytes).unwrap();
+        assert_eq!(
+            ranking(&read, &mut fastrand::Rng::with_seed(1)),
+            ranking(&index, &mut fastrand::Rng::with_seed(1))
+        );
+        assert!(SearchIndex::decode(&bytes[..bytes.len() - 1]).is_none());
+
+        // Change a tenth of the documents: some gone, some renamed, contacts moved, new ones.
+        let mut rng = fastrand::Rng::with_seed(10);
+        let mut now = docs.clone();
+        let mut changed = Vec::new();
+        let new_names = crowd(300, 99);
+        for (i, (id, doc)) in now.iter_mut().enumerate().filter(|(i, _)| i % 10 == 3) {
+            let replacement = match rng.u8(..3) {
+                0 => None,
+                _ => {
+                    let mut other = new_names[i % new_names.len()].1.clone();
+                    other.account = if id.kind == Kind::Account {
+                        *id
+                    } else {
+                        doc.account
+                    };
+                    other.last_contact = (id.kind == Kind::Account).then_some(1_800_000_000);
+                    Some(other)
+                }
+            };
+            changed.push((*id, replacement.clone()));
+            if let Some(r) = replacement {
+                *doc = r;
+            } else {
+                doc.keys.clear();
+            }
+        }
+        let added = (Id::new(Kind::Account, 90_001), new_names[0].1.clone());
+        let mut added_doc = added.1.clone();
+        added_doc.account = added.0;
+        changed.push((added.0, Some(added_doc.clone())));
+        now.push((added.0, added_doc));
+        let removed: std::collections::HashSet<Id> = changed
+            .iter()
+            .filter(|(_, d)| d.is_none())
+            .map(|(id, _)| *id)
+            .collect();
+        now.retain(|(id, _)| !removed.contains(id));
+        let caught_up = SearchIndex::new(docs).with_changes(changed);
+        let fresh = SearchIndex::new(now);
+        assert_eq!(
+            ranking(&caught_up, &mut fastrand::Rng::with_seed(2)),
+            ranking(&fresh, &mut fastrand::Rng::with_seed(2))
+        );
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub enum KeyField {
 }
 
 impl KeyField {
-    fn code(self) -> char {
+    pub(crate) fn code(self) -> char {
         match self {
             KeyField::Name => 'n',
             KeyField::Transliteration => 't',
@@ -34,7 +34,7 @@ impl KeyField {
         }
     }
 
-    fn from_code(code: char) -> Option<KeyField> {
+    pub(crate) fn from_code(code: char) -> Option<KeyField> {
         Some(match code {
             'n' => KeyField::Name,
             't' => KeyField::Transliteration,

@@ -24,6 +24,8 @@ pub trait Txn {
 pub trait Kv: Send + Sync {
     /// Where the data lives, for messages.
     fn location(&self) -> String;
+    /// The directory the data lives in, when on disk.
+    fn directory(&self) -> Option<std::path::PathBuf>;
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
     /// Pairs whose key starts with `prefix`, in key order or reversed.
     fn scan(&self, prefix: &[u8], reverse: bool) -> Pairs<'_>;
@@ -289,6 +291,43 @@ impl<K: Kv> Store for KvStore<K> {
                 .ok_or_else(|| StoreError::corrupt(&key, "unreadable search document"))?;
             Ok((id, doc))
         }))
+    }
+
+    fn search_document(&self, id: Id) -> Result<Option<SearchDocument>, StoreError> {
+        let key = layout::search_key(id);
+        self.kv
+            .get(&key)?
+            .map(|bytes| {
+                SearchDocument::decode(&bytes)
+                    .ok_or_else(|| StoreError::corrupt(&key, "unreadable search document"))
+            })
+            .transpose()
+    }
+
+    fn generation(&self) -> Result<u64, StoreError> {
+        read_u64(self.kv.get(layout::AUDIT_COUNTER)?)
+    }
+
+    fn changed_since(&self, seq: u64, limit: u64) -> Result<Option<Vec<Id>>, StoreError> {
+        let last = self.generation()?;
+        if last.saturating_sub(seq) > limit {
+            return Ok(None);
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut ids = Vec::new();
+        for n in seq + 1..=last {
+            // A commit that failed after taking its number left no entry.
+            if let Some(entry) = self.audit_entry(n)?
+                && seen.insert(entry.record)
+            {
+                ids.push(entry.record);
+            }
+        }
+        Ok(Some(ids))
+    }
+
+    fn derived_file(&self, name: &str) -> Option<std::path::PathBuf> {
+        self.kv.directory().map(|dir| dir.join(name))
     }
 
     fn counters(&self) -> Result<Vec<(String, u64)>, StoreError> {

@@ -61,6 +61,10 @@ impl Kv for MemoryKv {
         "memory".to_string()
     }
 
+    fn directory(&self) -> Option<std::path::PathBuf> {
+        None
+    }
+
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(self.lock().get(key).cloned())
     }

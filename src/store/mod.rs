@@ -194,6 +194,21 @@ pub trait Store: Send + Sync {
         &self,
     ) -> Box<dyn Iterator<Item = Result<(Id, SearchDocument), StoreError>> + '_>;
 
+    /// The record's search document, if it has one.
+    fn search_document(&self, id: Id) -> Result<Option<SearchDocument>, StoreError>;
+
+    /// How many changes the database has seen: the audit log's last sequence number. Anything
+    /// derived from the records and stamped with it is current while it has not moved.
+    fn generation(&self) -> Result<u64, StoreError>;
+
+    /// The records changed by the audit entries after `seq`, oldest first, each once; `None`
+    /// when there are more than `limit` entries to read.
+    fn changed_since(&self, seq: u64, limit: u64) -> Result<Option<Vec<Id>>, StoreError>;
+
+    /// Where a file derived from the records (a search snapshot) named `name` is kept beside
+    /// the database; `None` for a database that is not on disk.
+    fn derived_file(&self, name: &str) -> Option<std::path::PathBuf>;
+
     /// Every counter and its value: one per kind (`A`, `T`, …) and `audit`.
     fn counters(&self) -> Result<Vec<(String, u64)>, StoreError>;
 

@@ -11,8 +11,8 @@ use crate::app::{AccountData, AccountRow, Effect, LogDraft, Msg, RequestId, Tick
 use crate::domain::Id;
 use crate::domain::ticket::Action;
 use crate::ops::{CallLog, Ops, OpsError, TicketDraft, TicketFilter};
-use crate::search::SearchIndex;
 use crate::search::keys::KeyField;
+use crate::search::{SearchIndex, snapshot};
 use crate::store::Store;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender};
@@ -89,7 +89,8 @@ impl Worker {
 
     fn ensure_index(&mut self) -> Result<(), String> {
         if self.index.is_none() {
-            self.index = Some(SearchIndex::load(self.store.as_ref()).map_err(|e| e.to_string())?);
+            let (index, _) = snapshot::open(self.store.as_ref()).map_err(|e| e.to_string())?;
+            self.index = Some(index);
         }
         Ok(())
     }

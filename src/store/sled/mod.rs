@@ -141,6 +141,10 @@ impl Kv for SledKv {
         self.path.display().to_string()
     }
 
+    fn directory(&self) -> Option<PathBuf> {
+        Some(self.path.clone())
+    }
+
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(self.db.get(key).map_err(backend)?.map(|v| v.to_vec()))
     }

@@ -1,0 +1,118 @@
+//! The search index kept on disk beside the database, so that a search or the TUI starts from
+//! one file instead of reading and laying out every search document.
+//!
+//! A checksum covers the whole index, so a damaged file is never trusted. The file is stamped
+//! with the database's generation (the audit log's last sequence number)
+//! when it was written. Opening compares stamps: equal, the file is the index; behind by a few
+//! changes, the changed records' documents are read and swapped in, and the file written again;
+//! missing, damaged, written by a build that hashes differently or too far behind, the index is
+//! built from the store and written. The file is written to a temporary name, synced and
+//! renamed, so a crash leaves the old file or the new one, and a stale stamp makes either
+//! current again on the next open.
+
+use super::index::{SearchIndex, filter_fingerprint};
+use crate::store::{Store, StoreError};
+use std::fs::File;
+use std::io::{BufWriter, Seek, SeekFrom, Write};
+use std::path::Path;
+
+/// The file's name in the database directory.
+pub const FILE: &str = "rapport-search.idx";
+/// The first bytes of the file; the number changes with the layout.
+const MAGIC: &[u8] = b"rapport search index 1\n";
+/// Beyond this many audit entries behind, the index is built afresh.
+const CATCH_UP_LIMIT: u64 = 100_000;
+
+/// How [`open`] got the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The file was current.
+    Loaded,
+    /// The file was behind: this many records' documents were read again.
+    CaughtUp(usize),
+    /// From every document in the store (no file, a damaged one, or too far behind).
+    Built,
+}
+
+/// The search index of `store`, from its file when current, and the file brought up to date.
+/// A file that cannot be written (a read-only directory) is not an error: the index is.
+pub fn open(store: &dyn Store) -> Result<(SearchIndex, Source), StoreError> {
+    let generation = store.generation()?;
+    let Some(path) = store.derived_file(FILE) else {
+        return Ok((SearchIndex::load(store)?, Source::Built));
+    };
+    if let Some((index, stamp)) = read(&path) {
+        if stamp == generation {
+            return Ok((index, Source::Loaded));
+        }
+        if stamp < generation
+            && let Some(ids) = store.changed_since(stamp, CATCH_UP_LIMIT)?
+        {
+            let changed = ids
+                .into_iter()
+                .map(|id| Ok((id, store.search_document(id)?)))
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            let count = changed.len();
+            let index = index.with_changes(changed);
+            let _ = write(&path, &index, generation);
+            return Ok((index, Source::CaughtUp(count)));
+        }
+    }
+    let index = SearchIndex::load(store)?;
+    let _ = write(&path, &index, generation);
+    Ok((index, Source::Built))
+}
+
+/// The index in the file at `path` and the generation it was written at; `None` when there is
+/// no file or it cannot be trusted.
+pub fn read(path: &Path) -> Option<(SearchIndex, u64)> {
+    let bytes = std::fs::read(path).ok()?;
+    let rest = bytes.strip_prefix(MAGIC)?;
+    let (head, body) = rest.split_at_checked(20)?;
+    let generation = u64::from_le_bytes(head[..8].try_into().ok()?);
+    let fingerprint = u64::from_le_bytes(head[8..16].try_into().ok()?);
+    let checksum = u32::from_le_bytes(head[16..].try_into().ok()?);
+    if fingerprint != filter_fingerprint() || checksum != crc32fast::hash(body) {
+        return None;
+    }
+    Some((SearchIndex::decode(body)?, generation))
+}
+
+/// Writes the index stamped with `generation`: to a temporary file, synced, then renamed.
+pub fn write(path: &Path, index: &SearchIndex, generation: u64) -> std::io::Result<()> {
+    let temporary = path.with_extension("idx.tmp");
+    let mut out = BufWriter::with_capacity(1 << 20, File::create(&temporary)?);
+    out.write_all(MAGIC)?;
+    out.write_all(&generation.to_le_bytes())?;
+    out.write_all(&filter_fingerprint().to_le_bytes())?;
+    let checksum_at = (MAGIC.len() + 16) as u64;
+    out.write_all(&[0; 4])?; // the checksum, once the body is written
+    let mut body = Checksummed {
+        out,
+        crc: crc32fast::Hasher::new(),
+    };
+    index.encode(&mut body)?;
+    let mut file = body.out.into_inner().map_err(|e| e.into_error())?;
+    file.seek(SeekFrom::Start(checksum_at))?;
+    file.write_all(&body.crc.finalize().to_le_bytes())?;
+    file.sync_all()?;
+    std::fs::rename(&temporary, path)
+}
+
+/// Writes through, keeping the checksum of what went by.
+struct Checksummed<W> {
+    out: W,
+    crc: crc32fast::Hasher,
+}
+
+impl<W: Write> Write for Checksummed<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.out.write(buf)?;
+        self.crc.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
