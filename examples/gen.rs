@@ -273,6 +273,9 @@ struct Options {
     contacts: u64,
     interactions: u64,
     kb: Option<String>,
+    /// With `--format csv`: also each account's name, phone and email on one line, for a text
+    /// search tool to search the same accounts.
+    search_lines: Option<String>,
 }
 
 fn options() -> Options {
@@ -284,6 +287,7 @@ fn options() -> Options {
         contacts: 2,
         interactions: 5,
         kb: None,
+        search_lines: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -302,6 +306,7 @@ fn options() -> Options {
             "--interactions-per-account" => o.interactions = number(value()),
             "--format" => o.format = value(),
             "--kb" => o.kb = Some(value()),
+            "--search-lines" => o.search_lines = Some(value()),
             "-o" | "--output" => o.output = Some(value()),
             "-h" | "--help" => usage(""),
             other => usage(&format!("unknown option {other}")),
@@ -318,7 +323,7 @@ fn usage(problem: &str) -> ! {
         eprintln!("gen: {problem}");
     }
     eprintln!(
-        "usage: gen [--accounts N] [--seed S] [--format dump|csv] [--contacts-per-account N]\n           [--interactions-per-account N] [--kb DIR] [-o FILE]"
+        "usage: gen [--accounts N] [--seed S] [--format dump|csv] [--contacts-per-account N]\n           [--interactions-per-account N] [--kb DIR] [-o FILE]\n           [--search-lines FILE]"
     );
     std::process::exit(if problem.is_empty() { 0 } else { 2 })
 }
@@ -555,6 +560,10 @@ fn main() -> std::io::Result<()> {
 /// An accounts export of 11 columns, as a CRM writes it.
 fn write_csv(g: &mut Gen, o: &Options, out: &mut impl Write) -> std::io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
+    let mut lines = match &o.search_lines {
+        Some(path) => Some(BufWriter::new(std::fs::File::create(path)?)),
+        None => None,
+    };
     w.write_record([
         "Account Name",
         "Account Number",
@@ -581,6 +590,9 @@ fn write_csv(g: &mut Gen, o: &Options, out: &mut impl Write) -> std::io::Result<
             n / 10_000 % 1000,
             n % 10_000
         );
+        if let Some(lines) = &mut lines {
+            writeln!(lines, "{name}  {phone}  {email}")?;
+        }
         w.write_record([
             name.as_str(),
             &format!("EXT-{n:08}"),
@@ -594,6 +606,9 @@ fn write_csv(g: &mut Gen, o: &Options, out: &mut impl Write) -> std::io::Result<
             &format!("{:05}", g.rng.u32(1000..99999)),
             country,
         ])?;
+    }
+    if let Some(lines) = &mut lines {
+        lines.flush()?;
     }
     w.flush()
 }
