@@ -634,9 +634,12 @@ impl SearchIndex {
 
     /// Reads what [`encode`](Self::encode) wrote; `None` for anything inconsistent, so that a
     /// damaged file is rebuilt rather than trusted.
-    pub(crate) fn decode(bytes: &[u8]) -> Option<SearchIndex> {
-        let mut r = Decoder(bytes);
-        let text = String::from_utf8(r.bytes()?.to_vec()).ok()?;
+    pub(crate) fn decode(input: impl std::io::Read, length: u64) -> Option<SearchIndex> {
+        let mut r = Decoder {
+            input,
+            left: length,
+        };
+        let text = String::from_utf8(r.bytes()?).ok()?;
         let count = r.len(16)?;
         let mut keys = Vec::with_capacity(count);
         for _ in 0..count {
@@ -674,7 +677,7 @@ impl SearchIndex {
             .iter()
             .all(|a| a.first as usize + a.count as usize <= keys.len())
             && accounts.windows(2).all(|w| w[0].order() > w[1].order());
-        (r.0.is_empty() && starts_fit && docs_fit && accounts_fit).then(|| SearchIndex {
+        (r.left == 0 && starts_fit && docs_fit && accounts_fit).then(|| SearchIndex {
             text,
             keys,
             docs,
@@ -741,39 +744,45 @@ impl<W: std::io::Write> Encoder<'_, W> {
     }
 }
 
-struct Decoder<'a>(&'a [u8]);
+/// Reads numbers from `input`, of which `left` bytes remain.
+struct Decoder<R> {
+    input: R,
+    left: u64,
+}
 
-impl<'a> Decoder<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        if self.0.len() < n {
-            return None;
-        }
-        let (head, rest) = self.0.split_at(n);
-        self.0 = rest;
-        Some(head)
+impl<R: std::io::Read> Decoder<R> {
+    fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
+        self.left = self.left.checked_sub(N as u64)?;
+        let mut bytes = [0; N];
+        self.input.read_exact(&mut bytes).ok()?;
+        Some(bytes)
     }
 
     fn u32(&mut self) -> Option<u32> {
-        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
+        Some(u32::from_le_bytes(self.take()?))
     }
 
     fn u64(&mut self) -> Option<u64> {
-        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+        Some(u64::from_le_bytes(self.take()?))
     }
 
     /// A list's length, refused when the bytes left cannot hold that many of `size` bytes.
-    fn len(&mut self, size: usize) -> Option<usize> {
-        let n = usize::try_from(self.u64()?).ok()?;
-        (n.checked_mul(size)? <= self.0.len()).then_some(n)
+    fn len(&mut self, size: u64) -> Option<usize> {
+        let n = self.u64()?;
+        (n.checked_mul(size)? <= self.left).then_some(usize::try_from(n).ok()?)
     }
 
-    fn bytes(&mut self) -> Option<&'a [u8]> {
+    fn bytes(&mut self) -> Option<Vec<u8>> {
         let n = self.len(1)?;
-        self.take(n)
+        self.left -= n as u64;
+        let mut bytes = vec![0; n];
+        self.input.read_exact(&mut bytes).ok()?;
+        Some(bytes)
     }
 
     fn id(&mut self) -> Option<Id> {
-        let kind = *Kind::ALL.get(usize::from(self.take(1)?[0]))?;
+        let [kind] = self.take()?;
+        let kind = *Kind::ALL.get(usize::from(kind))?;
         Some(Id::new(kind, self.u64()?))
     }
 }
@@ -1142,12 +1151,13 @@ mod tests {
         let index = SearchIndex::new(docs.clone());
         let mut bytes = Vec::new();
         index.encode(&mut bytes).unwrap();
-        let read = SearchIndex::decode(&bytes).unwrap();
+        let read = SearchIndex::decode(&bytes[..], bytes.len() as u64).unwrap();
         assert_eq!(
             ranking(&read, &mut fastrand::Rng::with_seed(1)),
             ranking(&index, &mut fastrand::Rng::with_seed(1))
         );
-        assert!(SearchIndex::decode(&bytes[..bytes.len() - 1]).is_none());
+        assert!(SearchIndex::decode(&bytes[..bytes.len() - 1], bytes.len() as u64 - 1).is_none());
+        assert!(SearchIndex::decode(&bytes[..], bytes.len() as u64 - 1).is_none());
 
         // Change a tenth of the documents: some gone, some renamed, contacts moved, new ones.
         let mut rng = fastrand::Rng::with_seed(10);

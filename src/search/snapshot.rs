@@ -13,7 +13,7 @@
 use super::index::{SearchIndex, filter_fingerprint};
 use crate::store::{Store, StoreError};
 use std::fs::File;
-use std::io::{BufWriter, Seek, SeekFrom, Write};
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 /// The file's name in the database directory.
@@ -66,16 +66,24 @@ pub fn open(store: &dyn Store) -> Result<(SearchIndex, Source), StoreError> {
 /// The index in the file at `path` and the generation it was written at; `None` when there is
 /// no file or it cannot be trusted.
 pub fn read(path: &Path) -> Option<(SearchIndex, u64)> {
-    let bytes = std::fs::read(path).ok()?;
-    let rest = bytes.strip_prefix(MAGIC)?;
-    let (head, body) = rest.split_at_checked(20)?;
-    let generation = u64::from_le_bytes(head[..8].try_into().ok()?);
-    let fingerprint = u64::from_le_bytes(head[8..16].try_into().ok()?);
-    let checksum = u32::from_le_bytes(head[16..].try_into().ok()?);
-    if fingerprint != filter_fingerprint() || checksum != crc32fast::hash(body) {
+    let file = File::open(path).ok()?;
+    let length = file.metadata().ok()?.len();
+    let mut input = BufReader::with_capacity(1 << 20, file);
+    let mut head = [0; MAGIC.len() + 20];
+    input.read_exact(&mut head).ok()?;
+    let rest = head.strip_prefix(MAGIC)?;
+    let generation = u64::from_le_bytes(rest[..8].try_into().ok()?);
+    let fingerprint = u64::from_le_bytes(rest[8..16].try_into().ok()?);
+    let checksum = u32::from_le_bytes(rest[16..].try_into().ok()?);
+    if fingerprint != filter_fingerprint() {
         return None;
     }
-    Some((SearchIndex::decode(body)?, generation))
+    let mut body = Checksummed {
+        inner: input,
+        crc: crc32fast::Hasher::new(),
+    };
+    let index = SearchIndex::decode(&mut body, length.checked_sub(head.len() as u64)?)?;
+    (body.crc.finalize() == checksum).then_some((index, generation))
 }
 
 /// Writes the index stamped with `generation`: to a temporary file, synced, then renamed.
@@ -88,31 +96,39 @@ pub fn write(path: &Path, index: &SearchIndex, generation: u64) -> std::io::Resu
     let checksum_at = (MAGIC.len() + 16) as u64;
     out.write_all(&[0; 4])?; // the checksum, once the body is written
     let mut body = Checksummed {
-        out,
+        inner: out,
         crc: crc32fast::Hasher::new(),
     };
     index.encode(&mut body)?;
-    let mut file = body.out.into_inner().map_err(|e| e.into_error())?;
+    let mut file = body.inner.into_inner().map_err(|e| e.into_error())?;
     file.seek(SeekFrom::Start(checksum_at))?;
     file.write_all(&body.crc.finalize().to_le_bytes())?;
     file.sync_all()?;
     std::fs::rename(&temporary, path)
 }
 
-/// Writes through, keeping the checksum of what went by.
-struct Checksummed<W> {
-    out: W,
+/// Reads or writes through, keeping the checksum of what went by.
+struct Checksummed<T> {
+    inner: T,
     crc: crc32fast::Hasher,
 }
 
 impl<W: Write> Write for Checksummed<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.out.write(buf)?;
+        let n = self.inner.write(buf)?;
         self.crc.update(&buf[..n]);
         Ok(n)
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        self.out.flush()
+        self.inner.flush()
+    }
+}
+
+impl<R: Read> Read for Checksummed<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.crc.update(&buf[..n]);
+        Ok(n)
     }
 }
