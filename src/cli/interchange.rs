@@ -9,7 +9,7 @@ use crate::interchange::delimited::CsvWriter;
 use crate::interchange::export as export_columns;
 use crate::interchange::json::JsonWriter;
 use crate::interchange::vcard::VcardWriter;
-use crate::interchange::{self as formats, Format, Original, ReadError};
+use crate::interchange::{self as formats, Format, Original};
 use crate::ops::{Entity, ImportOptions, ImportSummary, Ops, Rejected, SourceRow};
 use serde_json::{Value, json};
 use std::cell::RefCell;
@@ -93,25 +93,14 @@ pub fn import(ops: &Ops, req: &ImportRequest, format: OutputFormat) -> Result<Ou
     let current: RefCell<Option<Original>> = RefCell::new(None);
     let fatal: RefCell<Option<CliError>> = RefCell::new(None);
     let map = RefCell::new(map);
-    let rows = reader.map_while(|item| match item {
-        Ok(row) => {
-            *current.borrow_mut() = Some(row.original());
-            let fields = map.borrow_mut().apply(&row);
-            Some(Ok(SourceRow {
-                line: row.line,
-                fields,
-            }))
-        }
-        Err(ReadError::Row(e)) => {
-            *current.borrow_mut() = Some(e.original.clone());
-            Some(Err(Rejected {
-                line: e.line,
-                reason: e.reason,
-            }))
-        }
-        Err(e @ ReadError::Io { .. }) => {
-            *fatal.borrow_mut() = Some(interchange_error(format!("{}: {e}", req.file.display())));
-            None
+    let rows = reader.map_while(|item| {
+        match SourceRow::read(item, &mut map.borrow_mut(), &mut current.borrow_mut()) {
+            Ok(row) => Some(row),
+            Err(e) => {
+                *fatal.borrow_mut() =
+                    Some(interchange_error(format!("{}: {e}", req.file.display())));
+                None
+            }
         }
     });
     let bar = progress::counter("rows");

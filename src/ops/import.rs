@@ -9,6 +9,8 @@ use crate::domain::record::{Account, Contact, Interaction, Role, split_list};
 use crate::domain::ticket::{Priority, Status, Ticket};
 use crate::domain::validate::{self, Invalid, Phone};
 use crate::domain::{Id, Kind, Meta, Record};
+use crate::interchange::columns::ColumnMap;
+use crate::interchange::{Original, ReadError, Row};
 use crate::store::{Commit, Index, IndexScan, Write, layout};
 use std::collections::HashMap;
 use std::time::Instant;
@@ -55,6 +57,35 @@ pub struct SourceRow {
     /// The line the row starts on, for messages.
     pub line: u64,
     pub fields: Vec<(String, String)>,
+}
+
+impl SourceRow {
+    /// One item of a file's reader: the row's fields mapped by `map`, or the line and reason
+    /// the reader refused it for; `current` gets the row as it was written, for a rejects
+    /// file. An I/O error, after which the reader yields nothing more, is given back.
+    pub fn read(
+        item: Result<Row, ReadError>,
+        map: &mut ColumnMap,
+        current: &mut Option<Original>,
+    ) -> std::result::Result<std::result::Result<SourceRow, Rejected>, ReadError> {
+        match item {
+            Ok(row) => {
+                *current = Some(row.original());
+                Ok(Ok(SourceRow {
+                    line: row.line,
+                    fields: map.apply(&row),
+                }))
+            }
+            Err(ReadError::Row(e)) => {
+                *current = Some(e.original.clone());
+                Ok(Err(Rejected {
+                    line: e.line,
+                    reason: e.reason,
+                }))
+            }
+            Err(e) => Err(e),
+        }
+    }
 }
 
 /// A row that did not go in, and why.

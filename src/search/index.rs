@@ -221,6 +221,23 @@ fn is_subsequence(needle: &str, hay: &str) -> bool {
 }
 
 impl SearchIndex {
+    fn from_parts(
+        text: String,
+        keys: Vec<KeyEntry>,
+        docs: Vec<Id>,
+        accounts: Vec<AccountEntry>,
+    ) -> SearchIndex {
+        SearchIndex {
+            text,
+            keys,
+            docs,
+            accounts,
+            matcher: SkimMatcherV2::default(),
+            last: Mutex::new(None),
+            parallel_from: PARALLEL_FROM,
+        }
+    }
+
     /// Builds the index from documents.
     pub fn new(docs: Vec<(Id, SearchDocument)>) -> SearchIndex {
         let mut builder = IndexBuilder::default();
@@ -677,15 +694,8 @@ impl SearchIndex {
             .iter()
             .all(|a| a.first as usize + a.count as usize <= keys.len())
             && accounts.windows(2).all(|w| w[0].order() > w[1].order());
-        (r.left == 0 && starts_fit && docs_fit && accounts_fit).then(|| SearchIndex {
-            text,
-            keys,
-            docs,
-            accounts,
-            matcher: SkimMatcherV2::default(),
-            last: Mutex::new(None),
-            parallel_from: PARALLEL_FROM,
-        })
+        (r.left == 0 && starts_fit && docs_fit && accounts_fit)
+            .then(|| SearchIndex::from_parts(text, keys, docs, accounts))
     }
 
     /// The index with the documents of `changed` records replaced (`None`: the record is gone
@@ -911,15 +921,7 @@ impl IndexBuilder {
                 }
             }
         }
-        SearchIndex {
-            text,
-            keys,
-            docs,
-            accounts,
-            matcher: SkimMatcherV2::default(),
-            last: Mutex::new(None),
-            parallel_from: PARALLEL_FROM,
-        }
+        SearchIndex::from_parts(text, keys, docs, accounts)
     }
 }
 

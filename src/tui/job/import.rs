@@ -8,8 +8,8 @@ use crate::app::{Msg, RequestId};
 use crate::domain::record::Role;
 use crate::domain::{Choice, Kind};
 use crate::interchange::columns::{self, ColumnMap};
-use crate::interchange::{self as formats, Format, InterchangeError, Original, ReadError};
-use crate::ops::{Entity, ImportOptions, ImportSummary, OnDuplicate, Ops, Rejected, SourceRow};
+use crate::interchange::{self as formats, Format, InterchangeError, Original};
+use crate::ops::{Entity, ImportOptions, ImportSummary, OnDuplicate, Ops, SourceRow};
 use std::cell::RefCell;
 use std::fs::File;
 use std::io::BufWriter;
@@ -152,23 +152,9 @@ fn import(
             p.counts.read += 1;
             p.send(context, request);
         }
-        match item {
-            Ok(row) => {
-                *current.borrow_mut() = Some(row.original());
-                let fields = map.borrow_mut().apply(&row);
-                Some(Ok(SourceRow {
-                    line: row.line,
-                    fields,
-                }))
-            }
-            Err(ReadError::Row(e)) => {
-                *current.borrow_mut() = Some(e.original.clone());
-                Some(Err(Rejected {
-                    line: e.line,
-                    reason: e.reason,
-                }))
-            }
-            Err(e @ ReadError::Io { .. }) => {
+        match SourceRow::read(item, &mut map.borrow_mut(), &mut current.borrow_mut()) {
+            Ok(row) => Some(row),
+            Err(e) => {
                 *fatal.borrow_mut() = Some(format!("{}: {e}", path.display()));
                 None
             }

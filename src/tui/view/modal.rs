@@ -44,20 +44,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
 /// The suggested articles above, the selected one's text below.
 fn suggest(frame: &mut Frame, area: Rect, s: &SuggestState, theme: &Theme) {
-    let popup = centered(area, 100, area.height);
-    frame.render_widget(Clear, popup);
-    let block = Block::bordered()
-        .title(format!(
-            " Articles for {} · enter links · esc closes ",
-            s.ticket
-        ))
-        .border_style(theme.border(true));
-    let inner = block.inner(popup);
-    frame.render_widget(block, popup);
-    let (w, height) = (inner.width as usize, inner.height as usize);
-    if height == 0 || w == 0 {
+    let title = format!(" Articles for {} · enter links · esc closes ", s.ticket);
+    let Some(inner) = popup(frame, area, &title, theme) else {
         return;
-    }
+    };
+    let (w, height) = (inner.width as usize, inner.height as usize);
     let mut out: Vec<Line> = Vec::new();
     if s.pending.is_some() {
         out.push(Line::styled("finding articles…", theme.dim()));
@@ -102,6 +93,18 @@ fn suggest(frame: &mut Frame, area: Rect, s: &SuggestState, theme: &Theme) {
     }
     out.truncate(height);
     frame.render_widget(Paragraph::new(out), inner);
+}
+
+/// A bordered window over the screen, up to 100 columns wide; the room inside it, if any.
+fn popup(frame: &mut Frame, area: Rect, title: &str, theme: &Theme) -> Option<Rect> {
+    let popup = centered(area, 100, area.height);
+    frame.render_widget(Clear, popup);
+    let block = Block::bordered()
+        .title(title.to_string())
+        .border_style(theme.border(true));
+    let inner = block.inner(popup);
+    frame.render_widget(block, popup);
+    (inner.width > 0 && inner.height > 0).then_some(inner)
 }
 
 fn line_prompt(
@@ -150,17 +153,15 @@ fn line_prompt(
 }
 
 fn help(frame: &mut Frame, area: Rect, app: &App, h: &HelpState, theme: &Theme) {
-    let popup = centered(area, 100, area.height);
-    frame.render_widget(Clear, popup);
-    let block = Block::bordered()
-        .title(" Help · every key of the active keymap ")
-        .border_style(theme.border(true));
-    let inner = block.inner(popup);
-    frame.render_widget(block, popup);
-    let (w, height) = (inner.width as usize, inner.height as usize);
-    if height == 0 || w == 0 {
+    let Some(inner) = popup(
+        frame,
+        area,
+        " Help · every key of the active keymap ",
+        theme,
+    ) else {
         return;
-    }
+    };
+    let (w, height) = (inner.width as usize, inner.height as usize);
     let mut out: Vec<Line> = Vec::new();
     if let Some(banner) = &app.banner {
         out.push(Line::styled(truncate(banner, w), theme.info()));
