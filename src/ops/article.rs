@@ -323,8 +323,8 @@ fn with_articles(hits: Vec<KbHit>, articles: &mut BTreeMap<Id, Article>) -> Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ops::TicketDraft;
     use crate::ops::testing::ops;
-    use crate::ops::{AccountDraft, TicketDraft};
     use crate::store::AuditQuery;
 
     fn draft(title: &str, body: &str) -> ArticleDraft {
@@ -336,14 +336,7 @@ mod tests {
     }
 
     fn ticket(ops: &Ops, subject: &str, description: Option<&str>) -> Id {
-        let a = ops
-            .add_account(AccountDraft {
-                name: "Acme".into(),
-                ..Default::default()
-            })
-            .unwrap()
-            .meta
-            .id;
+        let a = crate::ops::testing::account(ops, "Acme");
         let mut d = TicketDraft::new(a, subject);
         d.description = description.map(str::to_string);
         ops.new_ticket(d).unwrap().meta.id

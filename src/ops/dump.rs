@@ -102,14 +102,7 @@ mod tests {
     #[test]
     fn a_dump_restored_into_an_empty_store_dumps_the_same() {
         let ops = ops();
-        let a = ops
-            .add_account(AccountDraft {
-                name: "Acme".into(),
-                ..Default::default()
-            })
-            .unwrap()
-            .meta
-            .id;
+        let a = crate::ops::testing::account(&ops, "Acme");
         ops.log(CallLog::call(a)).unwrap();
         let t = ops
             .new_ticket(TicketDraft::new(a, "Broken"))

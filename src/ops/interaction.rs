@@ -141,14 +141,7 @@ mod tests {
     #[test]
     fn logging_a_call_moves_last_contact_and_history_is_newest_first() {
         let ops = ops();
-        let a = ops
-            .add_account(AccountDraft {
-                name: "Acme".into(),
-                ..Default::default()
-            })
-            .unwrap()
-            .meta
-            .id;
+        let a = crate::ops::testing::account(&ops, "Acme");
         let mut first = CallLog::call(a);
         first.started_at = Some("2026-01-01T09:00:00Z".parse().unwrap());
         ops.log(first).unwrap();
@@ -173,14 +166,7 @@ mod tests {
     #[test]
     fn history_of_one_account_does_not_include_another() {
         let ops = ops();
-        let a1 = ops
-            .add_account(AccountDraft {
-                name: "One".into(),
-                ..Default::default()
-            })
-            .unwrap()
-            .meta
-            .id;
+        let a1 = crate::ops::testing::account(&ops, "One");
         // A-1 is a prefix of A-10: the index must not confuse them.
         for _ in 0..9 {
             ops.add_account(AccountDraft {
@@ -198,14 +184,7 @@ mod tests {
     #[test]
     fn an_outbound_interaction_on_a_ticket_is_its_first_response() {
         let ops = ops();
-        let a = ops
-            .add_account(AccountDraft {
-                name: "A".into(),
-                ..Default::default()
-            })
-            .unwrap()
-            .meta
-            .id;
+        let a = crate::ops::testing::account(&ops, "A");
         let t = ops
             .new_ticket(crate::ops::TicketDraft::new(a, "x"))
             .unwrap()
@@ -228,22 +207,8 @@ mod tests {
     #[test]
     fn a_contact_of_another_account_is_refused() {
         let ops = ops();
-        let a = ops
-            .add_account(AccountDraft {
-                name: "A".into(),
-                ..Default::default()
-            })
-            .unwrap()
-            .meta
-            .id;
-        let b = ops
-            .add_account(AccountDraft {
-                name: "B".into(),
-                ..Default::default()
-            })
-            .unwrap()
-            .meta
-            .id;
+        let a = crate::ops::testing::account(&ops, "A");
+        let b = crate::ops::testing::account(&ops, "B");
         let c = ops
             .add_contact(crate::ops::ContactDraft {
                 account: b,

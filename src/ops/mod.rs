@@ -131,4 +131,15 @@ pub(crate) mod testing {
     pub fn ops() -> Ops<'static> {
         Ops::new(store(), "ann", "2026-03-02T10:00:00Z".parse().unwrap())
     }
+
+    /// Adds an account with only a name, and gives its id.
+    pub fn account(ops: &Ops, name: &str) -> crate::domain::Id {
+        ops.add_account(super::AccountDraft {
+            name: name.into(),
+            ..Default::default()
+        })
+        .unwrap()
+        .meta
+        .id
+    }
 }

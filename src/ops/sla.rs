@@ -396,8 +396,8 @@ fn apply_calendar(calendar: &mut Calendar, draft: &CalendarDraft) -> Result<(), 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ops::TicketDraft;
     use crate::ops::testing::ops;
-    use crate::ops::{AccountDraft, TicketDraft};
 
     #[test]
     fn days_and_hours_read_as_typed() {
@@ -420,14 +420,7 @@ mod tests {
     #[test]
     fn configured_policies_and_calendars_drive_due_times() {
         let ops = ops(); // Monday 2026-03-02 10:00 UTC
-        let a = ops
-            .add_account(AccountDraft {
-                name: "A".into(),
-                ..Default::default()
-            })
-            .unwrap()
-            .meta
-            .id;
+        let a = crate::ops::testing::account(&ops, "A");
         let t = ops
             .new_ticket(TicketDraft {
                 priority: Priority::Urgent,
@@ -466,14 +459,7 @@ mod tests {
     #[test]
     fn check_lists_breaches_and_escalates_them_when_asked() {
         let ops = ops();
-        let a = ops
-            .add_account(AccountDraft {
-                name: "A".into(),
-                ..Default::default()
-            })
-            .unwrap()
-            .meta
-            .id;
+        let a = crate::ops::testing::account(&ops, "A");
         let t = ops
             .new_ticket(TicketDraft {
                 priority: Priority::Urgent,
@@ -514,14 +500,7 @@ mod tests {
             .unwrap();
         ops.add_user("cy", Role::Agent, vec!["billing".into(), "tech".into()])
             .unwrap();
-        let a = ops
-            .add_account(AccountDraft {
-                name: "A".into(),
-                ..Default::default()
-            })
-            .unwrap()
-            .meta
-            .id;
+        let a = crate::ops::testing::account(&ops, "A");
         let draft = || TicketDraft {
             queue: Some("billing".into()),
             ..TicketDraft::new(a, "x")

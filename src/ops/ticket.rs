@@ -203,19 +203,12 @@ impl Ops<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ops::AccountDraft;
+
     use crate::ops::testing::ops;
 
     fn setup() -> (Ops<'static>, Id) {
         let ops = ops();
-        let a = ops
-            .add_account(AccountDraft {
-                name: "Acme".into(),
-                ..Default::default()
-            })
-            .unwrap()
-            .meta
-            .id;
+        let a = crate::ops::testing::account(&ops, "Acme");
         (ops, a)
     }
 

@@ -105,22 +105,15 @@ impl Ops<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ops::Ops;
     use crate::ops::testing::store;
-    use crate::ops::{AccountDraft, Ops};
 
     #[test]
     fn roles_apply_once_users_exist() {
         let store = store();
         let now = "2026-03-02T10:00:00Z".parse().unwrap();
         let root = Ops::new(store, "root", now);
-        let a = root
-            .add_account(AccountDraft {
-                name: "Acme".into(),
-                ..Default::default()
-            })
-            .unwrap()
-            .meta
-            .id;
+        let a = crate::ops::testing::account(&root, "Acme");
         assert!(
             root.add_user("bo", Role::Agent, vec![]).is_err(),
             "first user must be an admin"

@@ -430,7 +430,7 @@ mod tests {
     use crate::app::LogDraft;
     use crate::domain::record::{Channel, Direction, Outcome};
     use crate::domain::ticket::Status;
-    use crate::ops::AccountDraft;
+
     use crate::store::memory::MemoryStore;
     use std::sync::mpsc;
 
@@ -473,14 +473,7 @@ mod tests {
     fn a_resolved_call_opens_a_new_ticket_before_resolving_it_and_says_when_it_cannot() {
         let store: Arc<dyn Store> = Arc::new(MemoryStore::empty());
         let ops = Ops::new(store.as_ref(), "ann", jiff::Timestamp::now());
-        let acme = ops
-            .add_account(AccountDraft {
-                name: "Acme".into(),
-                ..Default::default()
-            })
-            .unwrap()
-            .meta
-            .id;
+        let acme = crate::ops::testing::account(&ops, "Acme");
         let fresh = ops
             .new_ticket(TicketDraft::new(acme, "No dial tone"))
             .unwrap()

@@ -113,7 +113,7 @@ fn build(ops: &Ops) -> Result<Dashboard, OpsError> {
 mod tests {
     use super::*;
     use crate::domain::ticket::Action;
-    use crate::ops::{AccountDraft, TicketDraft};
+    use crate::ops::TicketDraft;
     use crate::store::memory::MemoryStore;
 
     #[test]
@@ -121,14 +121,7 @@ mod tests {
         let store = MemoryStore::empty();
         // Monday 2 March; tickets opened the week before.
         let then = Ops::new(&store, "ann", "2026-02-23T09:00:00Z".parse().unwrap());
-        let acme = then
-            .add_account(AccountDraft {
-                name: "Acme".into(),
-                ..Default::default()
-            })
-            .unwrap()
-            .meta
-            .id;
+        let acme = crate::ops::testing::account(&then, "Acme");
         let mut urgent = TicketDraft::new(acme, "Down");
         urgent.priority = Priority::Urgent;
         let urgent = then.new_ticket(urgent).unwrap().meta.id; // due Monday 23rd 13:00

@@ -90,7 +90,7 @@ mod tests {
     use super::*;
     use crate::domain::record::Role;
     use crate::domain::ticket::Action;
-    use crate::ops::{AccountDraft, TicketDraft};
+    use crate::ops::TicketDraft;
     use crate::store::memory::MemoryStore;
 
     fn ids(msg: Msg) -> Vec<String> {
@@ -112,14 +112,7 @@ mod tests {
         root.add_user("ann", Role::Agent, vec!["Billing".into()])
             .unwrap();
         root.add_user("bo", Role::Agent, vec![]).unwrap();
-        let acme = root
-            .add_account(AccountDraft {
-                name: "Acme".into(),
-                ..Default::default()
-            })
-            .unwrap()
-            .meta
-            .id;
+        let acme = crate::ops::testing::account(&root, "Acme");
         let ticket = |subject: &str, queue: Option<&str>, assignee: Option<&str>| {
             let mut draft = TicketDraft::new(acme, subject);
             draft.queue = queue.map(str::to_string);
