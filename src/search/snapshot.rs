@@ -66,11 +66,10 @@ pub fn open(store: &dyn Store) -> Result<(SearchIndex, Source), StoreError> {
 /// The index in the file at `path` and the generation it was written at; `None` when there is
 /// no file or it cannot be trusted.
 pub fn read(path: &Path) -> Option<(SearchIndex, u64)> {
-    let file = File::open(path).ok()?;
+    let mut file = File::open(path).ok()?;
     let length = file.metadata().ok()?.len();
-    let mut input = BufReader::with_capacity(1 << 20, file);
     let mut head = [0; MAGIC.len() + 20];
-    input.read_exact(&mut head).ok()?;
+    file.read_exact(&mut head).ok()?;
     let rest = head.strip_prefix(MAGIC)?;
     let generation = u64::from_le_bytes(rest[..8].try_into().ok()?);
     let fingerprint = u64::from_le_bytes(rest[8..16].try_into().ok()?);
@@ -78,31 +77,41 @@ pub fn read(path: &Path) -> Option<(SearchIndex, u64)> {
     if fingerprint != filter_fingerprint() {
         return None;
     }
-    let mut body = Checksummed {
-        inner: input,
-        crc: crc32fast::Hasher::new(),
-    };
+    // Checksummed beneath the buffer, so that the checksum takes whole buffers at a time.
+    let mut body = BufReader::with_capacity(
+        1 << 20,
+        Checksummed {
+            inner: file,
+            crc: crc32fast::Hasher::new(),
+        },
+    );
     let index = SearchIndex::decode(&mut body, length.checked_sub(head.len() as u64)?)?;
-    (body.crc.finalize() == checksum).then_some((index, generation))
+    (body.into_inner().crc.finalize() == checksum).then_some((index, generation))
 }
 
 /// Writes the index stamped with `generation`: to a temporary file, synced, then renamed.
 pub fn write(path: &Path, index: &SearchIndex, generation: u64) -> std::io::Result<()> {
     let temporary = path.with_extension("idx.tmp");
-    let mut out = BufWriter::with_capacity(1 << 20, File::create(&temporary)?);
-    out.write_all(MAGIC)?;
-    out.write_all(&generation.to_le_bytes())?;
-    out.write_all(&filter_fingerprint().to_le_bytes())?;
+    let mut file = File::create(&temporary)?;
+    file.write_all(MAGIC)?;
+    file.write_all(&generation.to_le_bytes())?;
+    file.write_all(&filter_fingerprint().to_le_bytes())?;
     let checksum_at = (MAGIC.len() + 16) as u64;
-    out.write_all(&[0; 4])?; // the checksum, once the body is written
-    let mut body = Checksummed {
-        inner: out,
-        crc: crc32fast::Hasher::new(),
-    };
+    file.write_all(&[0; 4])?; // the checksum, once the body is written
+    let mut body = BufWriter::with_capacity(
+        1 << 20,
+        Checksummed {
+            inner: file,
+            crc: crc32fast::Hasher::new(),
+        },
+    );
     index.encode(&mut body)?;
-    let mut file = body.inner.into_inner().map_err(|e| e.into_error())?;
+    let Checksummed {
+        inner: mut file,
+        crc,
+    } = body.into_inner().map_err(|e| e.into_error())?;
     file.seek(SeekFrom::Start(checksum_at))?;
-    file.write_all(&body.crc.finalize().to_le_bytes())?;
+    file.write_all(&crc.finalize().to_le_bytes())?;
     file.sync_all()?;
     std::fs::rename(&temporary, path)
 }
