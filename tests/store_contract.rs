@@ -186,3 +186,14 @@ fn a_second_open_of_the_same_database_is_refused_as_in_use() {
         Err(rapport::store::StoreError::InUse { .. })
     ));
 }
+
+#[test]
+fn a_database_closed_a_moment_ago_opens_again_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    for n in 0..20 {
+        let store = rapport::store::sled::open(&path)
+            .unwrap_or_else(|e| panic!("open number {n} after a close: {e}"));
+        store.allocate(Kind::Account).unwrap();
+    }
+}

@@ -62,6 +62,10 @@ pub fn open(path: &Path) -> Result<SledStore, StoreError> {
     Ok(KvStore::new(kv))
 }
 
+/// How long an open waits for a lock that is being let go: a database closed a moment ago (its
+/// background threads finish after the close returns) opens, one in use is refused within it.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
+
 fn open_kv(path: &Path) -> Result<SledKv, StoreError> {
     if path.exists() && !path.is_dir() {
         return Err(StoreError::Backend(format!(
@@ -69,6 +73,18 @@ fn open_kv(path: &Path) -> Result<SledKv, StoreError> {
             path.display()
         )));
     }
+    let started = std::time::Instant::now();
+    loop {
+        match try_open_kv(path) {
+            Err(StoreError::InUse { .. }) if started.elapsed() < LOCK_WAIT => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            opened => return opened,
+        }
+    }
+}
+
+fn try_open_kv(path: &Path) -> Result<SledKv, StoreError> {
     let db = ::sled::Config::new()
         .path(path)
         .cache_capacity(64 * 1024 * 1024)
