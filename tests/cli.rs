@@ -851,3 +851,13 @@ fn keymap_check_names_the_file_and_line_and_show_lists_every_binding() {
     let err = db.fails(&["--keymap", "nosuch", "keymap", "show"], 4);
     assert!(err.contains("nosuch"), "{err}");
 }
+
+#[test]
+fn the_tui_without_a_terminal_says_so_and_writes_nothing_on_stdout() {
+    let db = Db::new();
+    let err = db.fails(&[], 1);
+    assert!(
+        err.contains("needs an interactive terminal") && err.contains("subcommands"),
+        "{err}"
+    );
+}

@@ -13,6 +13,13 @@ pub struct TerminalGuard {
 impl TerminalGuard {
     /// Takes over the terminal: raw mode, alternate screen, the restoring panic hook.
     pub fn enter() -> std::io::Result<(TerminalGuard, DefaultTerminal)> {
+        use std::io::IsTerminal;
+        if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+            // Refused before anything is written, so a pipe gets the message alone.
+            return Err(std::io::Error::other(
+                "standard input and output must both be a terminal",
+            ));
+        }
         match ratatui::try_init() {
             Ok(terminal) => {
                 let restore_and_report = std::panic::take_hook();
