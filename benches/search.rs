@@ -57,7 +57,8 @@ fn main() {
     let file =
         std::env::temp_dir().join(format!("rapport-search-bench-{}.idx", std::process::id()));
     let started = Instant::now();
-    snapshot::write(&file, &index, 1).expect("the snapshot is written");
+    let stamp = rapport::store::Generation { epoch: 0, seq: 1 };
+    snapshot::write(&file, &index, stamp).expect("the snapshot is written");
     let saved = started.elapsed();
     let file_mb = std::fs::metadata(&file).map_or(0, |m| m.len() >> 20);
     let built_peak = peak_mb();

@@ -210,6 +210,39 @@ fn a_damaged_or_foreign_file_is_rebuilt_and_a_crash_mid_write_leaves_a_usable_on
     assert_eq!(opened(&store).1, Source::Built);
 }
 
-fn open_generation(db: &Path) -> u64 {
+fn open_generation(db: &Path) -> rapport::store::Generation {
     open(db).unwrap().generation().unwrap()
+}
+
+#[test]
+fn a_restore_without_audit_entries_makes_the_file_stale() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("source");
+    let records = {
+        let store = open(&source).unwrap();
+        seed(&store);
+        store
+            .scan(Kind::Account)
+            .chain(store.scan(Kind::Contact))
+            .map(Result::unwrap)
+            .collect::<Vec<_>>()
+    };
+    let db = dir.path().join("db");
+    let store = open(&db).unwrap();
+    // A search on the empty database writes its (empty) file first.
+    assert!(
+        answers(&snapshot::open(&store).unwrap().0)
+            .iter()
+            .all(Vec::is_empty)
+    );
+    store
+        .restore(&rapport::store::Restore {
+            records,
+            audit: Vec::new(),
+            counters: vec![("A".into(), 4), ("C".into(), 1)],
+        })
+        .unwrap();
+    let (answers, source) = opened(&store);
+    assert_eq!(source, Source::Built);
+    assert!(!answers[0].is_empty(), "the restored accounts are found");
 }

@@ -2,16 +2,16 @@
 //! one file instead of reading and laying out every search document.
 //!
 //! A checksum covers the whole index, so a damaged file is never trusted. The file is stamped
-//! with the database's generation (the audit log's last sequence number)
+//! with the database's generation (its restore epoch and the audit log's last sequence number)
 //! when it was written. Opening compares stamps: equal, the file is the index; behind by a few
-//! changes, the changed records' documents are read and swapped in, and the file written again;
-//! missing, damaged, written by a build that hashes differently or too far behind, the index is
-//! built from the store and written. The file is written to a temporary name, synced and
+//! changes of the same epoch, the changed records' documents are read and swapped in, and the
+//! file written again; missing, damaged, written by a build that hashes differently, from
+//! another epoch or too far behind, the index is built from the store and written. The file is written to a temporary name, synced and
 //! renamed, so a crash leaves the old file or the new one, and a stale stamp makes either
 //! current again on the next open.
 
 use super::index::{SearchIndex, filter_fingerprint};
-use crate::store::{Store, StoreError};
+use crate::store::{Generation, Store, StoreError};
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::Path;
@@ -19,7 +19,7 @@ use std::path::Path;
 /// The file's name in the database directory.
 pub const FILE: &str = "rapport-search.idx";
 /// The first bytes of the file; the number changes with the layout.
-const MAGIC: &[u8] = b"rapport search index 1\n";
+const MAGIC: &[u8] = b"rapport search index 2\n";
 /// Beyond this many audit entries behind, the index is built afresh.
 const CATCH_UP_LIMIT: u64 = 100_000;
 
@@ -45,8 +45,9 @@ pub fn open(store: &dyn Store) -> Result<(SearchIndex, Source), StoreError> {
         if stamp == generation {
             return Ok((index, Source::Loaded));
         }
-        if stamp < generation
-            && let Some(ids) = store.changed_since(stamp, CATCH_UP_LIMIT)?
+        if stamp.epoch == generation.epoch
+            && stamp.seq < generation.seq
+            && let Some(ids) = store.changed_since(stamp.seq, CATCH_UP_LIMIT)?
         {
             let changed = ids
                 .into_iter()
@@ -65,15 +66,19 @@ pub fn open(store: &dyn Store) -> Result<(SearchIndex, Source), StoreError> {
 
 /// The index in the file at `path` and the generation it was written at; `None` when there is
 /// no file or it cannot be trusted.
-pub fn read(path: &Path) -> Option<(SearchIndex, u64)> {
+pub fn read(path: &Path) -> Option<(SearchIndex, Generation)> {
     let mut file = File::open(path).ok()?;
     let length = file.metadata().ok()?.len();
-    let mut head = [0; MAGIC.len() + 20];
+    let mut head = [0; MAGIC.len() + 28];
     file.read_exact(&mut head).ok()?;
     let rest = head.strip_prefix(MAGIC)?;
-    let generation = u64::from_le_bytes(rest[..8].try_into().ok()?);
-    let fingerprint = u64::from_le_bytes(rest[8..16].try_into().ok()?);
-    let checksum = u32::from_le_bytes(rest[16..].try_into().ok()?);
+    let number = |at: usize| Some(u64::from_le_bytes(rest[at..at + 8].try_into().ok()?));
+    let generation = Generation {
+        epoch: number(0)?,
+        seq: number(8)?,
+    };
+    let fingerprint = number(16)?;
+    let checksum = u32::from_le_bytes(rest[24..].try_into().ok()?);
     if fingerprint != filter_fingerprint() {
         return None;
     }
@@ -90,13 +95,14 @@ pub fn read(path: &Path) -> Option<(SearchIndex, u64)> {
 }
 
 /// Writes the index stamped with `generation`: to a temporary file, synced, then renamed.
-pub fn write(path: &Path, index: &SearchIndex, generation: u64) -> std::io::Result<()> {
+pub fn write(path: &Path, index: &SearchIndex, generation: Generation) -> std::io::Result<()> {
     let temporary = path.with_extension("idx.tmp");
     let mut file = File::create(&temporary)?;
     file.write_all(MAGIC)?;
-    file.write_all(&generation.to_le_bytes())?;
+    file.write_all(&generation.epoch.to_le_bytes())?;
+    file.write_all(&generation.seq.to_le_bytes())?;
     file.write_all(&filter_fingerprint().to_le_bytes())?;
-    let checksum_at = (MAGIC.len() + 16) as u64;
+    let checksum_at = (MAGIC.len() + 24) as u64;
     file.write_all(&[0; 4])?; // the checksum, once the body is written
     let mut body = BufWriter::with_capacity(
         1 << 20,

@@ -3,7 +3,9 @@
 //! and the audit log in step.
 
 use super::layout::{self, Index};
-use super::{AuditQuery, Commit, IndexScan, Records, Restore, Store, StoreError, Write};
+use super::{
+    AuditQuery, Commit, Generation, IndexScan, Records, Restore, Store, StoreError, Write,
+};
 use crate::domain::audit::{self, AuditAction, AuditEntry};
 use crate::domain::{Id, Kind, Record};
 use crate::search::keys::SearchDocument;
@@ -304,12 +306,15 @@ impl<K: Kv> Store for KvStore<K> {
             .transpose()
     }
 
-    fn generation(&self) -> Result<u64, StoreError> {
-        read_u64(self.kv.get(layout::AUDIT_COUNTER)?)
+    fn generation(&self) -> Result<Generation, StoreError> {
+        Ok(Generation {
+            epoch: read_u64(self.kv.get(layout::EPOCH_KEY)?)?,
+            seq: read_u64(self.kv.get(layout::AUDIT_COUNTER)?)?,
+        })
     }
 
     fn changed_since(&self, seq: u64, limit: u64) -> Result<Option<Vec<Id>>, StoreError> {
-        let last = self.generation()?;
+        let last = self.generation()?.seq;
         if last.saturating_sub(seq) > limit {
             return Ok(None);
         }
@@ -360,6 +365,8 @@ impl<K: Kv> Store for KvStore<K> {
             for entry in &batch.audit {
                 write_audit(txn, entry)?;
             }
+            let epoch = read_u64(txn.get(layout::EPOCH_KEY)?)? + 1;
+            txn.insert(layout::EPOCH_KEY, &epoch.to_be_bytes())?;
             advance_counters(txn, &batch.counters)
         })?;
         self.kv.flush()

@@ -2,6 +2,7 @@
 //!
 //! One ordered key space:
 //! - `m:schema`: the schema version (u32, big-endian);
+//! - `m:epoch`: how many restores the database has had (u64, big-endian);
 //! - `n:<prefix>`: the counter behind ids of a kind (`n:A`), and `n:audit` for the audit log;
 //! - `r:<prefix>:<number>`: a record (`r:A:` then the number as u64 big-endian, so that keys
 //!   sort by number), stored as one schema-version byte followed by JSON, a self-describing
@@ -23,6 +24,8 @@ pub const RECORD_VERSION: u8 = 1;
 
 /// The key holding the schema version.
 pub const SCHEMA_KEY: &[u8] = b"m:schema";
+/// The key of the epoch, moved by every restore (see [`super::Generation`]).
+pub const EPOCH_KEY: &[u8] = b"m:epoch";
 /// The key of the audit log's counter.
 pub const AUDIT_COUNTER: &[u8] = b"n:audit";
 

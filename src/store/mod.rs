@@ -197,12 +197,12 @@ pub trait Store: Send + Sync {
     /// The record's search document, if it has one.
     fn search_document(&self, id: Id) -> Result<Option<SearchDocument>, StoreError>;
 
-    /// How many changes the database has seen: the audit log's last sequence number. Anything
-    /// derived from the records and stamped with it is current while it has not moved.
-    fn generation(&self) -> Result<u64, StoreError>;
+    /// Where the database stands: anything derived from the records and stamped with it is
+    /// current while it has not moved.
+    fn generation(&self) -> Result<Generation, StoreError>;
 
-    /// The records changed by the audit entries after `seq`, oldest first, each once; `None`
-    /// when there are more than `limit` entries to read.
+    /// The records changed by the audit entries after `seq` (of the same epoch), oldest first,
+    /// each once; `None` when there are more than `limit` entries to read.
     fn changed_since(&self, seq: u64, limit: u64) -> Result<Option<Vec<Id>>, StoreError>;
 
     /// Where a file derived from the records (a search snapshot) named `name` is kept beside
@@ -223,6 +223,17 @@ pub trait Store: Send + Sync {
     /// Verifies that index entries, search documents, audit entries and counters agree with
     /// the records, and reports every disagreement.
     fn check(&self) -> Result<Vec<String>, StoreError>;
+}
+
+/// Where a database stands, for files derived from its records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Generation {
+    /// Moves when records change without an audit entry of their own (a restore): what was
+    /// derived before cannot be caught up from the audit log.
+    pub epoch: u64,
+    /// The audit log's last sequence number: what changed since a derived file was written is
+    /// in the audit entries after it.
+    pub seq: u64,
 }
 
 /// What [`Store::restore`] loads in one transaction.
