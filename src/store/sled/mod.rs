@@ -28,7 +28,9 @@ struct Migration {
     run: fn(&SledKv) -> Result<(), StoreError>,
 }
 
-/// The migrations, in order. Adding an optional field needs none (records are JSON).
+/// The migrations, in order. Adding an optional field needs none (records are JSON). A step
+/// that rewrites records or search documents without audit entries must also move the epoch
+/// (`m:epoch`), as a restore does, so that files derived from the records are rebuilt.
 const MIGRATIONS: &[Migration] = &[];
 
 fn backend(e: ::sled::Error) -> StoreError {
