@@ -595,14 +595,27 @@ fn k_suggests_articles_for_the_ticket_and_enter_links_one_into_its_history() {
             && screen.contains("Move the router off channel 6")
     });
     s.send(ENTER);
-    s.wait_for("KB-2 linked to T-1");
+    s.wait(
+        "the link in the status line and in the ticket's timeline",
+        |screen| screen.contains("KB-2 linked to T-1") && screen.contains("linked KB-2"),
+    );
+    // The palette links by id, to the selected ticket when none is named.
+    s.send(":kb link KB-1");
+    s.wait_for(":kb link KB-1");
+    s.send(ENTER);
+    s.wait("the second link", |screen| {
+        screen.contains("KB-1 linked to T-1") && screen.contains("linked KB-1")
+    });
     s.send("q");
     assert!(s.wait_exit().success());
 
     let store = rapport::store::sled::open(&db).unwrap();
     let ops = Ops::new(&store, "ann", "2026-03-02T10:00:00Z".parse().unwrap());
     let ticket = ops.ticket(Id::new(Kind::Ticket, 1)).unwrap();
-    assert_eq!(ticket.articles, [Id::new(Kind::Article, 2)]);
+    assert_eq!(
+        ticket.articles,
+        [Id::new(Kind::Article, 2), Id::new(Kind::Article, 1)]
+    );
     assert!(ticket.events.iter().any(|e| e.by == "ann"
         && matches!(&e.kind, EventKind::KbLinked { article } if *article == Id::new(Kind::Article, 2))));
 }

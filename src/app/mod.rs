@@ -1074,6 +1074,14 @@ impl App {
                 }],
                 None => Vec::new(),
             },
+            Line::Suggest { ticket: None } => self.suggest_articles(),
+            Line::Suggest {
+                ticket: Some(ticket),
+            } => self.suggest_articles_for(ticket),
+            Line::LinkArticle { ticket, article } => match self.ticket_or_selected(ticket) {
+                Some(ticket) => vec![Effect::LinkArticle { ticket, article }],
+                None => Vec::new(),
+            },
             Line::Import(line) => self.start_import(line),
         }
     }
@@ -1216,6 +1224,12 @@ impl App {
             self.error("no ticket selected: pick one in the ticket pane, then ask for articles");
             return Vec::new();
         };
+        self.suggest_articles_for(ticket)
+    }
+
+    /// Opens the knowledge-base suggestions for `ticket`, which need not be in the open
+    /// account (the palette names any).
+    fn suggest_articles_for(&mut self, ticket: Id) -> Vec<Effect> {
         let request = self.request();
         self.modal = Some(Modal::Suggest(SuggestState::new(ticket, request)));
         vec![Effect::SuggestArticles { request, ticket }]

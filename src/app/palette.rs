@@ -19,7 +19,7 @@ pub struct PaletteState {
 }
 
 /// The verbs the palette knows, for its hint line and errors.
-pub const VERBS: &str = "search TEXT · open A-N · log [--outcome O --duration D --notes TEXT …] · ticket new|open|hold|escalate|resolve|close|reopen|assign|comment|csat [T-N] … · import FILE --entity E … · help · quit · a command name (call.log)";
+pub const VERBS: &str = "search TEXT · open A-N · log [--outcome O --duration D --notes TEXT …] · ticket new|open|hold|escalate|resolve|close|reopen|assign|comment|csat [T-N] … · kb suggest|link [T-N] [KB-N] · import FILE --entity E … · help · quit · a command name (call.log)";
 
 /// A `log` line's settings; unset ones take the form's defaults.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -77,6 +77,10 @@ pub enum Line {
         score: u8,
         comment: Option<String>,
     },
+    /// Knowledge-base articles for a ticket, to pick one to link.
+    Suggest { ticket: Option<Id> },
+    /// Link a knowledge-base article to a ticket.
+    LinkArticle { ticket: Option<Id>, article: Id },
     /// Import a file in the background.
     Import(ImportLine),
 }
@@ -245,6 +249,7 @@ pub fn parse(line: &str) -> Result<Line, String> {
         },
         "log" | "call" => parse_log(rest),
         "ticket" => parse_ticket(rest),
+        "kb" => parse_kb(rest),
         "import" => parse_import(rest),
         other => Err(format!("unknown command '{other}'; try: {VERBS}")),
     }
@@ -339,6 +344,43 @@ fn parse_import(rest: &[String]) -> Result<Line, String> {
         encoding: args.value("encoding"),
         rejects: args.value("rejects"),
     }))
+}
+
+/// The knowledge-base verbs that act on a ticket; writing articles stays on the command line.
+fn parse_kb(rest: &[String]) -> Result<Line, String> {
+    const KNOWN: &str = "the palette knows 'kb suggest [T-N]' and 'kb link [T-N] KB-N'";
+    let Some((sub, rest)) = rest.split_first() else {
+        return Err(format!("kb what? {KNOWN}"));
+    };
+    let mut args = Args::parse(rest, &[], &[])?;
+    match sub.as_str() {
+        "suggest" => {
+            let ticket = leading_id(&mut args.positional, Kind::Ticket)?;
+            no_extra(&args.positional, "kb suggest")?;
+            Ok(Line::Suggest { ticket })
+        }
+        "link" => {
+            let article = |w: &String| Id::parse_of(Kind::Article, w).map_err(|e| e.to_string());
+            match args.positional.as_slice() {
+                [] => Err(
+                    "kb link which article? kb link [T-N] KB-N, or kb suggest to pick one".into(),
+                ),
+                [a] => Ok(Line::LinkArticle {
+                    ticket: None,
+                    article: article(a)?,
+                }),
+                [t, a] => Ok(Line::LinkArticle {
+                    ticket: Some(Id::parse_of(Kind::Ticket, t).map_err(|e| e.to_string())?),
+                    article: article(a)?,
+                }),
+                [_, _, extra, ..] => Err(format!("'kb link' does not take '{extra}'")),
+            }
+        }
+        "add" | "edit" | "list" | "show" | "search" | "import" | "delete" => {
+            Err(format!("kb {sub} runs from the command line; {KNOWN}"))
+        }
+        other => Err(format!("unknown kb verb '{other}'; {KNOWN}")),
+    }
 }
 
 fn parse_ticket(rest: &[String]) -> Result<Line, String> {
@@ -490,6 +532,23 @@ mod tests {
                     comment: None,
                 },
             ),
+            ("kb suggest T-12", Line::Suggest { ticket: t(12) }),
+            ("kb suggest", Line::Suggest { ticket: None }),
+            ("kb.suggest", Line::Run(Cmd::KbSuggest)),
+            (
+                "kb link T-12 KB-3",
+                Line::LinkArticle {
+                    ticket: t(12),
+                    article: Id::new(Kind::Article, 3),
+                },
+            ),
+            (
+                "kb link kb-3",
+                Line::LinkArticle {
+                    ticket: None,
+                    article: Id::new(Kind::Article, 3),
+                },
+            ),
             (
                 "log --outcome resolved --duration 4m30s --notes=fixed",
                 Line::Log(LogLine {
@@ -553,6 +612,15 @@ mod tests {
             ("frobnicate", "unknown command"),
             ("", "type a command"),
             ("ticket csat T-1", "--score"),
+            ("kb", "kb suggest [T-N]"),
+            ("kb link", "kb link which article?"),
+            ("kb link T-1", "not an article id"),
+            ("kb link KB-3 T-1", "not a ticket id"),
+            ("kb link T-1 KB-3 KB-4", "does not take 'KB-4'"),
+            ("kb suggest KB-3", "not a ticket id"),
+            ("kb suggest T-1 --limit 3", "unknown option"),
+            ("kb search refund", "runs from the command line"),
+            ("kb fly", "unknown kb verb"),
         ] {
             let err = parse(line).unwrap_err();
             assert!(err.contains(needle), "{line}: {err}");

@@ -1561,3 +1561,88 @@ fn suggestions_need_a_ticket_and_a_failed_search_closes_them() {
     assert!(press(&mut app, key(KeyCode::Enter)).is_empty());
     assert!(app.notice.unwrap().error);
 }
+
+#[test]
+fn palette_kb_suggests_for_any_ticket_and_links_to_the_selected_one() {
+    // No account open, no ticket named: a status-line error, nothing asked of the worker.
+    let mut app = app();
+    app.start();
+    for line in ["kb link KB-4", "kb suggest"] {
+        press(&mut app, Key::char(':'));
+        type_text(&mut app, line);
+        assert!(press(&mut app, key(KeyCode::Enter)).is_empty(), "{line}");
+        assert!(app.notice.as_ref().unwrap().error, "{line}");
+        assert!(!matches!(app.modal, Some(Modal::Suggest(_))), "{line}");
+        app.modal = None;
+    }
+
+    let mut app = opened();
+    press(&mut app, Key::char(':'));
+    type_text(&mut app, "kb suggest T-9");
+    let effects = press(&mut app, key(KeyCode::Enter));
+    let [Effect::SuggestArticles { request, ticket }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(
+        *ticket,
+        id(Kind::Ticket, 9),
+        "a ticket of another account too"
+    );
+    let Some(Modal::Suggest(s)) = &app.modal else {
+        panic!("the palette gives way to the suggestions")
+    };
+    assert_eq!(s.ticket, id(Kind::Ticket, 9));
+    app.update(Msg::Suggestions {
+        request: *request,
+        rows: vec![article_row(5, "Reset the router", false)],
+    });
+    assert_eq!(
+        press(&mut app, key(KeyCode::Enter)),
+        [Effect::LinkArticle {
+            ticket: id(Kind::Ticket, 9),
+            article: id(Kind::Article, 5),
+        }]
+    );
+
+    // Without a ticket id: the selected ticket.
+    app.selected_ticket = Some(id(Kind::Ticket, 1));
+    press(&mut app, Key::char(':'));
+    type_text(&mut app, "kb link KB-4");
+    let effects = press(&mut app, key(KeyCode::Enter));
+    assert_eq!(
+        effects,
+        [Effect::LinkArticle {
+            ticket: id(Kind::Ticket, 1),
+            article: id(Kind::Article, 4),
+        }]
+    );
+    assert!(app.modal.is_none());
+    press(&mut app, Key::char(':'));
+    type_text(&mut app, "kb suggest");
+    let effects = press(&mut app, key(KeyCode::Enter));
+    assert!(
+        matches!(effects.as_slice(), [Effect::SuggestArticles { ticket, .. }] if *ticket == id(Kind::Ticket, 1)),
+        "{effects:?}"
+    );
+    press(&mut app, key(KeyCode::Esc));
+
+    // The worker's answer puts the link in the open ticket's timeline and says so.
+    let mut linked = data()
+        .tickets
+        .into_iter()
+        .find(|t| t.meta.id == id(Kind::Ticket, 1))
+        .unwrap();
+    linked.link_article(id(Kind::Article, 4), "ann", t0(), Some("KB-4 Reset".into()));
+    app.update(Msg::TicketSaved {
+        ticket: Box::new(linked),
+        sla: None,
+        done: "KB-4 linked to T-1".into(),
+    });
+    assert_eq!(app.notice.as_ref().unwrap().text, "KB-4 linked to T-1");
+    let shown = app.ticket().unwrap();
+    assert!(shown.articles.contains(&id(Kind::Article, 4)));
+    assert!(matches!(
+        shown.events.last().unwrap().kind,
+        crate::domain::ticket::EventKind::KbLinked { article } if article == id(Kind::Article, 4)
+    ));
+}
