@@ -836,3 +836,36 @@ fn suggestions_while_loading_and_when_nothing_matches() {
     find(t.backend().buffer(), "no article matches this ticket");
     insta::assert_snapshot!(t.backend());
 }
+
+#[test]
+fn a_linked_suggestion_shows_in_the_ticket_timeline_80x24() {
+    let mut app = suggesting(vec![article(
+        3,
+        "Reset a router that keeps dropping Wi-Fi",
+        "Hold the reset button.",
+        false,
+    )]);
+    let effects = app.update(Msg::Key(Key::plain(KeyCode::Enter)));
+    let [Effect::LinkArticle { ticket, article }] = effects[..] else {
+        panic!("{effects:?}")
+    };
+    // The worker's answer: the ticket with the link recorded.
+    let mut t = data().tickets[0].clone();
+    assert_eq!(t.meta.id, ticket);
+    t.link_article(
+        article,
+        "ann",
+        at("2026-03-02T10:01:00Z"),
+        Some("KB-3 Reset a router that keeps dropping Wi-Fi".into()),
+    );
+    app.update(Msg::TicketSaved {
+        ticket: Box::new(t),
+        sla: None,
+        done: "KB-3 linked to T-1".into(),
+    });
+    let t = draw(&app, Theme::plain(), 80, 24);
+    find(t.backend().buffer(), "ann linked KB-3: KB-3 Res");
+    find(t.backend().buffer(), "KB-3 linked to T-1");
+    insta::assert_snapshot!(t.backend());
+    draw(&app, Theme::plain(), 20, 6);
+}
