@@ -311,20 +311,15 @@ impl SearchIndex {
         if query.compact.is_empty() || limit == 0 {
             return Vec::new();
         }
-        let narrowed = {
-            let last = self.last.lock().unwrap_or_else(|e| e.into_inner());
-            last.as_ref()
-                .filter(|l| l.extended_by(&query))
-                .map(|l| l.matched.clone())
-        };
-        let scope: Vec<u32>;
-        let positions: &[u32] = match &narrowed {
-            Some(matched) => matched,
-            None => {
-                scope = Vec::new();
-                &scope
-            }
-        };
+        // Taken, not copied: the last query is replaced by this one below.
+        let narrowed: Option<Vec<u32>> = self
+            .last
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .filter(|l| l.extended_by(&query))
+            .map(|l| l.matched);
+        let positions: &[u32] = narrowed.as_deref().unwrap_or_default();
         let total = narrowed.as_ref().map_or(self.accounts.len(), Vec::len);
         let threads = if total < self.parallel_from {
             1

@@ -97,13 +97,17 @@ fn suggest(frame: &mut Frame, area: Rect, s: &SuggestState, theme: &Theme) {
 
 /// A bordered window over the screen, up to 100 columns wide; the room inside it, if any.
 fn popup(frame: &mut Frame, area: Rect, title: &str, theme: &Theme) -> Option<Rect> {
-    let popup = centered(area, 100, area.height);
-    frame.render_widget(Clear, popup);
+    framed(frame, centered(area, 100, area.height), title, theme)
+}
+
+/// Clears `rect` and draws a bordered, titled block over it; the room inside it, if any.
+fn framed(frame: &mut Frame, rect: Rect, title: &str, theme: &Theme) -> Option<Rect> {
+    frame.render_widget(Clear, rect);
     let block = Block::bordered()
         .title(title.to_string())
         .border_style(theme.border(true));
-    let inner = block.inner(popup);
-    frame.render_widget(block, popup);
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
     (inner.width > 0 && inner.height > 0).then_some(inner)
 }
 
@@ -123,16 +127,10 @@ fn line_prompt(
         width: area.width,
         height,
     };
-    frame.render_widget(Clear, popup);
-    let block = Block::bordered()
-        .title(title.to_string())
-        .border_style(theme.border(true));
-    let inner = block.inner(popup);
-    frame.render_widget(block, popup);
-    let w = inner.width as usize;
-    if inner.height == 0 || w == 0 {
+    let Some(inner) = framed(frame, popup, title, theme) else {
         return;
-    }
+    };
+    let w = inner.width as usize;
     let label = truncate(label, w / 2);
     let (shown, col) = scroll_line(
         input.text(),
