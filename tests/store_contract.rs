@@ -144,6 +144,22 @@ fn story(store: &dyn Store) {
         .unwrap();
     assert_eq!(since.len(), 2);
     assert_eq!(store.audit(&AuditQuery::default()).unwrap().len(), 5);
+
+    // A block of ids for a bulk load: its unused end is given back while nothing was reserved
+    // after it, and stays spent once something was.
+    let block = store.allocate_block(Kind::Account, 10).unwrap();
+    assert_eq!(block, 4..14);
+    store.release_block(Kind::Account, 6..14).unwrap();
+    assert_eq!(store.allocate(Kind::Account).unwrap().number, 6, "no gap");
+    let block = store.allocate_block(Kind::Account, 5).unwrap();
+    assert_eq!(block, 7..12);
+    assert_eq!(store.allocate(Kind::Account).unwrap().number, 12);
+    store.release_block(Kind::Account, 9..12).unwrap();
+    assert_eq!(
+        store.allocate(Kind::Account).unwrap().number,
+        13,
+        "numbers reserved after the block keep the block's end spent"
+    );
 }
 
 #[test]

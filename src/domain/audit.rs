@@ -42,8 +42,8 @@ const STAMPS: [&str; 2] = ["updated_at", "updated_by"];
 /// the whole list twice.
 pub fn diff(before: Option<&Value>, after: Option<&Value>) -> Vec<FieldChange> {
     let empty = serde_json::Map::new();
-    let fields = |v: Option<&Value>| v.and_then(Value::as_object).unwrap_or(&empty).clone();
-    let (before, after) = (fields(before), fields(after));
+    let before = before.and_then(Value::as_object).unwrap_or(&empty);
+    let after = after.and_then(Value::as_object).unwrap_or(&empty);
     let mut names: Vec<&String> = before.keys().chain(after.keys()).collect();
     names.sort();
     names.dedup();

@@ -12,7 +12,6 @@
 
 use crate::domain::audit::AuditEntry;
 use crate::domain::{Kind, Record};
-use crate::store::layout::SCHEMA_VERSION;
 use crate::store::{AuditQuery, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -20,6 +19,10 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
 
 /// The version of the dump format itself.
+/// The shape of the records a dump carries: moved when a record's JSON changes in a way an
+/// older rapport cannot read. The storage layout's own version (`layout::SCHEMA_VERSION`) is
+/// not a dump's concern.
+pub const RECORD_SCHEMA: u32 = 1;
 pub const DUMP_VERSION: u32 = 1;
 
 /// The first line of a dump.
@@ -92,7 +95,7 @@ pub fn write(
 ) -> Result<Tally, DumpError> {
     let header = Header {
         dump: DUMP_VERSION,
-        schema: SCHEMA_VERSION,
+        schema: RECORD_SCHEMA,
         version: env!("CARGO_PKG_VERSION").to_string(),
     };
     write_line(out, &Line::Header(header))?;
@@ -138,13 +141,13 @@ impl<R: BufRead> Reader<R> {
             buf: String::new(),
         };
         match reader.next() {
-            Some(Ok(Line::Header(h))) if h.dump <= DUMP_VERSION && h.schema <= SCHEMA_VERSION => {
+            Some(Ok(Line::Header(h))) if h.dump <= DUMP_VERSION && h.schema <= RECORD_SCHEMA => {
                 Ok(reader)
             }
             Some(Ok(Line::Header(h))) => Err(DumpError::File {
                 file: file.to_string(),
                 reason: format!(
-                    "written by rapport {} (dump format {}, schema {}); this rapport reads up to dump format {DUMP_VERSION}, schema {SCHEMA_VERSION}",
+                    "written by rapport {} (dump format {}, schema {}); this rapport reads up to dump format {DUMP_VERSION}, schema {RECORD_SCHEMA}",
                     h.version, h.dump, h.schema
                 ),
             }),

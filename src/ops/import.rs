@@ -116,35 +116,53 @@ enum RowOutcome {
 
 /// The import in progress: the batch being built and what it already holds, so that duplicates
 /// within the file are found before they reach the database.
+#[derive(Default)]
 struct Batch {
     writes: Vec<Write>,
+    /// Where each record's write is in `writes`.
+    positions: HashMap<Id, usize>,
     /// Keys (`x:<index>\0<value>`) of records created or updated in this batch.
     pending: HashMap<Vec<u8>, Id>,
     /// Accounts created for contacts in this batch, by folded name.
     new_accounts: HashMap<String, Id>,
     /// Counters to move forward past ids the file brings.
     counters: HashMap<Kind, u64>,
+    /// Numbers reserved for new records and not yet used, by kind; kept across batches.
+    ids: HashMap<Kind, std::ops::Range<u64>>,
 }
 
 impl Batch {
     /// Adds a record to the batch, replacing an earlier version of it, and remembers its index
     /// entries so that later rows of the file find it.
     fn put(&mut self, record: Record) {
-        for (key, value) in layout::entries(&record) {
-            if value.is_empty() {
-                let at = key.iter().rposition(|&b| b == 0).unwrap_or(key.len());
-                self.pending.insert(key[..at].to_vec(), record.id());
+        for key in layout::index_keys(&record) {
+            let at = key.iter().rposition(|&b| b == 0).unwrap_or(key.len());
+            self.pending.insert(key[..at].to_vec(), record.id());
+        }
+        match self.positions.get(&record.id()) {
+            Some(&at) => self.writes[at] = Write::Put(record),
+            None => {
+                self.positions.insert(record.id(), self.writes.len());
+                self.writes.push(Write::Put(record));
             }
         }
-        let id = record.id();
-        match self
-            .writes
-            .iter_mut()
-            .find(|w| matches!(w, Write::Put(r) if r.id() == id))
-        {
-            Some(write) => *write = Write::Put(record),
-            None => self.writes.push(Write::Put(record)),
+    }
+
+    /// The version of a record this batch writes, if it writes one.
+    fn get(&self, id: Id) -> Option<&Record> {
+        match &self.writes[*self.positions.get(&id)?] {
+            Write::Put(record) => Some(record),
+            Write::Delete(_) => None,
         }
+    }
+
+    /// Empties the batch for the next one, handing over its writes.
+    fn take(&mut self) -> Vec<Write> {
+        self.positions.clear();
+        self.pending.clear();
+        self.new_accounts.clear();
+        self.counters.clear();
+        std::mem::take(&mut self.writes)
     }
 }
 
@@ -161,12 +179,7 @@ impl Ops<'_> {
         self.require(Role::Admin, "importing")?;
         let started = Instant::now();
         let mut summary = ImportSummary::default();
-        let mut batch = Batch {
-            writes: Vec::new(),
-            pending: HashMap::new(),
-            new_accounts: HashMap::new(),
-            counters: HashMap::new(),
-        };
+        let mut batch = Batch::default();
         for row in rows {
             summary.read += 1;
             let outcome = row.and_then(|row| {
@@ -198,26 +211,27 @@ impl Ops<'_> {
             }
         }
         self.flush_batch(&mut batch, options)?;
+        for (kind, unused) in batch.ids.drain() {
+            self.store.release_block(kind, unused)?;
+        }
         let summary = finish(&summary, started);
         progress(&summary);
         Ok(summary)
     }
 
     fn flush_batch(&self, batch: &mut Batch, options: &ImportOptions) -> Result<()> {
-        let writes = std::mem::take(&mut batch.writes);
+        let counters: Vec<(String, u64)> = batch
+            .counters
+            .iter()
+            .map(|(k, n)| (k.prefix().to_string(), *n))
+            .collect();
+        let writes = batch.take();
         if !options.dry_run && !writes.is_empty() {
             let mut commit = Commit::new(&self.user, self.now).note("import");
             commit.writes = writes;
-            commit.counters = batch
-                .counters
-                .iter()
-                .map(|(k, n)| (k.prefix().to_string(), *n))
-                .collect();
+            commit.counters = counters;
             self.store.commit(commit)?;
         }
-        batch.pending.clear();
-        batch.new_accounts.clear();
-        batch.counters.clear();
         Ok(())
     }
 
@@ -267,14 +281,10 @@ impl Ops<'_> {
 
     /// The pending or stored version of a record.
     fn current(&self, batch: &Batch, id: Id) -> Result<Record> {
-        for write in batch.writes.iter().rev() {
-            if let Write::Put(r) = write
-                && r.id() == id
-            {
-                return Ok(r.clone());
-            }
+        match batch.get(id) {
+            Some(record) => Ok(record.clone()),
+            None => self.record(id),
         }
-        self.record(id)
     }
 
     fn import_row(
@@ -340,19 +350,35 @@ impl Ops<'_> {
     }
 
     /// The id of a new record: the row's own, or the next of the kind.
-    fn id_for(&self, given: Option<(Id, bool)>, kind: Kind, options: &ImportOptions) -> Result<Id> {
+    fn id_for(
+        &self,
+        given: Option<(Id, bool)>,
+        kind: Kind,
+        options: &ImportOptions,
+        batch: &mut Batch,
+    ) -> Result<Id> {
         match given {
             Some((id, false)) => Ok(id),
-            _ => self.new_id(kind, options),
+            _ => self.new_id(kind, options, batch),
         }
     }
 
-    fn new_id(&self, kind: Kind, options: &ImportOptions) -> Result<Id> {
+    /// The next id from the block reserved for this import, reserving another (a batch's
+    /// worth) when it is used up: one counter write a batch instead of one a record.
+    fn new_id(&self, kind: Kind, options: &ImportOptions, batch: &mut Batch) -> Result<Id> {
         // A dry run allocates nothing: ids are never reused, so they are not spent on trials.
         if options.dry_run {
             return Ok(Id::new(kind, u64::MAX));
         }
-        Ok(self.store.allocate(kind)?)
+        let block = batch.ids.entry(kind).or_default();
+        if block.is_empty() {
+            *block = self
+                .store
+                .allocate_block(kind, options.batch.max(1) as u64)?;
+        }
+        let number = block.start;
+        block.start += 1;
+        Ok(Id::new(kind, number))
     }
 
     fn import_account(
@@ -398,7 +424,7 @@ impl Ops<'_> {
                 Ok(())
             });
         }
-        draft.meta.id = self.id_for(given, Kind::Account, options)?;
+        draft.meta.id = self.id_for(given, Kind::Account, options, batch)?;
         Ok(RowOutcome::Create(Record::Account(draft)))
     }
 
@@ -436,7 +462,11 @@ impl Ops<'_> {
             if let (true, Entity::Contacts, Some(name)) =
                 (options.create_accounts, options.entity, fields.get("name"))
             {
-                let meta = Meta::new(self.new_id(Kind::Account, options)?, &self.user, self.now);
+                let meta = Meta::new(
+                    self.new_id(Kind::Account, options, batch)?,
+                    &self.user,
+                    self.now,
+                );
                 let mut account = Account::new(meta, name.trim().to_string());
                 account.kind = crate::domain::record::AccountKind::Person;
                 let id = account.meta.id;
@@ -464,7 +494,11 @@ impl Ops<'_> {
             )
             .into());
         }
-        let meta = Meta::new(self.new_id(Kind::Account, options)?, &self.user, self.now);
+        let meta = Meta::new(
+            self.new_id(Kind::Account, options, batch)?,
+            &self.user,
+            self.now,
+        );
         let account = Account::new(meta, company.to_string());
         let id = account.meta.id;
         batch.new_accounts.insert(folded, id);
@@ -512,7 +546,7 @@ impl Ops<'_> {
             });
         }
         draft.account = self.account_of(fields, options, batch)?;
-        draft.meta.id = self.id_for(given, Kind::Contact, options)?;
+        draft.meta.id = self.id_for(given, Kind::Contact, options, batch)?;
         Ok(RowOutcome::Create(Record::Contact(draft)))
     }
 
@@ -553,7 +587,7 @@ impl Ops<'_> {
         };
         let interaction = Interaction {
             meta: Meta::new(
-                self.id_for(given, Kind::Interaction, options)?,
+                self.id_for(given, Kind::Interaction, options, batch)?,
                 &self.user,
                 self.now,
             ),
@@ -628,7 +662,7 @@ impl Ops<'_> {
                 .unwrap_or("normal"),
         )?;
         let mut meta = Meta::new(
-            self.id_for(given, Kind::Ticket, options)?,
+            self.id_for(given, Kind::Ticket, options, batch)?,
             &self.user,
             self.now,
         );

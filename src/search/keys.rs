@@ -6,7 +6,7 @@
 //! (full, spaced and initials, with every reading of the surname), Cyrillic by a BGN/PCGN-style
 //! table, anything else by `deunicode`. Phones are kept as their digits.
 
-use crate::domain::{Id, Record};
+use crate::domain::{Id, Kind, Record};
 use pinyin::{ToPinyin, ToPinyinMulti};
 
 /// What a key was made from.
@@ -119,8 +119,15 @@ impl SearchDocument {
     }
 }
 
+/// The kinds of record that have a search document.
+pub const DOCUMENT_KINDS: [Kind; 2] = [Kind::Account, Kind::Contact];
+
 /// The search document of a record, for the kinds that are searched (accounts, contacts).
 pub fn document(record: &Record) -> Option<SearchDocument> {
+    debug_assert_eq!(
+        DOCUMENT_KINDS.contains(&record.id().kind),
+        matches!(record, Record::Account(_) | Record::Contact(_))
+    );
     let mut keys = Vec::new();
     let (account, last_contact, external_id) = match record {
         Record::Account(a) => {

@@ -8,9 +8,9 @@ use super::{
 };
 use crate::domain::audit::{self, AuditAction, AuditEntry};
 use crate::domain::{Id, Kind, Record};
-use crate::search::keys::SearchDocument;
+use crate::search::keys::{DOCUMENT_KINDS, SearchDocument};
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Key-value pairs streamed from a scan.
 pub type Pairs<'a> = Box<dyn Iterator<Item = Result<(Vec<u8>, Vec<u8>), StoreError>> + 'a>;
@@ -31,9 +31,11 @@ pub trait Kv: Send + Sync {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
     /// Pairs whose key starts with `prefix`, in key order or reversed.
     fn scan(&self, prefix: &[u8], reverse: bool) -> Pairs<'_>;
-    /// Adds one to the big-endian u64 at `key` (absent is 0) and returns the new value, durably
-    /// ordered before any later write.
-    fn increment(&self, key: &[u8]) -> Result<u64, StoreError>;
+    /// Adds `by` to the big-endian u64 at `key` (absent is 0) and returns the new value,
+    /// durably ordered before any later write.
+    fn increment(&self, key: &[u8], by: u64) -> Result<u64, StoreError>;
+    /// Sets the big-endian u64 at `key` to `new` if it still holds `current`; whether it did.
+    fn swap_counter(&self, key: &[u8], current: u64, new: u64) -> Result<bool, StoreError>;
     /// Runs `f` as one transaction; it may run more than once on conflict.
     fn transact(&self, f: &dyn Fn(&dyn Txn) -> Result<(), StoreError>) -> Result<(), StoreError>;
     /// Makes every completed write durable.
@@ -109,27 +111,25 @@ fn apply_write(
     Ok(Some(entry))
 }
 
-/// Writes a record's bytes, index entries and search document, removing the entries of the
-/// version it replaces.
+/// Writes a record's bytes (its search document with them) and index entries, removing the
+/// entries of the version it replaces.
 fn write_record(
     txn: &dyn Txn,
     id: Id,
     before: Option<&Record>,
     after: Option<&Record>,
 ) -> Result<(), StoreError> {
-    let old_entries = before.map(layout::entries).unwrap_or_default();
-    let new_entries = after.map(layout::entries).unwrap_or_default();
-    let new_keys: BTreeMap<&[u8], &[u8]> = new_entries
-        .iter()
-        .map(|(k, v)| (k.as_slice(), v.as_slice()))
-        .collect();
-    for (old_key, _) in &old_entries {
-        if !new_keys.contains_key(old_key.as_slice()) {
+    let old_keys = before.map(layout::index_keys).unwrap_or_default();
+    let new_keys = after.map(layout::index_keys).unwrap_or_default();
+    for old_key in &old_keys {
+        if new_keys.binary_search(old_key).is_err() {
             txn.remove(old_key)?;
         }
     }
-    for (k, v) in &new_keys {
-        txn.insert(k, v)?;
+    for key in &new_keys {
+        if old_keys.binary_search(key).is_err() {
+            txn.insert(key, &[])?;
+        }
     }
     let key = layout::record_key(id);
     match after {
@@ -225,8 +225,22 @@ impl<K: Kv> Store for KvStore<K> {
     }
 
     fn allocate(&self, kind: Kind) -> Result<Id, StoreError> {
-        let number = self.kv.increment(&layout::counter_key(kind))?;
+        let number = self.kv.increment(&layout::counter_key(kind), 1)?;
         Ok(Id::new(kind, number))
+    }
+
+    fn allocate_block(&self, kind: Kind, n: u64) -> Result<std::ops::Range<u64>, StoreError> {
+        let last = self.kv.increment(&layout::counter_key(kind), n)?;
+        Ok(last + 1 - n..last + 1)
+    }
+
+    fn release_block(&self, kind: Kind, unused: std::ops::Range<u64>) -> Result<(), StoreError> {
+        if !unused.is_empty() {
+            let key = layout::counter_key(kind);
+            self.kv
+                .swap_counter(&key, unused.end - 1, unused.start - 1)?;
+        }
+        Ok(())
     }
 
     fn commit(&self, commit: Commit) -> Result<Vec<AuditEntry>, StoreError> {
@@ -283,27 +297,24 @@ impl<K: Kv> Store for KvStore<K> {
     fn search_documents(
         &self,
     ) -> Box<dyn Iterator<Item = Result<(Id, SearchDocument), StoreError>> + '_> {
-        Box::new(self.kv.scan(layout::SEARCH_PREFIX, false).map(|pair| {
-            let (key, value) = pair?;
-            let id = std::str::from_utf8(&key[layout::SEARCH_PREFIX.len()..])
-                .ok()
-                .and_then(|t| t.parse().ok())
-                .ok_or_else(|| StoreError::corrupt(&key, "search key does not name an id"))?;
-            let doc = SearchDocument::decode(&value)
-                .ok_or_else(|| StoreError::corrupt(&key, "unreadable search document"))?;
-            Ok((id, doc))
+        Box::new(DOCUMENT_KINDS.into_iter().flat_map(move |kind| {
+            let prefix = layout::record_prefix(kind);
+            self.kv.scan(&prefix, false).filter_map(move |pair| {
+                let found = pair.and_then(|(key, bytes)| {
+                    let id = layout::id_of_record_key(kind, &key)?;
+                    Ok(layout::decode_document(&key, &bytes)?.map(|doc| (id, doc)))
+                });
+                found.transpose()
+            })
         }))
     }
 
     fn search_document(&self, id: Id) -> Result<Option<SearchDocument>, StoreError> {
-        let key = layout::search_key(id);
-        self.kv
-            .get(&key)?
-            .map(|bytes| {
-                SearchDocument::decode(&bytes)
-                    .ok_or_else(|| StoreError::corrupt(&key, "unreadable search document"))
-            })
-            .transpose()
+        let key = layout::record_key(id);
+        match self.kv.get(&key)? {
+            Some(bytes) => layout::decode_document(&key, &bytes),
+            None => Ok(None),
+        }
     }
 
     fn generation(&self) -> Result<Generation, StoreError> {
@@ -374,7 +385,7 @@ impl<K: Kv> Store for KvStore<K> {
 
     fn check(&self) -> Result<Vec<String>, StoreError> {
         let mut problems = Vec::new();
-        let mut expected: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
+        let mut expected: BTreeSet<Vec<u8>> = BTreeSet::new();
         let counters: BTreeMap<String, u64> = self.counters()?.into_iter().collect();
         for kind in Kind::ALL {
             let mut highest = 0;
@@ -383,7 +394,14 @@ impl<K: Kv> Store for KvStore<K> {
                 let id = layout::id_of_record_key(kind, &key)?;
                 highest = highest.max(id.number);
                 match layout::decode(kind, &key, &bytes) {
-                    Ok(record) if record.id() == id => expected.extend(layout::entries(&record)),
+                    Ok(record) if record.id() == id => {
+                        expected.extend(layout::index_keys(&record));
+                        let stored = layout::decode_document(&key, &bytes)?.map(|d| d.encode());
+                        let want = crate::search::keys::document(&record).map(|d| d.encode());
+                        if stored != want {
+                            problems.push(format!("search document of {id} is out of date"));
+                        }
+                    }
                     Ok(record) => {
                         problems.push(format!("record at {id} says it is {}", record.id()))
                     }
@@ -405,9 +423,7 @@ impl<K: Kv> Store for KvStore<K> {
             let seq = layout::seq_of_audit_key(&key)?;
             highest_seq = highest_seq.max(seq);
             match serde_json::from_slice::<AuditEntry>(&bytes) {
-                Ok(entry) => {
-                    expected.extend(layout::audit_entries(&entry).map(|k| (k, Vec::new())))
-                }
+                Ok(entry) => expected.extend(layout::audit_entries(&entry)),
                 Err(e) => problems.push(format!("audit entry {seq}: {e}")),
             }
         }
@@ -416,29 +432,23 @@ impl<K: Kv> Store for KvStore<K> {
                 "the audit counter is behind the highest entry {highest_seq}"
             ));
         }
-        let stored = self
-            .kv
-            .scan(layout::INDEX_PREFIX, false)
-            .chain(self.kv.scan(layout::SEARCH_PREFIX, false));
-        for pair in stored {
-            let (key, value) = pair?;
-            match expected.remove(&key) {
-                None => problems.push(format!(
+        for pair in self.kv.scan(layout::INDEX_PREFIX, false) {
+            let (key, _) = pair?;
+            if !expected.remove(&key) {
+                problems.push(format!(
                     "index entry {} points at nothing that needs it",
                     String::from_utf8_lossy(&key).replace('\0', " / ")
-                )),
-                Some(want) if want != value => problems.push(format!(
-                    "search document {} is out of date",
-                    String::from_utf8_lossy(&key)
-                )),
-                Some(_) => {}
+                ));
             }
         }
-        for key in expected.keys() {
+        for key in &expected {
             problems.push(format!(
                 "missing index entry {}",
                 String::from_utf8_lossy(key).replace('\0', " / ")
             ));
+        }
+        if self.kv.scan(layout::SEARCH_PREFIX, false).next().is_some() {
+            problems.push("search documents of schema 1 are left under s: keys".to_string());
         }
         Ok(problems)
     }

@@ -5,10 +5,12 @@
 //! - `m:epoch`: how many restores the database has had (u64, big-endian);
 //! - `n:<prefix>`: the counter behind ids of a kind (`n:A`), and `n:audit` for the audit log;
 //! - `r:<prefix>:<number>`: a record (`r:A:` then the number as u64 big-endian, so that keys
-//!   sort by number), stored as one schema-version byte followed by JSON, a self-describing
-//!   format so that adding an optional field needs no migration;
+//!   sort by number), stored as one codec-version byte, the length of its JSON (u32,
+//!   little-endian), the JSON (self-describing, so that adding an optional field needs no
+//!   migration), then its search document (see [`crate::search::keys`]) when it has one: one
+//!   write a record instead of two, and the search index is rebuilt by reading the documents
+//!   off the accounts and contacts;
 //! - `x:<index>\0<value>\0<id>`: a secondary index entry with an empty value;
-//! - `s:<id>`: the record's search document (see [`crate::search::keys`]);
 //! - `l:<seq>`: an audit entry, with `x:audit.record` and `x:audit.user` entries pointing at it.
 //!
 //! Prefixes for knowledge-base articles (`KB`), opportunities (`O`) and campaigns (`CP`) are
@@ -16,11 +18,15 @@
 
 use super::StoreError;
 use crate::domain::{Id, Kind, Record};
+use crate::search::keys::SearchDocument;
 
-/// The schema version this build writes and understands.
-pub const SCHEMA_VERSION: u32 = 1;
-/// The codec version byte at the start of every stored record.
-pub const RECORD_VERSION: u8 = 1;
+/// The schema version this build writes and understands. 2: search documents inside the
+/// record's value instead of under `s:` keys of their own.
+pub const SCHEMA_VERSION: u32 = 2;
+/// The codec version byte at the start of every stored record: 2, JSON then the search
+/// document. 1 (JSON alone, the document under `s:`) is still read, for the migration.
+pub const RECORD_VERSION: u8 = 2;
+const RECORD_VERSION_JSON_ONLY: u8 = 1;
 
 /// The key holding the schema version.
 pub const SCHEMA_KEY: &[u8] = b"m:schema";
@@ -94,33 +100,65 @@ pub fn audit_entries(entry: &crate::domain::audit::AuditEntry) -> [Vec<u8>; 2] {
     ]
 }
 
-/// The key of a record's search document.
-pub fn search_key(id: Id) -> Vec<u8> {
-    format!("s:{id}").into_bytes()
-}
-
-/// The prefix of every search document.
+/// The prefix of the search documents of schema 1, each under `s:<id>`.
 pub const SEARCH_PREFIX: &[u8] = b"s:";
 
-/// Encodes a record for storage.
+/// Encodes a record, with its search document, for storage.
 pub fn encode(record: &Record) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(512);
+    let mut bytes = Vec::with_capacity(768);
     bytes.push(RECORD_VERSION);
+    bytes.extend_from_slice(&[0; 4]);
     record.write_json(&mut bytes);
+    let json_len = u32::try_from(bytes.len() - 5).expect("a record is under 4 GB");
+    bytes[1..5].copy_from_slice(&json_len.to_le_bytes());
+    if let Some(doc) = crate::search::keys::document(record) {
+        bytes.extend_from_slice(&doc.encode());
+    }
     bytes
 }
 
-/// Decodes a stored record of `kind`.
-pub fn decode(kind: Kind, key: &[u8], bytes: &[u8]) -> Result<Record, StoreError> {
+/// The JSON of a stored record and its encoded search document (empty when it has none).
+fn parts<'a>(key: &[u8], bytes: &'a [u8]) -> Result<(&'a [u8], &'a [u8]), StoreError> {
     match bytes.split_first() {
-        Some((&RECORD_VERSION, json)) => Record::from_json_slice(kind, json)
-            .map_err(|e| StoreError::corrupt(key, &e.to_string())),
+        Some((&RECORD_VERSION, rest)) => {
+            let (len, rest) = rest
+                .split_first_chunk::<4>()
+                .ok_or_else(|| StoreError::corrupt(key, "record shorter than its header"))?;
+            let len = u32::from_le_bytes(*len) as usize;
+            if len > rest.len() {
+                return Err(StoreError::corrupt(key, "record shorter than its JSON"));
+            }
+            Ok(rest.split_at(len))
+        }
+        Some((&RECORD_VERSION_JSON_ONLY, json)) => Ok((json, &[])),
         Some((version, _)) => Err(StoreError::corrupt(
             key,
             &format!("record codec version {version} is unknown to this build"),
         )),
         None => Err(StoreError::corrupt(key, "empty record")),
     }
+}
+
+/// Decodes a stored record of `kind`.
+pub fn decode(kind: Kind, key: &[u8], bytes: &[u8]) -> Result<Record, StoreError> {
+    let (json, _) = parts(key, bytes)?;
+    Record::from_json_slice(kind, json).map_err(|e| StoreError::corrupt(key, &e.to_string()))
+}
+
+/// The search document stored with a record, without decoding the record; `None` when it has
+/// none.
+pub fn decode_document(key: &[u8], bytes: &[u8]) -> Result<Option<SearchDocument>, StoreError> {
+    match parts(key, bytes)? {
+        (_, []) => Ok(None),
+        (_, doc) => SearchDocument::decode(doc)
+            .map(Some)
+            .ok_or_else(|| StoreError::corrupt(key, "unreadable search document")),
+    }
+}
+
+/// Whether a stored record is in the codec this build writes.
+pub fn is_current(bytes: &[u8]) -> bool {
+    bytes.first() == Some(&RECORD_VERSION)
 }
 
 /// A secondary index: a sorted set of (value, id) pairs.
@@ -227,8 +265,8 @@ pub fn interaction_value(account: Id, started_at: jiff::Timestamp) -> Vec<u8> {
     value
 }
 
-/// Every index entry and the search document that `record` needs, as (key, value) pairs.
-pub fn entries(record: &Record) -> Vec<(Vec<u8>, Vec<u8>)> {
+/// The keys of every index entry `record` needs (their values are empty), sorted.
+pub fn index_keys(record: &Record) -> Vec<Vec<u8>> {
     let id = record.id();
     let target = id.to_string();
     let mut keys: Vec<Vec<u8>> = Vec::new();
@@ -284,11 +322,7 @@ pub fn entries(record: &Record) -> Vec<(Vec<u8>, Vec<u8>)> {
     }
     keys.sort();
     keys.dedup();
-    let mut pairs: Vec<(Vec<u8>, Vec<u8>)> = keys.into_iter().map(|k| (k, Vec::new())).collect();
-    if let Some(doc) = crate::search::keys::document(record) {
-        pairs.push((search_key(id), doc.encode()));
-    }
-    pairs
+    keys
 }
 
 #[cfg(test)]

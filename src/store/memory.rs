@@ -82,15 +82,24 @@ impl Kv for MemoryKv {
         Box::new(pairs.into_iter())
     }
 
-    fn increment(&self, key: &[u8]) -> Result<u64, StoreError> {
+    fn increment(&self, key: &[u8], by: u64) -> Result<u64, StoreError> {
         let mut map = self.lock();
         let next = map
             .get(key)
             .and_then(|b| b.as_slice().try_into().ok())
             .map_or(0, u64::from_be_bytes)
-            + 1;
+            + by;
         map.insert(key.to_vec(), next.to_be_bytes().to_vec());
         Ok(next)
+    }
+
+    fn swap_counter(&self, key: &[u8], current: u64, new: u64) -> Result<bool, StoreError> {
+        let mut map = self.lock();
+        let held = map.get(key).is_some_and(|b| b[..] == current.to_be_bytes());
+        if held {
+            map.insert(key.to_vec(), new.to_be_bytes().to_vec());
+        }
+        Ok(held)
     }
 
     fn transact(&self, f: &dyn Fn(&dyn Txn) -> Result<(), StoreError>) -> Result<(), StoreError> {

@@ -181,6 +181,15 @@ pub trait Store: Send + Sync {
     /// Reserves the next id of `kind`; a reserved number is never handed out again.
     fn allocate(&self, kind: Kind) -> Result<Id, StoreError>;
 
+    /// Reserves the next `n` numbers of `kind` at once (`n` at least 1), for a bulk load that
+    /// would otherwise write the counter once a record.
+    fn allocate_block(&self, kind: Kind, n: u64) -> Result<std::ops::Range<u64>, StoreError>;
+
+    /// Hands back `unused`, the end of the last block reserved, when nothing has been reserved
+    /// after it (its numbers were never given to a record), so that a bulk load leaves no gap in
+    /// the ids; otherwise they stay spent.
+    fn release_block(&self, kind: Kind, unused: std::ops::Range<u64>) -> Result<(), StoreError>;
+
     /// Writes every change of `commit`, their index entries and an audit entry for each record
     /// that changed, in one transaction, durable when this returns. Puts that change nothing
     /// write nothing. Returns the audit entries written.

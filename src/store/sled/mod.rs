@@ -5,9 +5,10 @@
 //! [`StoreError::InUse`] at once instead of a hang; then the schema version is checked: a
 //! newer one is refused, an older one is migrated step by step.
 
+use crate::domain::Kind;
 use crate::store::StoreError;
 use crate::store::kv::{Kv, KvStore, Pairs, Txn};
-use crate::store::layout::{SCHEMA_KEY, SCHEMA_VERSION};
+use crate::store::layout::{self, SCHEMA_KEY, SCHEMA_VERSION};
 use ::sled::transaction::{
     ConflictableTransactionError, TransactionError, TransactionalTree, UnabortableTransactionError,
 };
@@ -31,7 +32,32 @@ struct Migration {
 /// The migrations, in order. Adding an optional field needs none (records are JSON). A step
 /// that rewrites records or search documents without audit entries must also move the epoch
 /// (`m:epoch`), as a restore does, so that files derived from the records are rebuilt.
-const MIGRATIONS: &[Migration] = &[];
+const MIGRATIONS: &[Migration] = &[Migration {
+    from: 1,
+    run: documents_into_records,
+}];
+
+/// 1 → 2: each record's search document moves from its `s:` key into the record's value, one
+/// write a record instead of two. The records are rewritten without audit entries, so the
+/// epoch moves. Run again after a crash, it leaves the records already rewritten as they are.
+fn documents_into_records(kv: &SledKv) -> Result<(), StoreError> {
+    for kind in Kind::ALL {
+        for pair in kv.db.scan_prefix(layout::record_prefix(kind)) {
+            let (key, bytes) = pair.map_err(backend)?;
+            if !layout::is_current(&bytes) {
+                let record = layout::decode(kind, &key, &bytes)?;
+                kv.db
+                    .insert(key, layout::encode(&record))
+                    .map_err(backend)?;
+            }
+        }
+    }
+    for key in kv.db.scan_prefix(layout::SEARCH_PREFIX).keys() {
+        kv.db.remove(key.map_err(backend)?).map_err(backend)?;
+    }
+    kv.increment(layout::EPOCH_KEY, 1)?;
+    kv.flush()
+}
 
 fn backend(e: ::sled::Error) -> StoreError {
     StoreError::Backend(e.to_string())
@@ -179,12 +205,12 @@ impl Kv for SledKv {
         }
     }
 
-    fn increment(&self, key: &[u8]) -> Result<u64, StoreError> {
+    fn increment(&self, key: &[u8], by: u64) -> Result<u64, StoreError> {
         let next = |old: Option<&[u8]>| {
             let n = old
                 .and_then(|b| b.try_into().ok())
                 .map_or(0, u64::from_be_bytes);
-            Some((n + 1).to_be_bytes().to_vec())
+            Some((n + by).to_be_bytes().to_vec())
         };
         let bytes = self
             .db
@@ -196,6 +222,18 @@ impl Kv for SledKv {
             .try_into()
             .map(u64::from_be_bytes)
             .map_err(|_| StoreError::corrupt(key, "counter is not 8 bytes"))
+    }
+
+    fn swap_counter(&self, key: &[u8], current: u64, new: u64) -> Result<bool, StoreError> {
+        let swapped = self
+            .db
+            .compare_and_swap(
+                key,
+                Some(&current.to_be_bytes()[..]),
+                Some(&new.to_be_bytes()[..]),
+            )
+            .map_err(backend)?;
+        Ok(swapped.is_ok())
     }
 
     fn transact(&self, f: &dyn Fn(&dyn Txn) -> Result<(), StoreError>) -> Result<(), StoreError> {
@@ -213,5 +251,65 @@ impl Kv for SledKv {
     fn flush(&self) -> Result<(), StoreError> {
         self.db.flush().map_err(backend)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Account, Meta, Record};
+    use crate::store::{Commit, Store};
+
+    /// Writes `record` as schema 1 kept it: JSON alone, its search document under `s:<id>`.
+    fn write_schema_1(kv: &SledKv, record: &Record) {
+        let mut old = vec![1];
+        record.write_json(&mut old);
+        let doc = crate::search::keys::document(record).unwrap();
+        kv.db.insert(layout::record_key(record.id()), old).unwrap();
+        kv.db
+            .insert(format!("s:{}", record.id()), doc.encode())
+            .unwrap();
+    }
+
+    #[test]
+    fn schema_1_moves_search_documents_into_records_and_the_epoch() {
+        let dir = tempfile::tempdir().unwrap();
+        let at: jiff::Timestamp = "2026-01-05T09:00:00Z".parse().unwrap();
+        let epoch_before;
+        let (id, account);
+        {
+            let store = open(dir.path()).unwrap();
+            id = store.allocate(Kind::Account).unwrap();
+            account = Record::Account(Account::new(Meta::new(id, "ann", at), "Иванов".into()));
+            store
+                .commit(Commit::new("ann", at).put(account.clone()))
+                .unwrap();
+            write_schema_1(store.kv(), &account);
+            store.kv().set_schema_version(1).unwrap();
+            epoch_before = store.generation().unwrap().epoch;
+            assert!(
+                !store.check().unwrap().is_empty(),
+                "schema 1 leftovers are reported"
+            );
+        }
+        let store = open(dir.path()).unwrap();
+        assert_eq!(store.kv().schema_version().unwrap(), Some(SCHEMA_VERSION));
+        assert_eq!(store.generation().unwrap().epoch, epoch_before + 1);
+        assert_eq!(store.get(id).unwrap(), Some(account.clone()));
+        let docs: Vec<_> = store.search_documents().map(Result::unwrap).collect();
+        assert_eq!(docs.len(), 1);
+        assert_eq!(
+            Some(&docs[0].1),
+            crate::search::keys::document(&account).as_ref()
+        );
+        assert!(
+            store
+                .kv()
+                .db
+                .scan_prefix(layout::SEARCH_PREFIX)
+                .next()
+                .is_none()
+        );
+        assert_eq!(store.check().unwrap(), Vec::<String>::new());
     }
 }
