@@ -124,6 +124,14 @@ impl Session {
         self.wait(&format!("'{text}'"), |s| s.contains(text))
     }
 
+    /// Waits until the search pane shows the answer to `query`, with `found` among it.
+    fn wait_for_answer(&self, query: &str, found: &str) -> String {
+        let typed = format!("> {query}");
+        self.wait(&format!("the answer to '{query}'"), |s| {
+            s.contains(&typed) && !s.contains("recently contacted") && s.contains(found)
+        })
+    }
+
     fn send(&mut self, bytes: &str) {
         self.writer.write_all(bytes.as_bytes()).unwrap();
         self.writer.flush().unwrap();
@@ -180,9 +188,7 @@ fn search_by_pinyin_open_log_a_call_escalate_resize_and_quit() {
 
     // Search by pinyin.
     s.send("zhangwei");
-    s.wait("the search for zhangwei", |s| {
-        s.contains("> zhangwei") && !s.contains("recently contacted") && s.contains("张伟")
-    });
+    s.wait_for_answer("zhangwei", "张伟");
 
     // Open the account.
     s.send(ENTER);
@@ -292,6 +298,24 @@ fn a_broken_keymap_is_refused_with_its_file_and_line_before_the_terminal_is_touc
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("unknown-action.toml:3:"), "{err}");
     assert!(err.contains("unknown action 'ticket.escalte'"), "{err}");
+}
+
+#[test]
+fn a_database_in_use_ends_the_tui_with_exit_5_and_the_reason_on_a_restored_terminal() {
+    // The store opens on the worker while the first frame is drawn; failing to open it must
+    // still give the command line's message and exit code, on the normal screen.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    seed(&db);
+    let _held = rapport::store::sled::open(&db).unwrap();
+    let mut s = Session::start(&["--db", db.to_str().unwrap(), "--as", "ann"], dir.path());
+    let status = s.wait_exit();
+    assert_eq!(status.exit_code(), 5, "{}", s.screen());
+    let screen = s.wait_for("in use by another rapport process");
+    assert!(
+        !s.parser.lock().unwrap().screen().alternate_screen(),
+        "the terminal is back on its normal screen:\n{screen}"
+    );
 }
 
 #[test]
@@ -513,7 +537,7 @@ fn a_call_that_resolves_its_ticket_records_the_customers_satisfaction() {
     let mut s = Session::start(&["--db", db.to_str().unwrap(), "--as", "ann"], dir.path());
     s.wait_for("recently contacted");
     s.send("zhangwei");
-    s.wait_for("> zhangwei");
+    s.wait_for_answer("zhangwei", "张伟");
     s.send(ENTER);
     s.wait_for("Router drops every evening");
     s.send("c");
@@ -585,7 +609,7 @@ fn k_suggests_articles_for_the_ticket_and_enter_links_one_into_its_history() {
     let mut s = Session::start(&["--db", db.to_str().unwrap(), "--as", "ann"], dir.path());
     s.wait_for("recently contacted");
     s.send("zhangwei");
-    s.wait_for("> zhangwei");
+    s.wait_for_answer("zhangwei", "张伟");
     s.send(ENTER);
     s.wait_for("Router drops every evening");
     s.send("k");

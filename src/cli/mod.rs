@@ -295,13 +295,18 @@ pub fn database_path(explicit: Option<&PathBuf>) -> Result<PathBuf, CliError> {
     Ok(dirs.data_dir().join("db"))
 }
 
-/// Opens the database for a command.
-pub fn open_store(cli: &Cli) -> Result<Box<dyn Store>, CliError> {
+/// The database directory a command uses, its parent created if need be.
+pub fn database_dir(cli: &Cli) -> Result<PathBuf, CliError> {
     let path = database_path(cli.db.as_ref())?;
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
-    Ok(Box::new(crate::store::sled::open(&path)?))
+    Ok(path)
+}
+
+/// Opens the database for a command.
+pub fn open_store(cli: &Cli) -> Result<Box<dyn Store>, CliError> {
+    Ok(Box::new(crate::store::sled::open(&database_dir(cli)?)?))
 }
 
 /// Runs a parsed command line.

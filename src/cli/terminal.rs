@@ -1,14 +1,16 @@
 //! `rapport` with no subcommand (the TUI), `rapport demo`, and `rapport keymap …`.
 
 use super::output::{Column, Output};
-use super::{Cli, CliError, acting_user, now, open_store};
+use super::{Cli, CliError, acting_user, database_dir, now};
 use crate::interchange::dump::Reader;
 use crate::keymap::{self, Keymap};
 use crate::ops::Ops;
-use crate::tui::{self, TuiOptions};
+use crate::search::snapshot;
+use crate::tui::{self, OpenStore, TuiError, TuiOptions};
 use clap::Subcommand;
 use serde_json::json;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// The demo dataset, written by `cargo run --example gen` and loaded like any dump.
 const DEMO: &str = include_str!("../../fixtures/demo/demo.jsonl");
@@ -34,7 +36,8 @@ fn load_keymap(cli: &Cli) -> Result<Keymap, CliError> {
 }
 
 fn run_tui(
-    store: Box<dyn crate::store::Store>,
+    open: OpenStore,
+    index_file: Option<PathBuf>,
     cli: &Cli,
     banner: Option<String>,
 ) -> Result<(), CliError> {
@@ -42,13 +45,20 @@ fn run_tui(
         user: acting_user(cli),
         keymap: load_keymap(cli)?,
         banner,
+        index_file,
     };
-    tui::run(store, options).map_err(|e| CliError::Io(std::io::Error::other(e.to_string())))
+    tui::run(open, options).map_err(|e| match e {
+        TuiError::Store(e) => CliError::from(e),
+        e => CliError::Io(std::io::Error::other(e.to_string())),
+    })
 }
 
-/// The TUI on the default (or `--db`) database.
+/// The TUI on the default (or `--db`) database, opened by the TUI's worker while it draws.
 pub fn terminal(cli: &Cli) -> Result<Output, CliError> {
-    run_tui(open_store(cli)?, cli, None)?;
+    let path = database_dir(cli)?;
+    let index_file = path.join(snapshot::FILE);
+    let open: OpenStore = Box::new(move || Ok(Arc::new(crate::store::sled::open(&path)?)));
+    run_tui(open, Some(index_file), cli, None)?;
     Ok(Output::Nothing)
 }
 
@@ -76,7 +86,12 @@ pub fn demo(cli: &Cli, keep: bool) -> Result<Output, CliError> {
         )
     };
     eprintln!("{banner}");
-    let result = run_tui(Box::new(store), cli, Some(banner));
+    let result = run_tui(
+        Box::new(move || Ok(Arc::new(store))),
+        None,
+        cli,
+        Some(banner),
+    );
     if keep {
         let kept = dir.keep();
         eprintln!("The demo database is kept at {}", kept.join("db").display());

@@ -37,11 +37,20 @@ pub enum Source {
 /// The search index of `store`, from its file when current, and the file brought up to date.
 /// A file that cannot be written (a read-only directory) is not an error: the index is.
 pub fn open(store: &dyn Store) -> Result<(SearchIndex, Source), StoreError> {
+    let file = store.derived_file(FILE).and_then(|path| read(&path));
+    open_with(store, file)
+}
+
+/// [`open`] with the file already read by [`read`] (while the store was opening, say).
+pub fn open_with(
+    store: &dyn Store,
+    file: Option<(SearchIndex, Generation)>,
+) -> Result<(SearchIndex, Source), StoreError> {
     let generation = store.generation()?;
     let Some(path) = store.derived_file(FILE) else {
         return Ok((SearchIndex::load(store)?, Source::Built));
     };
-    if let Some((index, stamp)) = read(&path) {
+    if let Some((index, stamp)) = file {
         if stamp == generation {
             return Ok((index, Source::Loaded));
         }

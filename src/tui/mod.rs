@@ -14,8 +14,9 @@ pub mod worker;
 
 use crate::app::{App, Effect, Key, Msg};
 use crate::keymap::Keymap;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 use jiff::Timestamp;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -30,7 +31,13 @@ pub struct TuiOptions {
     pub keymap: Keymap,
     /// A line to show at start and in help (the demo says where its database is).
     pub banner: Option<String>,
+    /// The search index file beside the database, read while the store opens so that the
+    /// first search waits for the longer of the two instead of both in turn.
+    pub index_file: Option<PathBuf>,
 }
+
+/// Opens the store: run on the worker thread while the first frame is drawn.
+pub type OpenStore = Box<dyn FnOnce() -> Result<Arc<dyn Store>, StoreError> + Send>;
 
 /// Why the TUI stopped with an error. The terminal has been restored when this is returned.
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +52,9 @@ pub enum TuiError {
     Input(String),
     #[error("the background worker stopped unexpectedly; every change saved so far is kept")]
     Worker,
+    /// The database could not be opened (in use, newer, damaged).
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// The clock: `RAPPORT_NOW` (RFC 3339) pins it, as on the command line.
@@ -78,10 +88,13 @@ pub enum Event {
     Resize,
     Reply(Msg),
     InputFailed(String),
+    /// The worker could not open the store.
+    StoreFailed(StoreError),
 }
 
-/// Runs the TUI on `store` until the agent quits.
-pub fn run(store: Box<dyn Store>, options: TuiOptions) -> Result<(), TuiError> {
+/// Runs the TUI on the store `open` opens until the agent quits. The first frame is drawn while
+/// the worker opens the store, so that a large database does not hold up the screen.
+pub fn run(open: OpenStore, options: TuiOptions) -> Result<(), TuiError> {
     let clock = Clock::from_env()?;
     let mut app = App::new(
         options.user.clone(),
@@ -107,14 +120,15 @@ pub fn run(store: Box<dyn Store>, options: TuiOptions) -> Result<(), TuiError> {
 
     let (events_tx, events) = mpsc::channel::<Event>();
     let (effects_tx, effects_rx) = mpsc::channel::<Effect>();
+    let (mut guard, mut terminal) = terminal::TerminalGuard::enter()?;
     let worker = worker::spawn(
-        Arc::from(store),
+        open,
+        options.index_file,
         options.user,
         clock,
         effects_rx,
         events_tx.clone(),
     );
-    let (mut guard, mut terminal) = terminal::TerminalGuard::enter()?;
     let stop = Arc::new(AtomicBool::new(false));
     let input = input::spawn(events_tx, stop.clone());
     let theme = view::Theme::from_env();
@@ -145,6 +159,7 @@ pub fn run(store: Box<dyn Store>, options: TuiOptions) -> Result<(), TuiError> {
                     Event::Reply(msg) => msg,
                     Event::Resize => continue, // the next draw takes the new size
                     Event::InputFailed(e) => return Err(TuiError::Input(e)),
+                    Event::StoreFailed(e) => return Err(TuiError::Store(e)),
                 };
                 for effect in app.update(msg) {
                     if effect == Effect::Quit {

@@ -5,7 +5,7 @@
 //! saves.
 
 use super::job::{self, Jobs};
-use super::{Clock, Event};
+use super::{Clock, Event, OpenStore};
 use crate::app::suggest::ArticleRow;
 use crate::app::{AccountData, AccountRow, Effect, LogDraft, Msg, RequestId, TicketRequest};
 use crate::domain::Id;
@@ -13,10 +13,14 @@ use crate::domain::ticket::Action;
 use crate::ops::{CallLog, Ops, OpsError, TicketDraft, TicketFilter};
 use crate::search::keys::KeyField;
 use crate::search::{SearchIndex, snapshot};
-use crate::store::Store;
+use crate::store::{Generation, Store};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender};
 use std::thread::JoinHandle;
+
+/// What [`snapshot::read`] makes of the index file: the index and its stamp.
+type IndexFile = (SearchIndex, Generation);
 
 /// How many articles the suggestions list.
 const SUGGESTIONS: usize = 8;
@@ -29,13 +33,17 @@ struct Worker {
     clock: Clock,
     /// Loaded at the first search, dropped to be loaded again after an import.
     index: Option<SearchIndex>,
+    /// The index file being read while the store opened, and where it was read from.
+    prefetch: Option<(PathBuf, JoinHandle<Option<IndexFile>>)>,
     jobs: Jobs,
 }
 
-/// Starts the worker; it stops when the effect sender is dropped, after finishing its queue
-/// and stopping its jobs.
+/// Starts the worker: it opens the store (reading `index_file` on another thread meanwhile),
+/// then carries out effects until the effect sender is dropped, finishing its queue and
+/// stopping its jobs. A store that cannot be opened is reported as [`Event::StoreFailed`].
 pub fn spawn(
-    store: Arc<dyn Store>,
+    open: OpenStore,
+    index_file: Option<PathBuf>,
     user: String,
     clock: Clock,
     effects: Receiver<Effect>,
@@ -44,6 +52,21 @@ pub fn spawn(
     std::thread::Builder::new()
         .name("rapport-worker".into())
         .spawn(move || {
+            let prefetch = index_file.and_then(|path| {
+                let reading = path.clone();
+                let reader = std::thread::Builder::new()
+                    .name("rapport-index-file".into())
+                    .spawn(move || snapshot::read(&reading))
+                    .ok()?;
+                Some((path, reader))
+            });
+            let store = match open() {
+                Ok(store) => store,
+                Err(e) => {
+                    let _ = replies.send(Event::StoreFailed(e));
+                    return;
+                }
+            };
             let jobs = Jobs::new(store.clone(), user.clone(), clock, replies.clone());
             let mut worker = Worker {
                 store,
@@ -51,6 +74,7 @@ pub fn spawn(
                 clock,
                 jobs,
                 index: None,
+                prefetch,
             };
             while let Ok(first) = effects.recv() {
                 let mut batch = vec![first];
@@ -89,8 +113,16 @@ impl Worker {
 
     fn ensure_index(&mut self) -> Result<(), String> {
         if self.index.is_none() {
-            let (index, _) = snapshot::open(self.store.as_ref()).map_err(|e| e.to_string())?;
-            self.index = Some(index);
+            let store = self.store.as_ref();
+            let opened = match self.prefetch.take() {
+                Some((path, reader))
+                    if store.derived_file(snapshot::FILE).as_ref() == Some(&path) =>
+                {
+                    snapshot::open_with(store, reader.join().ok().flatten())
+                }
+                _ => snapshot::open(store),
+            };
+            self.index = Some(opened.map_err(|e| e.to_string())?.0);
         }
         Ok(())
     }
@@ -454,7 +486,8 @@ mod tests {
         let (effects_tx, effects_rx) = mpsc::channel();
         let (replies_tx, replies_rx) = mpsc::channel();
         let clock = Clock::from_env().unwrap();
-        let worker = spawn(store, "ann".into(), clock, effects_rx, replies_tx);
+        let open: OpenStore = Box::new(move || Ok(store));
+        let worker = spawn(open, None, "ann".into(), clock, effects_rx, replies_tx);
         for e in effects {
             effects_tx.send(e).unwrap();
         }
