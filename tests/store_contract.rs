@@ -136,6 +136,17 @@ fn story(store: &dyn Store) {
         })
         .unwrap();
     assert_eq!(by_bo.len(), 1);
+    let by_ann = store
+        .audit(&AuditQuery {
+            user: Some("ANN".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(
+        by_ann.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        [1, 2, 3, 5],
+        "a commit of three records and a later delete, by a user named in any case"
+    );
     let since = store
         .audit(&AuditQuery {
             since: Some(at("2026-01-03T00:00:00Z")),
@@ -159,6 +170,36 @@ fn story(store: &dyn Store) {
         store.allocate(Kind::Account).unwrap().number,
         13,
         "numbers reserved after the block keep the block's end spent"
+    );
+    assert_eq!(store.check().unwrap(), Vec::<String>::new());
+}
+
+#[test]
+fn check_reports_an_audit_entry_the_by_user_index_misses() {
+    use rapport::store::kv::Kv;
+    let dir = tempfile::tempdir().unwrap();
+    let store = rapport::store::sled::open(&dir.path().join("db")).unwrap();
+    let (a, b) = (
+        account(&store, "Acme", "info@acme.example"),
+        account(&store, "Beta", "hello@beta.example"),
+    );
+    store
+        .commit(Commit::new("ann", at("2026-01-01T00:00:00Z")).put(a).put(b))
+        .unwrap();
+    assert_eq!(store.check().unwrap(), Vec::<String>::new());
+    // One by-user entry covers the commit's two audit entries: replace it by one for the first.
+    let (run, _) = rapport::store::layout::audit_user_run("ann", 1, 2);
+    let (single, none) = rapport::store::layout::audit_user_run("ann", 1, 1);
+    store
+        .kv()
+        .transact(&|txn| {
+            txn.remove(&run)?;
+            txn.insert(&single, &none)
+        })
+        .unwrap();
+    assert_eq!(
+        store.check().unwrap(),
+        ["audit entry 2 is missing from the by-user index"]
     );
 }
 

@@ -107,7 +107,6 @@ fn apply_write(
         changes: audit::diff(before_json.as_ref(), after_json.as_ref()),
         note: commit.note.clone(),
     };
-    write_audit(txn, &entry)?;
     Ok(Some(entry))
 }
 
@@ -156,13 +155,21 @@ fn advance_counters(txn: &dyn Txn, counters: &[(String, u64)]) -> Result<(), Sto
     Ok(())
 }
 
-fn write_audit(txn: &dyn Txn, entry: &AuditEntry) -> Result<(), StoreError> {
-    txn.insert(
-        &layout::audit_key(entry.seq),
-        &serde_json::to_vec(entry).expect("audit entries serialise"),
-    )?;
-    for key in layout::audit_entries(entry) {
-        txn.insert(&key, &[])?;
+/// Writes audit entries with their by-record index entries, and one by-user index entry for
+/// each run of consecutive entries by the same user.
+fn write_audit(txn: &dyn Txn, entries: &[AuditEntry]) -> Result<(), StoreError> {
+    for entry in entries {
+        txn.insert(
+            &layout::audit_key(entry.seq),
+            &serde_json::to_vec(entry).expect("audit entries serialise"),
+        )?;
+        txn.insert(&layout::audit_record_entry(entry), &[])?;
+    }
+    let same_run = |a: &AuditEntry, b: &AuditEntry| b.seq == a.seq + 1 && a.user == b.user;
+    for run in entries.chunk_by(same_run) {
+        let (first, last) = (&run[0], &run[run.len() - 1]);
+        let (key, value) = layout::audit_user_run(&first.user, first.seq, last.seq);
+        txn.insert(&key, &value)?;
     }
     Ok(())
 }
@@ -251,6 +258,7 @@ impl<K: Kv> Store for KvStore<K> {
             for write in &commit.writes {
                 entries.extend(apply_write(txn, &commit, write)?);
             }
+            write_audit(txn, &entries)?;
             advance_counters(txn, &commit.counters)
         })?;
         self.kv.flush()?;
@@ -264,11 +272,15 @@ impl<K: Kv> Store for KvStore<K> {
                 .iter()
                 .filter_map(|s| s.parse().ok())
                 .collect(),
-            (None, Some(user)) => self
-                .index_targets(&IndexScan::exact(Index::AuditUser, layout::fold(user)))?
-                .iter()
-                .filter_map(|s| s.parse().ok())
-                .collect(),
+            (None, Some(user)) => {
+                let prefix = Index::AuditUser.prefix(&layout::fold(user), true);
+                let mut seqs = Vec::new();
+                for pair in self.kv.scan(&prefix, false) {
+                    let (key, value) = pair?;
+                    seqs.extend(layout::audit_run(&key, &value)?.1);
+                }
+                seqs
+            }
             (None, None) => {
                 let mut all = Vec::new();
                 for pair in self.kv.scan(layout::AUDIT_PREFIX, false) {
@@ -373,9 +385,7 @@ impl<K: Kv> Store for KvStore<K> {
                 let before = read_record(txn, record.id())?;
                 write_record(txn, record.id(), before.as_ref(), Some(record))?;
             }
-            for entry in &batch.audit {
-                write_audit(txn, entry)?;
-            }
+            write_audit(txn, &batch.audit)?;
             let epoch = read_u64(txn.get(layout::EPOCH_KEY)?)? + 1;
             txn.insert(layout::EPOCH_KEY, &epoch.to_be_bytes())?;
             advance_counters(txn, &batch.counters)
@@ -418,23 +428,46 @@ impl<K: Kv> Store for KvStore<K> {
             }
         }
         let mut highest_seq = 0;
+        // Each entry's folded user, until a by-user run is found to cover it.
+        let mut uncovered: BTreeMap<u64, Vec<u8>> = BTreeMap::new();
         for pair in self.kv.scan(layout::AUDIT_PREFIX, false) {
             let (key, bytes) = pair?;
             let seq = layout::seq_of_audit_key(&key)?;
             highest_seq = highest_seq.max(seq);
             match serde_json::from_slice::<AuditEntry>(&bytes) {
-                Ok(entry) => expected.extend(layout::audit_entries(&entry)),
+                Ok(entry) => {
+                    expected.insert(layout::audit_record_entry(&entry));
+                    uncovered.insert(seq, layout::fold(&entry.user));
+                }
                 Err(e) => problems.push(format!("audit entry {seq}: {e}")),
             }
+        }
+        for pair in self.kv.scan(&Index::AuditUser.prefix(b"", false), false) {
+            let (key, value) = pair?;
+            let (user, seqs) = layout::audit_run(&key, &value)?;
+            for seq in seqs {
+                match uncovered.remove(&seq) {
+                    Some(by) if by == user.as_bytes() => {}
+                    _ => problems.push(format!(
+                        "the by-user audit index names entry {seq} for {user}: not theirs, missing or named twice"
+                    )),
+                }
+            }
+        }
+        for seq in uncovered.keys() {
+            problems.push(format!(
+                "audit entry {seq} is missing from the by-user index"
+            ));
         }
         if counters.get("audit").copied().unwrap_or(0) < highest_seq {
             problems.push(format!(
                 "the audit counter is behind the highest entry {highest_seq}"
             ));
         }
+        let by_user = Index::AuditUser.prefix(b"", false);
         for pair in self.kv.scan(layout::INDEX_PREFIX, false) {
             let (key, _) = pair?;
-            if !expected.remove(&key) {
+            if !key.starts_with(&by_user) && !expected.remove(&key) {
                 problems.push(format!(
                     "index entry {} points at nothing that needs it",
                     String::from_utf8_lossy(&key).replace('\0', " / ")

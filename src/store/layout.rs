@@ -11,7 +11,8 @@
 //!   write a record instead of two, and the search index is rebuilt by reading the documents
 //!   off the accounts and contacts;
 //! - `x:<index>\0<value>\0<id>`: a secondary index entry with an empty value;
-//! - `l:<seq>`: an audit entry, with `x:audit.record` and `x:audit.user` entries pointing at it.
+//! - `l:<seq>`: an audit entry, with an `x:audit.record` entry pointing at it, and one
+//!   `x:audit.user` entry for each commit's run of entries (see [`audit_user_run`]).
 //!
 //! Prefixes for knowledge-base articles (`KB`), opportunities (`O`) and campaigns (`CP`) are
 //! reserved by [`Kind`].
@@ -91,13 +92,47 @@ pub fn seq_of_audit_key(key: &[u8]) -> Result<u64, StoreError> {
         .ok_or_else(|| StoreError::corrupt(key, "audit key of the wrong length"))
 }
 
-/// The index entries of an audit entry: by record and by user.
-pub fn audit_entries(entry: &crate::domain::audit::AuditEntry) -> [Vec<u8>; 2] {
-    let seq = format!("{:020}", entry.seq);
-    [
-        Index::AuditRecord.entry(entry.record.to_string().as_bytes(), &seq),
-        Index::AuditUser.entry(&fold(&entry.user), &seq),
-    ]
+/// The by-record index entry of an audit entry.
+pub fn audit_record_entry(entry: &crate::domain::audit::AuditEntry) -> Vec<u8> {
+    Index::AuditRecord.entry(
+        entry.record.to_string().as_bytes(),
+        &format!("{:020}", entry.seq),
+    )
+}
+
+/// The by-user index entry of the audit entries `first..=last`, all by `user` (one commit's):
+/// keyed by the first, with the last as its value (u64, big-endian), so that a commit of many
+/// records writes one entry instead of one a record. A run of one entry has an empty value.
+pub fn audit_user_run(user: &str, first: u64, last: u64) -> (Vec<u8>, Vec<u8>) {
+    let key = Index::AuditUser.entry(&fold(user), &format!("{first:020}"));
+    let value = if last > first {
+        last.to_be_bytes().to_vec()
+    } else {
+        Vec::new()
+    };
+    (key, value)
+}
+
+/// The folded user and the sequence numbers a by-user index entry names.
+pub fn audit_run(
+    key: &[u8],
+    value: &[u8],
+) -> Result<(String, std::ops::RangeInclusive<u64>), StoreError> {
+    let bad = || StoreError::corrupt(key, "unreadable by-user audit index entry");
+    let rest = key
+        .strip_prefix(Index::AuditUser.prefix(b"", false).as_slice())
+        .ok_or_else(bad)?;
+    let at = rest.iter().rposition(|&b| b == 0).ok_or_else(bad)?;
+    let user = String::from_utf8(rest[..at].to_vec()).map_err(|_| bad())?;
+    let first: u64 = index_target(key)?.parse().map_err(|_| bad())?;
+    let last = match value {
+        [] => first,
+        bytes => u64::from_be_bytes(bytes.try_into().map_err(|_| bad())?),
+    };
+    if last < first {
+        return Err(bad());
+    }
+    Ok((user, first..=last))
 }
 
 /// The prefix of the search documents of schema 1, each under `s:<id>`.
