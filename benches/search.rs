@@ -35,6 +35,10 @@ const QUERIES: &[&str] = &[
     "info@a-123",
 ];
 
+// The allocator the binary uses, so that the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(path) = args

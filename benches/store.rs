@@ -19,6 +19,10 @@ use std::time::{Duration, Instant};
 /// How many histories to open and calls to save.
 const SAMPLES: usize = 500;
 
+// The allocator the binary uses, so that the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(path) = args
