@@ -344,7 +344,7 @@ fn main() -> std::io::Result<()> {
     }
     let header = dump::Header {
         dump: dump::DUMP_VERSION,
-        schema: rapport::store::layout::SCHEMA_VERSION,
+        schema: rapport::interchange::dump::RECORD_SCHEMA,
         version: env!("CARGO_PKG_VERSION").into(),
     };
     dump::write_line(&mut out, &Line::Header(header))?;
