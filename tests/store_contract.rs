@@ -172,6 +172,21 @@ fn story(store: &dyn Store) {
         "numbers reserved after the block keep the block's end spent"
     );
     assert_eq!(store.check().unwrap(), Vec::<String>::new());
+
+    // The custom fields a kind's records carry, for the columns of an export.
+    let mut custom = account(store, "Gamma", "gamma@example.com");
+    custom.meta.custom.insert("Region".into(), "EU".into());
+    custom.meta.custom.insert("Tier".into(), "1".into());
+    store
+        .commit(Commit::new("ann", at("2026-01-05T00:00:00Z")).put(custom))
+        .unwrap();
+    let names: Vec<String> = store
+        .custom_field_names(Kind::Account)
+        .unwrap()
+        .into_iter()
+        .collect();
+    assert_eq!(names, ["Region", "Tier"]);
+    assert!(store.custom_field_names(Kind::Contact).unwrap().is_empty());
 }
 
 #[test]

@@ -257,13 +257,18 @@ pub fn export(
     let mut written = 0u64;
     match format {
         Format::Csv => {
-            // Two passes keep memory flat: the first finds the custom fields, which vary.
+            // Two passes keep memory flat: the first finds the custom fields, which vary, reading
+            // only those unless a filter needs whole records.
             let mut custom = std::collections::BTreeSet::new();
-            for r in records() {
-                let record = r?;
-                for name in record.meta().custom.keys() {
-                    if !custom.contains(name) {
-                        custom.insert(name.clone());
+            if filters.is_empty() {
+                custom = ops.store.custom_field_names(kind)?;
+            } else {
+                for r in records() {
+                    let record = r?;
+                    for name in record.meta().custom.keys() {
+                        if !custom.contains(name) {
+                            custom.insert(name.clone());
+                        }
                     }
                 }
             }

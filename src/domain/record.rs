@@ -278,6 +278,18 @@ impl Record {
         Record::deserialize_as(kind, value)
     }
 
+    /// The names of the custom fields in a record's JSON text, read without decoding the rest
+    /// of the record (every other field is skipped over).
+    pub fn custom_field_names(json: &[u8]) -> Result<Vec<String>, serde_json::Error> {
+        #[derive(serde::Deserialize)]
+        struct CustomOnly {
+            #[serde(default)]
+            custom: BTreeMap<String, serde::de::IgnoredAny>,
+        }
+        let only: CustomOnly = serde_json::from_slice(json)?;
+        Ok(only.custom.into_keys().collect())
+    }
+
     /// Reads a record of `kind` from JSON text, without building the value tree first.
     pub fn from_json_slice(kind: Kind, json: &[u8]) -> Result<Record, serde_json::Error> {
         let mut de = serde_json::Deserializer::from_slice(json);

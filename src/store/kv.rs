@@ -221,6 +221,15 @@ impl<K: Kv> Store for KvStore<K> {
         }))
     }
 
+    fn custom_field_names(&self, kind: Kind) -> Result<BTreeSet<String>, StoreError> {
+        let mut names = BTreeSet::new();
+        for pair in self.kv.scan(&layout::record_prefix(kind), false) {
+            let (key, bytes) = pair?;
+            names.extend(layout::decode_custom_field_names(&key, &bytes)?);
+        }
+        Ok(names)
+    }
+
     fn ids(&self, scan: &IndexScan) -> Result<Vec<Id>, StoreError> {
         self.index_targets(scan)?
             .iter()

@@ -180,6 +180,12 @@ pub fn decode(kind: Kind, key: &[u8], bytes: &[u8]) -> Result<Record, StoreError
     Record::from_json_slice(kind, json).map_err(|e| StoreError::corrupt(key, &e.to_string()))
 }
 
+/// The names of the custom fields of a stored record, without decoding the rest of it.
+pub fn decode_custom_field_names(key: &[u8], bytes: &[u8]) -> Result<Vec<String>, StoreError> {
+    let (json, _) = parts(key, bytes)?;
+    Record::custom_field_names(json).map_err(|e| StoreError::corrupt(key, &e.to_string()))
+}
+
 /// The search document stored with a record, without decoding the record; `None` when it has
 /// none.
 pub fn decode_document(key: &[u8], bytes: &[u8]) -> Result<Option<SearchDocument>, StoreError> {

@@ -175,6 +175,13 @@ pub trait Store: Send + Sync {
     /// Every record of `kind`, in id order.
     fn scan(&self, kind: Kind) -> Records<'_>;
 
+    /// The names of every custom field that records of `kind` carry, read without decoding
+    /// whole records (the columns of a CSV export, found before its rows are written).
+    fn custom_field_names(
+        &self,
+        kind: Kind,
+    ) -> Result<std::collections::BTreeSet<String>, StoreError>;
+
     /// The ids an index range points at, in key order (or reversed).
     fn ids(&self, scan: &IndexScan) -> Result<Vec<Id>, StoreError>;
 
