@@ -19,7 +19,7 @@ mod user;
 
 use crate::domain::validate::Invalid;
 use crate::ops::{Ops, OpsError};
-use crate::store::{Store, StoreError};
+use crate::store::StoreError;
 use clap::{CommandFactory, Parser, Subcommand};
 use output::{Format, Output};
 use std::path::PathBuf;
@@ -304,11 +304,6 @@ pub fn database_dir(cli: &Cli) -> Result<PathBuf, CliError> {
     Ok(path)
 }
 
-/// Opens the database for a command.
-pub fn open_store(cli: &Cli) -> Result<Box<dyn Store>, CliError> {
-    Ok(Box::new(crate::store::sled::open(&database_dir(cli)?)?))
-}
-
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<(), CliError> {
     let output = match &cli.command {
@@ -328,13 +323,19 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
             Output::Nothing
         }
+        Some(Command::Search(a)) => {
+            let path = database_dir(&cli)?;
+            // The index file is read while sled opens.
+            let prefetch = crate::search::snapshot::Prefetch::start(&path);
+            let store = crate::store::sled::open(&path)?;
+            search::run(&Ops::new(&store, acting_user(&cli), now()?), a, prefetch)?
+        }
         Some(command) => {
-            let store = open_store(&cli)?;
-            let ops = Ops::new(store.as_ref(), acting_user(&cli), now()?);
+            let store = crate::store::sled::open(&database_dir(&cli)?)?;
+            let ops = Ops::new(&store, acting_user(&cli), now()?);
             match command {
                 Command::Account(c) => account::run(&ops, c)?,
                 Command::Contact(c) => contact::run(&ops, c)?,
-                Command::Search(a) => search::run(&ops, a)?,
                 Command::Log(a) => interaction::log(&ops, a)?,
                 Command::History(a) => interaction::history(&ops, a)?,
                 Command::Ticket(c) => ticket::run(&ops, c)?,
@@ -373,7 +374,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 Command::Completions { .. }
                 | Command::Man
                 | Command::Demo { .. }
-                | Command::Keymap(_) => unreachable!("handled above"),
+                | Command::Keymap(_)
+                | Command::Search(_) => unreachable!("handled above"),
             }
         }
     };

@@ -31,8 +31,9 @@ const COLUMNS: &[Column] = &[
     ("MATCHED", "/matched"),
 ];
 
-pub fn run(ops: &Ops, a: &SearchArgs) -> Result<Output, CliError> {
-    let (index, _) = snapshot::open(ops.store)?;
+/// Searches, the index file having been read meanwhile by `prefetch`.
+pub fn run(ops: &Ops, a: &SearchArgs, prefetch: snapshot::Prefetch) -> Result<Output, CliError> {
+    let (index, _) = prefetch.open(ops.store)?;
     let rows = ops
         .search(&index, &a.query, a.limit)?
         .into_iter()

@@ -5,7 +5,6 @@ use super::{Cli, CliError, acting_user, database_dir, now};
 use crate::interchange::dump::Reader;
 use crate::keymap::{self, Keymap};
 use crate::ops::Ops;
-use crate::search::snapshot;
 use crate::tui::{self, OpenStore, TuiError, TuiOptions};
 use clap::Subcommand;
 use serde_json::json;
@@ -37,7 +36,7 @@ fn load_keymap(cli: &Cli) -> Result<Keymap, CliError> {
 
 fn run_tui(
     open: OpenStore,
-    index_file: Option<PathBuf>,
+    database: Option<PathBuf>,
     cli: &Cli,
     banner: Option<String>,
 ) -> Result<(), CliError> {
@@ -45,7 +44,7 @@ fn run_tui(
         user: acting_user(cli),
         keymap: load_keymap(cli)?,
         banner,
-        index_file,
+        database,
     };
     tui::run(open, options).map_err(|e| match e {
         TuiError::Store(e) => CliError::from(e),
@@ -56,9 +55,9 @@ fn run_tui(
 /// The TUI on the default (or `--db`) database, opened by the TUI's worker while it draws.
 pub fn terminal(cli: &Cli) -> Result<Output, CliError> {
     let path = database_dir(cli)?;
-    let index_file = path.join(snapshot::FILE);
+    let database = Some(path.clone());
     let open: OpenStore = Box::new(move || Ok(Arc::new(crate::store::sled::open(&path)?)));
-    run_tui(open, Some(index_file), cli, None)?;
+    run_tui(open, database, cli, None)?;
     Ok(Output::Nothing)
 }
 

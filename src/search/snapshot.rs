@@ -14,7 +14,7 @@ use super::index::{SearchIndex, filter_fingerprint};
 use crate::store::{Generation, Store, StoreError};
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The file's name in the database directory.
 pub const FILE: &str = "rapport-search.idx";
@@ -41,8 +41,38 @@ pub fn open(store: &dyn Store) -> Result<(SearchIndex, Source), StoreError> {
     open_with(store, file)
 }
 
-/// [`open`] with the file already read by [`read`] (while the store was opening, say).
-pub fn open_with(
+/// The index file of a database being read on another thread while the store opens, so that a
+/// search or the TUI waits for the longer of the two instead of both in turn.
+pub struct Prefetch {
+    path: PathBuf,
+    reader: Option<std::thread::JoinHandle<Option<(SearchIndex, Generation)>>>,
+}
+
+impl Prefetch {
+    /// Starts reading the index file in the database directory `db`.
+    pub fn start(db: &Path) -> Prefetch {
+        let path = db.join(FILE);
+        let reading = path.clone();
+        let reader = std::thread::Builder::new()
+            .name("rapport-index-file".into())
+            .spawn(move || read(&reading))
+            .ok();
+        Prefetch { path, reader }
+    }
+
+    /// [`open`], with the file this read when it is `store`'s.
+    pub fn open(self, store: &dyn Store) -> Result<(SearchIndex, Source), StoreError> {
+        match self.reader {
+            Some(reader) if store.derived_file(FILE).as_ref() == Some(&self.path) => {
+                open_with(store, reader.join().ok().flatten())
+            }
+            _ => open(store),
+        }
+    }
+}
+
+/// [`open`] with the file already read by [`read`].
+fn open_with(
     store: &dyn Store,
     file: Option<(SearchIndex, Generation)>,
 ) -> Result<(SearchIndex, Source), StoreError> {

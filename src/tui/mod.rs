@@ -31,9 +31,9 @@ pub struct TuiOptions {
     pub keymap: Keymap,
     /// A line to show at start and in help (the demo says where its database is).
     pub banner: Option<String>,
-    /// The search index file beside the database, read while the store opens so that the
-    /// first search waits for the longer of the two instead of both in turn.
-    pub index_file: Option<PathBuf>,
+    /// The database directory, whose search index file is read while the store opens so that
+    /// the first search waits for the longer of the two instead of both in turn.
+    pub database: Option<PathBuf>,
 }
 
 /// Opens the store: run on the worker thread while the first frame is drawn.
@@ -123,7 +123,7 @@ pub fn run(open: OpenStore, options: TuiOptions) -> Result<(), TuiError> {
     let (mut guard, mut terminal) = terminal::TerminalGuard::enter()?;
     let worker = worker::spawn(
         open,
-        options.index_file,
+        options.database,
         options.user,
         clock,
         effects_rx,

@@ -13,14 +13,11 @@ use crate::domain::ticket::Action;
 use crate::ops::{CallLog, Ops, OpsError, TicketDraft, TicketFilter};
 use crate::search::keys::KeyField;
 use crate::search::{SearchIndex, snapshot};
-use crate::store::{Generation, Store};
+use crate::store::Store;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender};
 use std::thread::JoinHandle;
-
-/// What [`snapshot::read`] makes of the index file: the index and its stamp.
-type IndexFile = (SearchIndex, Generation);
 
 /// How many articles the suggestions list.
 const SUGGESTIONS: usize = 8;
@@ -33,17 +30,18 @@ struct Worker {
     clock: Clock,
     /// Loaded at the first search, dropped to be loaded again after an import.
     index: Option<SearchIndex>,
-    /// The index file being read while the store opened, and where it was read from.
-    prefetch: Option<(PathBuf, JoinHandle<Option<IndexFile>>)>,
+    /// The index file being read while the store opened.
+    prefetch: Option<snapshot::Prefetch>,
     jobs: Jobs,
 }
 
-/// Starts the worker: it opens the store (reading `index_file` on another thread meanwhile),
+/// Starts the worker: it opens the store (reading the search index file of the `database`
+/// directory on another thread meanwhile),
 /// then carries out effects until the effect sender is dropped, finishing its queue and
 /// stopping its jobs. A store that cannot be opened is reported as [`Event::StoreFailed`].
 pub fn spawn(
     open: OpenStore,
-    index_file: Option<PathBuf>,
+    database: Option<PathBuf>,
     user: String,
     clock: Clock,
     effects: Receiver<Effect>,
@@ -52,14 +50,7 @@ pub fn spawn(
     std::thread::Builder::new()
         .name("rapport-worker".into())
         .spawn(move || {
-            let prefetch = index_file.and_then(|path| {
-                let reading = path.clone();
-                let reader = std::thread::Builder::new()
-                    .name("rapport-index-file".into())
-                    .spawn(move || snapshot::read(&reading))
-                    .ok()?;
-                Some((path, reader))
-            });
+            let prefetch = database.as_deref().map(snapshot::Prefetch::start);
             let store = match open() {
                 Ok(store) => store,
                 Err(e) => {
@@ -115,12 +106,8 @@ impl Worker {
         if self.index.is_none() {
             let store = self.store.as_ref();
             let opened = match self.prefetch.take() {
-                Some((path, reader))
-                    if store.derived_file(snapshot::FILE).as_ref() == Some(&path) =>
-                {
-                    snapshot::open_with(store, reader.join().ok().flatten())
-                }
-                _ => snapshot::open(store),
+                Some(prefetch) => prefetch.open(store),
+                None => snapshot::open(store),
             };
             self.index = Some(opened.map_err(|e| e.to_string())?.0);
         }
