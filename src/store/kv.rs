@@ -31,6 +31,9 @@ pub trait Kv: Send + Sync {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
     /// Pairs whose key starts with `prefix`, in key order or reversed.
     fn scan(&self, prefix: &[u8], reverse: bool) -> Pairs<'_>;
+    /// Pairs whose key starts with `prefix`, from `start` on in key order, or (`reverse`) from
+    /// the last key at or before `start` backwards.
+    fn scan_from(&self, prefix: &[u8], start: &[u8], reverse: bool) -> Pairs<'_>;
     /// Adds `by` to the big-endian u64 at `key` (absent is 0) and returns the new value,
     /// durably ordered before any later write.
     fn increment(&self, key: &[u8], by: u64) -> Result<u64, StoreError>;
@@ -155,18 +158,24 @@ fn advance_counters(txn: &dyn Txn, counters: &[(String, u64)]) -> Result<(), Sto
     Ok(())
 }
 
-/// Writes audit entries with their by-record index entries, and one by-user index entry for
-/// each run of consecutive entries by the same user.
+/// Writes audit entries under their records, a run of the log for each stretch of consecutive
+/// sequence numbers, and a by-user index entry for each such stretch by one user.
 fn write_audit(txn: &dyn Txn, entries: &[AuditEntry]) -> Result<(), StoreError> {
     for entry in entries {
         txn.insert(
-            &layout::audit_key(entry.seq),
+            &layout::history_key(entry.record, entry.seq),
             &serde_json::to_vec(entry).expect("audit entries serialise"),
         )?;
-        txn.insert(&layout::audit_record_entry(entry), &[])?;
     }
-    let same_run = |a: &AuditEntry, b: &AuditEntry| b.seq == a.seq + 1 && a.user == b.user;
-    for run in entries.chunk_by(same_run) {
+    for run in entries.chunk_by(|a, b| b.seq == a.seq + 1) {
+        let records: Vec<Id> = run.iter().map(|e| e.record).collect();
+        txn.insert(
+            &layout::audit_key(run[0].seq),
+            &layout::encode_run(&records),
+        )?;
+    }
+    let same_user = |a: &AuditEntry, b: &AuditEntry| b.seq == a.seq + 1 && a.user == b.user;
+    for run in entries.chunk_by(same_user) {
         let (first, last) = (&run[0], &run[run.len() - 1]);
         let (key, value) = layout::audit_user_run(&first.user, first.seq, last.seq);
         txn.insert(&key, &value)?;
@@ -174,16 +183,66 @@ fn write_audit(txn: &dyn Txn, entries: &[AuditEntry]) -> Result<(), StoreError> 
     Ok(())
 }
 
+fn decode_entry(key: &[u8], bytes: &[u8]) -> Result<AuditEntry, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::corrupt(key, &e.to_string()))
+}
+
+/// Every run of the audit log, in order of sequence, from the one holding `from` on.
+fn runs_from<'a, K: Kv>(
+    kv: &'a K,
+    from: u64,
+) -> impl Iterator<Item = Result<(u64, Vec<Id>), StoreError>> + 'a {
+    let start = kv
+        .scan_from(layout::AUDIT_PREFIX, &layout::audit_key(from), true)
+        .next()
+        .map(|pair| pair.map(|(key, _)| key));
+    let (first, failed) = match start {
+        Some(Ok(key)) => (key, None),
+        Some(Err(e)) => (layout::audit_key(from), Some(e)),
+        None => (layout::audit_key(from), None),
+    };
+    failed.map(Err).into_iter().chain(
+        kv.scan_from(layout::AUDIT_PREFIX, &first, false)
+            .map(|pair| pair.and_then(|(key, value)| layout::decode_run(&key, &value))),
+    )
+}
+
 impl<K: Kv> KvStore<K> {
-    fn audit_entry(&self, seq: u64) -> Result<Option<AuditEntry>, StoreError> {
-        let key = layout::audit_key(seq);
+    /// The audit entry `seq`, about `record`.
+    fn history_entry(&self, record: Id, seq: u64) -> Result<Option<AuditEntry>, StoreError> {
+        let key = layout::history_key(record, seq);
         self.kv
             .get(&key)?
-            .map(|bytes| {
-                serde_json::from_slice(&bytes)
-                    .map_err(|e| StoreError::corrupt(&key, &e.to_string()))
-            })
+            .map(|bytes| decode_entry(&key, &bytes))
             .transpose()
+    }
+
+    /// The entries of the sequence numbers `seqs` (ascending), read along the log's runs.
+    fn entries_at(&self, seqs: &[u64]) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut entries = Vec::with_capacity(seqs.len());
+        let Some(&from) = seqs.first() else {
+            return Ok(entries);
+        };
+        let mut wanted = seqs.iter().copied().peekable();
+        for run in runs_from(&self.kv, from) {
+            let (first, records) = run?;
+            let end = first + records.len() as u64;
+            while let Some(&seq) = wanted.peek() {
+                if seq >= end {
+                    break;
+                }
+                wanted.next();
+                if seq >= first
+                    && let Some(entry) = self.history_entry(records[(seq - first) as usize], seq)?
+                {
+                    entries.push(entry);
+                }
+            }
+            if wanted.peek().is_none() {
+                break;
+            }
+        }
+        Ok(entries)
     }
 
     fn index_targets(&self, scan: &IndexScan) -> Result<Vec<String>, StoreError> {
@@ -275,12 +334,12 @@ impl<K: Kv> Store for KvStore<K> {
     }
 
     fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
-        let seqs: Vec<u64> = match (&query.record, &query.user) {
+        let entries = match (&query.record, &query.user) {
             (Some(id), _) => self
-                .index_targets(&IndexScan::exact(Index::AuditRecord, id.to_string()))?
-                .iter()
-                .filter_map(|s| s.parse().ok())
-                .collect(),
+                .kv
+                .scan(&layout::history_prefix(*id), false)
+                .map(|pair| pair.and_then(|(key, bytes)| decode_entry(&key, &bytes)))
+                .collect::<Result<Vec<_>, _>>()?,
             (None, Some(user)) => {
                 let prefix = Index::AuditUser.prefix(&layout::fold(user), true);
                 let mut seqs = Vec::new();
@@ -288,31 +347,29 @@ impl<K: Kv> Store for KvStore<K> {
                     let (key, value) = pair?;
                     seqs.extend(layout::audit_run(&key, &value)?.1);
                 }
-                seqs
+                self.entries_at(&seqs)?
             }
             (None, None) => {
                 let mut all = Vec::new();
-                for pair in self.kv.scan(layout::AUDIT_PREFIX, false) {
-                    all.push(layout::seq_of_audit_key(&pair?.0)?);
+                for run in runs_from(&self.kv, 0) {
+                    let (first, records) = run?;
+                    for (seq, record) in (first..).zip(records) {
+                        all.extend(self.history_entry(record, seq)?);
+                    }
                 }
                 all
             }
         };
-        let mut entries = Vec::new();
-        for seq in seqs {
-            let Some(entry) = self.audit_entry(seq)? else {
-                continue;
-            };
-            let user_ok = query
-                .user
-                .as_ref()
-                .is_none_or(|u| entry.user.eq_ignore_ascii_case(u));
-            let since_ok = query.since.is_none_or(|s| entry.at >= s);
-            if user_ok && since_ok {
-                entries.push(entry);
-            }
-        }
-        Ok(entries)
+        Ok(entries
+            .into_iter()
+            .filter(|entry| {
+                let user_ok = query
+                    .user
+                    .as_ref()
+                    .is_none_or(|u| entry.user.eq_ignore_ascii_case(u));
+                user_ok && query.since.is_none_or(|s| entry.at >= s)
+            })
+            .collect())
     }
 
     fn search_documents(
@@ -352,12 +409,12 @@ impl<K: Kv> Store for KvStore<K> {
         }
         let mut seen = std::collections::HashSet::new();
         let mut ids = Vec::new();
-        for n in seq + 1..=last {
-            // A commit that failed after taking its number left no entry.
-            if let Some(entry) = self.audit_entry(n)?
-                && seen.insert(entry.record)
-            {
-                ids.push(entry.record);
+        for run in runs_from(&self.kv, seq + 1) {
+            let (first, records) = run?;
+            for (n, record) in (first..).zip(records) {
+                if n > seq && seen.insert(record) {
+                    ids.push(record);
+                }
             }
         }
         Ok(Some(ids))
@@ -439,17 +496,37 @@ impl<K: Kv> Store for KvStore<K> {
         let mut highest_seq = 0;
         // Each entry's folded user, until a by-user run is found to cover it.
         let mut uncovered: BTreeMap<u64, Vec<u8>> = BTreeMap::new();
-        for pair in self.kv.scan(layout::AUDIT_PREFIX, false) {
+        // Where the log's runs say each entry is, until the entry is found there.
+        let mut placed: BTreeMap<u64, Id> = BTreeMap::new();
+        for run in runs_from(&self.kv, 0) {
+            let (first, records) = run?;
+            for (seq, record) in (first..).zip(records) {
+                if placed.insert(seq, record).is_some() {
+                    problems.push(format!("two runs of the audit log name entry {seq}"));
+                }
+            }
+        }
+        for pair in self.kv.scan(layout::HISTORY_PREFIX, false) {
             let (key, bytes) = pair?;
-            let seq = layout::seq_of_audit_key(&key)?;
+            let seq = layout::seq_of_history_key(&key)?;
             highest_seq = highest_seq.max(seq);
-            match serde_json::from_slice::<AuditEntry>(&bytes) {
+            match decode_entry(&key, &bytes) {
+                Ok(entry) if layout::history_key(entry.record, entry.seq) != key => {
+                    problems.push(format!("audit entry {seq} is kept under another record"))
+                }
                 Ok(entry) => {
-                    expected.insert(layout::audit_record_entry(&entry));
+                    if placed.remove(&seq) != Some(entry.record) {
+                        problems.push(format!("audit entry {seq} is in no run of the log"));
+                    }
                     uncovered.insert(seq, layout::fold(&entry.user));
                 }
                 Err(e) => problems.push(format!("audit entry {seq}: {e}")),
             }
+        }
+        for (seq, record) in placed {
+            problems.push(format!(
+                "the audit log's run names entry {seq} of {record}, which is missing"
+            ));
         }
         for pair in self.kv.scan(&Index::AuditUser.prefix(b"", false), false) {
             let (key, value) = pair?;

@@ -11,8 +11,11 @@
 //!   write a record instead of two, and the search index is rebuilt by reading the documents
 //!   off the accounts and contacts;
 //! - `x:<index>\0<value>\0<id>`: a secondary index entry with an empty value;
-//! - `l:<seq>`: an audit entry, with an `x:audit.record` entry pointing at it, and one
-//!   `x:audit.user` entry for each commit's run of entries (see [`audit_user_run`]).
+//! - `h:<id>\0<seq>`: an audit entry (seq u64 big-endian), kept by the record it is about, so
+//!   that a record's history is one range and an entry is one write;
+//! - `l:<seq>`: a run of the audit log: the records of the entries `seq`, `seq + 1`, … (ids, one
+//!   a line), one for each commit, so that the log reads in order of sequence;
+//! - `x:audit.user\0<user>\0<seq>`: the entries of one commit's user (see [`audit_user_run`]).
 //!
 //! Prefixes for knowledge-base articles (`KB`), opportunities (`O`) and campaigns (`CP`) are
 //! reserved by [`Kind`].
@@ -22,8 +25,10 @@ use crate::domain::{Id, Kind, Record};
 use crate::search::keys::SearchDocument;
 
 /// The schema version this build writes and understands. 2: search documents inside the
-/// record's value instead of under `s:` keys of their own.
-pub const SCHEMA_VERSION: u32 = 2;
+/// record's value instead of under `s:` keys of their own. 3: audit entries under `h:` by
+/// record, the log's order in runs under `l:`, instead of entries under `l:` and a by-record
+/// index entry for each.
+pub const SCHEMA_VERSION: u32 = 3;
 /// The codec version byte at the start of every stored record: 2, JSON then the search
 /// document. 1 (JSON alone, the document under `s:`) is still read, for the migration.
 pub const RECORD_VERSION: u8 = 2;
@@ -77,7 +82,60 @@ pub fn id_of_record_key(kind: Kind, key: &[u8]) -> Result<Id, StoreError> {
     Ok(Id::new(kind, u64::from_be_bytes(number)))
 }
 
-/// The key of an audit entry.
+/// The prefix of every audit entry.
+pub const HISTORY_PREFIX: &[u8] = b"h:";
+
+/// The prefix of the audit entries about `record`.
+pub fn history_prefix(record: Id) -> Vec<u8> {
+    format!("h:{record}\0").into_bytes()
+}
+
+/// The key of the audit entry `seq`, about `record`.
+pub fn history_key(record: Id, seq: u64) -> Vec<u8> {
+    let mut key = history_prefix(record);
+    key.extend_from_slice(&seq.to_be_bytes());
+    key
+}
+
+/// The sequence number a history key ends with.
+pub fn seq_of_history_key(key: &[u8]) -> Result<u64, StoreError> {
+    key.len()
+        .checked_sub(8)
+        .and_then(|at| key[at..].try_into().ok())
+        .map(u64::from_be_bytes)
+        .ok_or_else(|| StoreError::corrupt(key, "audit entry key of the wrong length"))
+}
+
+/// A run's value: the records of its entries, in order of sequence.
+pub fn encode_run(records: &[Id]) -> Vec<u8> {
+    let mut value = String::with_capacity(records.len() * 10);
+    for (i, id) in records.iter().enumerate() {
+        if i > 0 {
+            value.push('\n');
+        }
+        value.push_str(&id.to_string());
+    }
+    value.into_bytes()
+}
+
+/// A run's first sequence number and records.
+pub fn decode_run(key: &[u8], value: &[u8]) -> Result<(u64, Vec<Id>), StoreError> {
+    let first = seq_of_audit_key(key)?;
+    let bad = || StoreError::corrupt(key, "unreadable run of the audit log");
+    let text = std::str::from_utf8(value).map_err(|_| bad())?;
+    let records = text
+        .split('\n')
+        .map(|id| id.parse().map_err(|_| bad()))
+        .collect::<Result<Vec<Id>, StoreError>>()?;
+    Ok((first, records))
+}
+
+/// Whether an `l:` value is an audit entry as schemas 1 and 2 kept it (JSON), not a run.
+pub fn is_schema_2_entry(value: &[u8]) -> bool {
+    value.first() == Some(&b'{')
+}
+
+/// The key of the run of the audit log starting at `seq`.
 pub fn audit_key(seq: u64) -> Vec<u8> {
     let mut key = AUDIT_PREFIX.to_vec();
     key.extend_from_slice(&seq.to_be_bytes());
@@ -90,14 +148,6 @@ pub fn seq_of_audit_key(key: &[u8]) -> Result<u64, StoreError> {
         .and_then(|n| n.try_into().ok())
         .map(u64::from_be_bytes)
         .ok_or_else(|| StoreError::corrupt(key, "audit key of the wrong length"))
-}
-
-/// The by-record index entry of an audit entry.
-pub fn audit_record_entry(entry: &crate::domain::audit::AuditEntry) -> Vec<u8> {
-    Index::AuditRecord.entry(
-        entry.record.to_string().as_bytes(),
-        &format!("{:020}", entry.seq),
-    )
 }
 
 /// The by-user index entry of the audit entries `first..=last`, all by `user` (one commit's):
@@ -230,7 +280,8 @@ pub enum Index {
     CalendarName,
     /// SLA policies by priority.
     PolicyPriority,
-    /// Audit entries by record, then sequence.
+    /// Audit entries by record, then sequence (schemas 1 and 2; the migration to 3 removes
+    /// them).
     AuditRecord,
     /// Audit entries by user, then sequence.
     AuditUser,

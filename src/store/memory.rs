@@ -82,6 +82,23 @@ impl Kv for MemoryKv {
         Box::new(pairs.into_iter())
     }
 
+    fn scan_from(&self, prefix: &[u8], start: &[u8], reverse: bool) -> Pairs<'_> {
+        let map = self.lock();
+        let pairs: Vec<_> = if reverse {
+            map.range(prefix.to_vec()..=start.to_vec())
+                .rev()
+                .take_while(|(k, _)| k.starts_with(prefix))
+                .map(|(k, v)| Ok((k.clone(), v.clone())))
+                .collect()
+        } else {
+            map.range(start.to_vec()..)
+                .take_while(|(k, _)| k.starts_with(prefix))
+                .map(|(k, v)| Ok((k.clone(), v.clone())))
+                .collect()
+        };
+        Box::new(pairs.into_iter())
+    }
+
     fn increment(&self, key: &[u8], by: u64) -> Result<u64, StoreError> {
         let mut map = self.lock();
         let next = map

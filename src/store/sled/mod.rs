@@ -5,7 +5,8 @@
 //! [`StoreError::InUse`] at once instead of a hang; then the schema version is checked: a
 //! newer one is refused, an older one is migrated step by step.
 
-use crate::domain::Kind;
+use crate::domain::audit::AuditEntry;
+use crate::domain::{Id, Kind};
 use crate::store::StoreError;
 use crate::store::kv::{Kv, KvStore, Pairs, Txn};
 use crate::store::layout::{self, SCHEMA_KEY, SCHEMA_VERSION};
@@ -32,10 +33,16 @@ struct Migration {
 /// The migrations, in order. Adding an optional field needs none (records are JSON). A step
 /// that rewrites records or search documents without audit entries must also move the epoch
 /// (`m:epoch`), as a restore does, so that files derived from the records are rebuilt.
-const MIGRATIONS: &[Migration] = &[Migration {
-    from: 1,
-    run: documents_into_records,
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        from: 1,
+        run: documents_into_records,
+    },
+    Migration {
+        from: 2,
+        run: audit_by_record,
+    },
+];
 
 /// 1 → 2: each record's search document moves from its `s:` key into the record's value, one
 /// write a record instead of two. The records are rewritten without audit entries, so the
@@ -205,6 +212,23 @@ impl Kv for SledKv {
         }
     }
 
+    fn scan_from(&self, prefix: &[u8], start: &[u8], reverse: bool) -> Pairs<'_> {
+        let pair = |item: Result<(::sled::IVec, ::sled::IVec), ::sled::Error>| {
+            item.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(backend)
+        };
+        let prefix = prefix.to_vec();
+        let within = move |item: &Result<(Vec<u8>, Vec<u8>), StoreError>| {
+            item.as_ref().map_or(true, |(k, _)| k.starts_with(&prefix))
+        };
+        if reverse {
+            let iter = self.db.range(..=start.to_vec()).rev().map(pair);
+            Box::new(iter.take_while(within))
+        } else {
+            let iter = self.db.range(start.to_vec()..).map(pair);
+            Box::new(iter.take_while(within))
+        }
+    }
+
     fn increment(&self, key: &[u8], by: u64) -> Result<u64, StoreError> {
         let next = |old: Option<&[u8]>| {
             let n = old
@@ -254,6 +278,43 @@ impl Kv for SledKv {
     }
 }
 
+/// 2 → 3: each audit entry moves from `l:<seq>` to `h:<record>\0<seq>`, the by-record index
+/// entries go, and the log's order is kept in runs under `l:`, rebuilt from the entries. No
+/// record or search document changes, so the epoch stays. Run again after a crash, it copies
+/// what is left and builds the runs afresh.
+fn audit_by_record(kv: &SledKv) -> Result<(), StoreError> {
+    for pair in kv.db.scan_prefix(layout::AUDIT_PREFIX) {
+        let (key, bytes) = pair.map_err(backend)?;
+        if layout::is_schema_2_entry(&bytes) {
+            let entry: AuditEntry = serde_json::from_slice(&bytes)
+                .map_err(|e| StoreError::corrupt(&key, &e.to_string()))?;
+            kv.db
+                .insert(layout::history_key(entry.record, entry.seq), bytes)
+                .map_err(backend)?;
+        }
+        kv.db.remove(key).map_err(backend)?;
+    }
+    let mut placed: Vec<(u64, Id)> = Vec::new();
+    for pair in kv.db.scan_prefix(layout::HISTORY_PREFIX) {
+        let (key, bytes) = pair.map_err(backend)?;
+        let entry: AuditEntry = serde_json::from_slice(&bytes)
+            .map_err(|e| StoreError::corrupt(&key, &e.to_string()))?;
+        placed.push((entry.seq, entry.record));
+    }
+    placed.sort_unstable();
+    for run in placed.chunk_by(|a, b| b.0 == a.0 + 1) {
+        let records: Vec<Id> = run.iter().map(|(_, id)| *id).collect();
+        kv.db
+            .insert(layout::audit_key(run[0].0), layout::encode_run(&records))
+            .map_err(backend)?;
+    }
+    let by_record = layout::Index::AuditRecord.prefix(b"", false);
+    for key in kv.db.scan_prefix(by_record).keys() {
+        kv.db.remove(key.map_err(backend)?).map_err(backend)?;
+    }
+    kv.flush()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -271,6 +332,24 @@ mod tests {
             .unwrap();
     }
 
+    /// Rewrites the audit log as schemas 1 and 2 kept it: each entry under `l:<seq>`, with a
+    /// by-record index entry.
+    fn write_schema_1_audit(kv: &SledKv) {
+        for key in kv.db.scan_prefix(layout::AUDIT_PREFIX).keys() {
+            kv.db.remove(key.unwrap()).unwrap();
+        }
+        for pair in kv.db.scan_prefix(layout::HISTORY_PREFIX) {
+            let (key, bytes) = pair.unwrap();
+            let entry: AuditEntry = serde_json::from_slice(&bytes).unwrap();
+            let seq = format!("{:020}", entry.seq);
+            let by_record =
+                layout::Index::AuditRecord.entry(entry.record.to_string().as_bytes(), &seq);
+            kv.db.insert(layout::audit_key(entry.seq), bytes).unwrap();
+            kv.db.insert(by_record, &[]).unwrap();
+            kv.db.remove(key).unwrap();
+        }
+    }
+
     #[test]
     fn schema_1_moves_search_documents_into_records_and_the_epoch() {
         let dir = tempfile::tempdir().unwrap();
@@ -285,12 +364,13 @@ mod tests {
                 .commit(Commit::new("ann", at).put(account.clone()))
                 .unwrap();
             write_schema_1(store.kv(), &account);
-            store.kv().set_schema_version(1).unwrap();
-            epoch_before = store.generation().unwrap().epoch;
             assert!(
                 !store.check().unwrap().is_empty(),
                 "schema 1 leftovers are reported"
             );
+            write_schema_1_audit(store.kv());
+            store.kv().set_schema_version(1).unwrap();
+            epoch_before = store.generation().unwrap().epoch;
         }
         let store = open(dir.path()).unwrap();
         assert_eq!(store.kv().schema_version().unwrap(), Some(SCHEMA_VERSION));
@@ -310,6 +390,17 @@ mod tests {
                 .next()
                 .is_none()
         );
+        let history = store
+            .audit(&crate::store::AuditQuery {
+                record: Some(id),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(history.len(), 1, "the audit entry moved under its record");
+        assert_eq!(store.audit(&Default::default()).unwrap(), history);
+        assert_eq!(store.changed_since(0, 10).unwrap(), Some(vec![id]));
+        let by_record = layout::Index::AuditRecord.prefix(b"", false);
+        assert!(store.kv().db.scan_prefix(by_record).next().is_none());
         assert_eq!(store.check().unwrap(), Vec::<String>::new());
     }
 }
