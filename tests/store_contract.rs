@@ -219,6 +219,33 @@ fn check_reports_an_audit_entry_the_by_user_index_misses() {
 }
 
 #[test]
+fn check_reports_audit_entries_that_no_run_of_the_log_names() {
+    use rapport::store::kv::Kv;
+    let dir = tempfile::tempdir().unwrap();
+    let store = rapport::store::sled::open(&dir.path().join("db")).unwrap();
+    let a = account(&store, "Acme", "info@acme.example");
+    let id = a.meta.id;
+    store
+        .commit(Commit::new("ann", at("2026-01-01T00:00:00Z")).put(a))
+        .unwrap();
+    store
+        .kv()
+        .transact(&|txn| txn.remove(&rapport::store::layout::audit_key(1)))
+        .unwrap();
+    assert_eq!(
+        store.check().unwrap(),
+        ["audit entry 1 is in no run of the log"]
+    );
+    // The entry is still found under its record; the log in order no longer lists it.
+    let of_record = AuditQuery {
+        record: Some(id),
+        ..Default::default()
+    };
+    assert_eq!(store.audit(&of_record).unwrap().len(), 1);
+    assert!(store.audit(&AuditQuery::default()).unwrap().is_empty());
+}
+
+#[test]
 fn memory_store_keeps_the_contract() {
     story(&MemoryStore::empty());
 }

@@ -188,23 +188,19 @@ fn decode_entry(key: &[u8], bytes: &[u8]) -> Result<AuditEntry, StoreError> {
 }
 
 /// Every run of the audit log, in order of sequence, from the one holding `from` on.
-fn runs_from<'a, K: Kv>(
-    kv: &'a K,
+fn runs_from<K: Kv>(
+    kv: &K,
     from: u64,
-) -> impl Iterator<Item = Result<(u64, Vec<Id>), StoreError>> + 'a {
-    let start = kv
-        .scan_from(layout::AUDIT_PREFIX, &layout::audit_key(from), true)
-        .next()
-        .map(|pair| pair.map(|(key, _)| key));
-    let (first, failed) = match start {
-        Some(Ok(key)) => (key, None),
-        Some(Err(e)) => (layout::audit_key(from), Some(e)),
-        None => (layout::audit_key(from), None),
+) -> Result<impl Iterator<Item = Result<(u64, Vec<Id>), StoreError>> + '_, StoreError> {
+    let from = layout::audit_key(from);
+    // The run holding `from` starts at or before it.
+    let start = match kv.scan_from(layout::AUDIT_PREFIX, &from, true).next() {
+        Some(pair) => pair?.0,
+        None => from,
     };
-    failed.map(Err).into_iter().chain(
-        kv.scan_from(layout::AUDIT_PREFIX, &first, false)
-            .map(|pair| pair.and_then(|(key, value)| layout::decode_run(&key, &value))),
-    )
+    Ok(kv
+        .scan_from(layout::AUDIT_PREFIX, &start, false)
+        .map(|pair| pair.and_then(|(key, value)| layout::decode_run(&key, &value))))
 }
 
 impl<K: Kv> KvStore<K> {
@@ -224,7 +220,7 @@ impl<K: Kv> KvStore<K> {
             return Ok(entries);
         };
         let mut wanted = seqs.iter().copied().peekable();
-        for run in runs_from(&self.kv, from) {
+        for run in runs_from(&self.kv, from)? {
             let (first, records) = run?;
             let end = first + records.len() as u64;
             while let Some(&seq) = wanted.peek() {
@@ -351,7 +347,7 @@ impl<K: Kv> Store for KvStore<K> {
             }
             (None, None) => {
                 let mut all = Vec::new();
-                for run in runs_from(&self.kv, 0) {
+                for run in runs_from(&self.kv, 0)? {
                     let (first, records) = run?;
                     for (seq, record) in (first..).zip(records) {
                         all.extend(self.history_entry(record, seq)?);
@@ -409,7 +405,7 @@ impl<K: Kv> Store for KvStore<K> {
         }
         let mut seen = std::collections::HashSet::new();
         let mut ids = Vec::new();
-        for run in runs_from(&self.kv, seq + 1) {
+        for run in runs_from(&self.kv, seq + 1)? {
             let (first, records) = run?;
             for (n, record) in (first..).zip(records) {
                 if n > seq && seen.insert(record) {
@@ -498,7 +494,7 @@ impl<K: Kv> Store for KvStore<K> {
         let mut uncovered: BTreeMap<u64, Vec<u8>> = BTreeMap::new();
         // Where the log's runs say each entry is, until the entry is found there.
         let mut placed: BTreeMap<u64, Id> = BTreeMap::new();
-        for run in runs_from(&self.kv, 0) {
+        for run in runs_from(&self.kv, 0)? {
             let (first, records) = run?;
             for (seq, record) in (first..).zip(records) {
                 if placed.insert(seq, record).is_some() {
