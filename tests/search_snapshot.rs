@@ -246,3 +246,35 @@ fn a_restore_without_audit_entries_makes_the_file_stale() {
     assert_eq!(source, Source::Built);
     assert!(!answers[0].is_empty(), "the restored accounts are found");
 }
+
+#[test]
+fn a_file_read_while_the_store_opened_is_caught_up_like_one_read_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let store = open(&db).unwrap();
+    seed(&store);
+    assert_eq!(opened(&store).1, Source::Built);
+    let globex = account(&ops(&store), "Globex", "+1 415 555 0199");
+
+    // Read the file (now one change behind), then open the index through it.
+    let (index, source) = snapshot::Prefetch::start(&db).open(&store).unwrap();
+    assert_eq!(source, Source::CaughtUp(1));
+    assert_eq!(
+        answers(&index),
+        answers(&SearchIndex::load(&store).unwrap())
+    );
+    assert_eq!(index.query("globex", 1)[0].account, globex);
+
+    // A file read from another directory is not taken for this store's.
+    let other = dir.path().join("other");
+    let (index, source) = snapshot::Prefetch::start(&other).open(&store).unwrap();
+    assert_eq!(
+        source,
+        Source::Loaded,
+        "this store's own file, current again"
+    );
+    assert_eq!(
+        answers(&index),
+        answers(&SearchIndex::load(&store).unwrap())
+    );
+}
