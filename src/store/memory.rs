@@ -84,18 +84,15 @@ impl Kv for MemoryKv {
 
     fn scan_from(&self, prefix: &[u8], start: &[u8], reverse: bool) -> Pairs<'_> {
         let map = self.lock();
-        let pairs: Vec<_> = if reverse {
-            map.range(prefix.to_vec()..=start.to_vec())
-                .rev()
-                .take_while(|(k, _)| k.starts_with(prefix))
-                .map(|(k, v)| Ok((k.clone(), v.clone())))
-                .collect()
+        let range: Box<dyn Iterator<Item = (&Vec<u8>, &Vec<u8>)>> = if reverse {
+            Box::new(map.range(prefix.to_vec()..=start.to_vec()).rev())
         } else {
-            map.range(start.to_vec()..)
-                .take_while(|(k, _)| k.starts_with(prefix))
-                .map(|(k, v)| Ok((k.clone(), v.clone())))
-                .collect()
+            Box::new(map.range(start.to_vec()..))
         };
+        let pairs: Vec<_> = range
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .map(|(k, v)| Ok((k.clone(), v.clone())))
+            .collect();
         Box::new(pairs.into_iter())
     }
 

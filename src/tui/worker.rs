@@ -36,9 +36,9 @@ struct Worker {
 }
 
 /// Starts the worker: it opens the store (reading the search index file of the `database`
-/// directory on another thread meanwhile),
-/// then carries out effects until the effect sender is dropped, finishing its queue and
-/// stopping its jobs. A store that cannot be opened is reported as [`Event::StoreFailed`].
+/// directory on another thread meanwhile), then carries out effects until the effect sender is
+/// dropped, finishing its queue and stopping its jobs. A store that cannot be opened is
+/// reported as [`Event::StoreFailed`].
 pub fn spawn(
     open: OpenStore,
     database: Option<PathBuf>,
