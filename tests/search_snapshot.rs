@@ -1,12 +1,13 @@
 //! The search index's file beside the database stays in step with the records: after writes,
 //! imports, deletes and a crash it is caught up (or rebuilt) on open, and a missing, damaged or
 //! foreign file is rebuilt. Every index opened is checked against one built from the store's
-//! documents.
+//! documents. A closed database is searched from its file alone, as its records say.
 
 use rapport::domain::{Id, Kind};
 use rapport::ops::{AccountDraft, CallLog, ContactDraft, Entity, ImportOptions, Ops, SourceRow};
-use rapport::search::SearchIndex;
+use rapport::search::keys::Shown;
 use rapport::search::snapshot::{self, FILE, Source};
+use rapport::search::{Hit, SearchIndex};
 use rapport::store::Store;
 use rapport::store::sled::{SledStore, open};
 use std::path::Path;
@@ -277,4 +278,70 @@ fn a_file_read_while_the_store_opened_is_caught_up_like_one_read_after() {
         answers(&index),
         answers(&SearchIndex::load(&store).unwrap())
     );
+}
+
+/// What a search finds for each query, with what the store's records say of each account.
+fn found_with_records(store: &SledStore) -> Vec<Vec<(Hit, Shown)>> {
+    let index = SearchIndex::load(store).unwrap();
+    QUERIES
+        .iter()
+        .map(|q| {
+            index
+                .query(q, 20)
+                .into_iter()
+                .map(|hit| {
+                    let account = ops(store).account(hit.account).unwrap();
+                    (hit, Shown::of(&account))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn found_from_file(db: &Path) -> Option<Vec<Vec<(Hit, Shown)>>> {
+    QUERIES
+        .iter()
+        .map(|q| snapshot::answer_closed(db, q, 20))
+        .collect()
+}
+
+#[test]
+fn a_closed_database_is_searched_from_its_file_alone_and_an_open_or_changed_one_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let expected = {
+        let store = open(&db).unwrap();
+        seed(&store);
+        snapshot::open(&store).unwrap();
+        assert!(found_from_file(&db).is_none(), "not while it is open");
+        found_with_records(&store)
+    };
+    assert!(expected.iter().any(|found| !found.is_empty()));
+    assert_eq!(found_from_file(&db), Some(expected), "closed at the file's");
+
+    // A call changes what is shown of Acme: the file is behind until a search catches it up.
+    let acme = Id::new(Kind::Account, 1);
+    {
+        let store = open(&db).unwrap();
+        ops(&store).log(CallLog::call(acme)).unwrap();
+    }
+    assert!(found_from_file(&db).is_none(), "the file is behind");
+    let expected = {
+        let store = open(&db).unwrap();
+        assert!(matches!(
+            snapshot::open(&store).unwrap().1,
+            Source::CaughtUp(_)
+        ));
+        found_with_records(&store)
+    };
+    let found = found_from_file(&db).unwrap();
+    assert_eq!(found, expected);
+    let acme_found = found.iter().flatten().find(|(hit, _)| hit.account == acme);
+    assert!(acme_found.unwrap().1.last_contact_at.is_some());
+
+    // A database left open by a crash says nothing of when it was closed.
+    let store = open(&db).unwrap();
+    std::mem::forget(store);
+    assert!(rapport::store::sled::closed_at(&db).is_none());
+    assert!(found_from_file(&db).is_none());
 }

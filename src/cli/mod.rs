@@ -325,10 +325,15 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         Some(Command::Search(a)) => {
             let path = database_dir(&cli)?;
-            // The index file is read while sled opens.
-            let prefetch = crate::search::snapshot::Prefetch::start(&path);
-            let store = crate::store::sled::open(&path)?;
-            search::run(&Ops::new(&store, acting_user(&cli), now()?), a, prefetch)?
+            match search::answer_closed(&path, a) {
+                Some(output) => output,
+                None => {
+                    // The index file is read while sled opens.
+                    let prefetch = crate::search::snapshot::Prefetch::start(&path);
+                    let store = crate::store::sled::open(&path)?;
+                    search::run(&Ops::new(&store, acting_user(&cli), now()?), a, prefetch)?
+                }
+            }
         }
         Some(command) => {
             let store = crate::store::sled::open(&database_dir(&cli)?)?;

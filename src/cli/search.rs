@@ -3,9 +3,12 @@
 use super::CliError;
 use super::output::{Column, Output, object};
 use crate::ops::Ops;
+use crate::search::Hit;
+use crate::search::keys::Shown;
 use crate::search::snapshot;
 use clap::Args;
 use serde_json::json;
+use std::path::Path;
 
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
@@ -31,20 +34,40 @@ const COLUMNS: &[Column] = &[
     ("MATCHED", "/matched"),
 ];
 
+/// Searches the database in `db` from its index file alone, when it is closed at the file's
+/// generation (see [`snapshot::answer_closed`]).
+pub fn answer_closed(db: &Path, a: &SearchArgs) -> Option<Output> {
+    let found = snapshot::answer_closed(db, &a.query, a.limit)?;
+    Some(list(&found))
+}
+
 /// Searches, the index file having been read meanwhile by `prefetch`.
 pub fn run(ops: &Ops, a: &SearchArgs, prefetch: snapshot::Prefetch) -> Result<Output, CliError> {
     let (index, _) = prefetch.open(ops.store)?;
-    let rows = ops
-        .search(&index, &a.query, a.limit)?
-        .into_iter()
-        .map(|(hit, account)| {
+    let mut found = Vec::new();
+    for hit in index.query(&a.query, a.limit) {
+        // The index is current, so its shown lines are; an account whose document said
+        // nothing of it is read.
+        let shown = match index.shown(&hit) {
+            Some(shown) => shown,
+            None => Shown::of(&ops.account(hit.account)?),
+        };
+        found.push((hit, shown));
+    }
+    Ok(list(&found))
+}
+
+fn list(found: &[(Hit, Shown)]) -> Output {
+    let rows = found
+        .iter()
+        .map(|(hit, shown)| {
             object(vec![
-                ("id", json!(account.meta.id)),
-                ("name", json!(account.name)),
-                ("phone", json!(account.main_phone())),
-                ("email", json!(account.emails.first())),
-                ("relationship", json!(account.relationship)),
-                ("last_contact_at", json!(account.last_contact_at)),
+                ("id", json!(hit.account)),
+                ("name", json!(shown.name)),
+                ("phone", json!(shown.phone)),
+                ("email", json!(shown.email)),
+                ("relationship", json!(shown.relationship)),
+                ("last_contact_at", json!(shown.last_contact_at)),
                 (
                     "matched",
                     json!(format!(
@@ -60,8 +83,8 @@ pub fn run(ops: &Ops, a: &SearchArgs, prefetch: snapshot::Prefetch) -> Result<Ou
             ])
         })
         .collect();
-    Ok(Output::List {
+    Output::List {
         rows,
         columns: COLUMNS,
-    })
+    }
 }

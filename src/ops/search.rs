@@ -2,23 +2,9 @@
 
 use super::{Ops, Result};
 use crate::domain::Account;
-use crate::search::{Hit, SearchIndex};
+use crate::search::SearchIndex;
 
 impl Ops<'_> {
-    /// The best `limit` accounts for `query`, with their records, best first.
-    pub fn search(
-        &self,
-        index: &SearchIndex,
-        query: &str,
-        limit: usize,
-    ) -> Result<Vec<(Hit, Account)>> {
-        index
-            .query(query, limit)
-            .into_iter()
-            .map(|hit| Ok((hit.clone(), self.account(hit.account)?)))
-            .collect()
-    }
-
     /// The `limit` most recently contacted accounts, newest first.
     pub fn recent_accounts(&self, index: &SearchIndex, limit: usize) -> Result<Vec<Account>> {
         index

@@ -17,7 +17,7 @@
 //! split between the cores. [`SearchIndex::query_plain`] is the same ranking done the simple
 //! way, for the tests and the benchmarks to check the fast one against.
 
-use super::keys::{KeyField, SearchDocument, fold};
+use super::keys::{KeyField, SearchDocument, Shown, fold};
 use crate::domain::{Id, Kind};
 use crate::store::{Store, StoreError};
 use fuzzy_matcher::FuzzyMatcher;
@@ -77,6 +77,21 @@ struct AccountEntry {
     /// A Bloom filter of what an exact match can be: its keys without white space, the
     /// numbers of its ids, the last three digits of its phones.
     exact: Exact,
+    /// Where what a search shows of it is in the index's shown text, when its document said.
+    shown: Option<Span>,
+}
+
+/// How the file writes an account without a shown line.
+const NO_SPAN: Span = Span {
+    start: u32::MAX,
+    len: u32::MAX,
+};
+
+/// A stretch of text: where it starts, how long it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Span {
+    pub start: u32,
+    pub len: u32,
 }
 
 /// A 128-bit Bloom filter with two probes: one account's exact forms.
@@ -141,6 +156,9 @@ pub struct SearchIndex {
     docs: Vec<Id>,
     /// Accounts in ranking order: last contact newest first, then id newest first.
     accounts: Vec<AccountEntry>,
+    /// What a search shows of each account, one [`Shown`] line after another; empty when read
+    /// without it (see [`SearchIndex::decode`]).
+    shown: String,
     matcher: SkimMatcherV2,
     /// The last query and every account it may match (for narrowing).
     last: Mutex<Option<Last>>,
@@ -226,12 +244,14 @@ impl SearchIndex {
         keys: Vec<KeyEntry>,
         docs: Vec<Id>,
         accounts: Vec<AccountEntry>,
+        shown: String,
     ) -> SearchIndex {
         SearchIndex {
             text,
             keys,
             docs,
             accounts,
+            shown,
             matcher: SkimMatcherV2::default(),
             last: Mutex::new(None),
             parallel_from: PARALLEL_FROM,
@@ -263,10 +283,11 @@ impl SearchIndex {
     }
 
     /// The bytes the index holds: its text, keys, documents and accounts.
-    pub fn footprint(&self) -> [(&'static str, usize); 4] {
+    pub fn footprint(&self) -> [(&'static str, usize); 5] {
         use std::mem::size_of;
         [
             ("text", self.text.len()),
+            ("shown", self.shown.len()),
             ("keys", self.keys.len() * size_of::<KeyEntry>()),
             ("documents", self.docs.len() * size_of::<Id>()),
             ("accounts", self.accounts.len() * size_of::<AccountEntry>()),
@@ -276,6 +297,34 @@ impl SearchIndex {
     /// True when nothing is indexed.
     pub fn is_empty(&self) -> bool {
         self.docs.is_empty()
+    }
+
+    /// Where what a search shows of the account of `hit` is in the shown text.
+    pub(crate) fn shown_span(&self, hit: &Hit) -> Option<Span> {
+        self.entry_of(hit)?.shown
+    }
+
+    /// The entry of the account of `hit`, found by its place in the ranking order.
+    fn entry_of(&self, hit: &Hit) -> Option<&AccountEntry> {
+        let order = Reverse((hit.last_contact.unwrap_or(i64::MIN), hit.account));
+        let at = self
+            .accounts
+            .binary_search_by(|a| Reverse(a.order()).cmp(&order))
+            .ok()?;
+        Some(&self.accounts[at])
+    }
+
+    /// The shown line of `account`, when held.
+    fn shown_text(&self, account: &AccountEntry) -> Option<&str> {
+        let span = account.shown?;
+        let start = span.start as usize;
+        self.shown.get(start..start + span.len as usize)
+    }
+
+    /// What a search shows of the account of `hit`, as its document said when the index was
+    /// built; `None` when it did not say or the index was read without it.
+    pub fn shown(&self, hit: &Hit) -> Option<Shown> {
+        Shown::decode(self.shown_text(self.entry_of(hit)?)?)
     }
 
     /// The `limit` accounts contacted most recently, newest first; never-contacted accounts
@@ -640,13 +689,23 @@ impl SearchIndex {
             w.u32(a.mask)?;
             w.u64(a.exact.0[0])?;
             w.u64(a.exact.0[1])?;
+            let span = a.shown.unwrap_or(NO_SPAN);
+            w.u32(span.start)?;
+            w.u32(span.len)?;
         }
-        Ok(())
+        // Last, so that a reader that leaves it on disk knows where it is.
+        w.bytes(self.shown.as_bytes())
     }
 
     /// Reads what [`encode`](Self::encode) wrote; `None` for anything inconsistent, so that a
-    /// damaged file is rebuilt rather than trusted.
-    pub(crate) fn decode(input: impl std::io::Read, length: u64) -> Option<SearchIndex> {
+    /// damaged file is rebuilt rather than trusted. Without `with_shown`, the shown text is
+    /// read past, not kept: the second value is where it starts in `input`, for a search that
+    /// reads only the lines of its results.
+    pub(crate) fn decode(
+        input: impl std::io::Read,
+        length: u64,
+        with_shown: bool,
+    ) -> Option<(SearchIndex, u64)> {
         let mut r = Decoder {
             input,
             left: length,
@@ -668,7 +727,7 @@ impl SearchIndex {
         let docs = (0..r.len(9)?)
             .map(|_| r.id())
             .collect::<Option<Vec<Id>>>()?;
-        let count = r.len(53)?;
+        let count = r.len(61)?;
         let mut accounts = Vec::with_capacity(count);
         for _ in 0..count {
             let id = r.id()?;
@@ -680,8 +739,25 @@ impl SearchIndex {
                 count: r.u32()?,
                 mask: r.u32()?,
                 exact: Exact([r.u64()?, r.u64()?]),
+                shown: Some(Span {
+                    start: r.u32()?,
+                    len: r.u32()?,
+                })
+                .filter(|span| *span != NO_SPAN),
             });
         }
+        let shown_len = r.len(1)?;
+        let shown_at = length - r.left;
+        let shown = if with_shown {
+            String::from_utf8(r.exact(shown_len)?).ok()?
+        } else {
+            r.skip(shown_len)?;
+            String::new()
+        };
+        let shown_fit = accounts
+            .iter()
+            .filter_map(|a| a.shown)
+            .all(|span| u64::from(span.start) + u64::from(span.len) <= shown_len as u64);
         let starts_fit = keys.windows(2).all(|w| w[0].start <= w[1].start)
             && keys.iter().all(|k| text.is_char_boundary(k.start as usize));
         let docs_fit = keys.iter().all(|k| (k.doc as usize) < docs.len());
@@ -689,8 +765,12 @@ impl SearchIndex {
             .iter()
             .all(|a| a.first as usize + a.count as usize <= keys.len())
             && accounts.windows(2).all(|w| w[0].order() > w[1].order());
-        (r.left == 0 && starts_fit && docs_fit && accounts_fit)
-            .then(|| SearchIndex::from_parts(text, keys, docs, accounts))
+        (r.left == 0 && starts_fit && docs_fit && accounts_fit && shown_fit).then(|| {
+            (
+                SearchIndex::from_parts(text, keys, docs, accounts, shown),
+                shown_at,
+            )
+        })
     }
 
     /// The index with the documents of `changed` records replaced (`None`: the record is gone
@@ -707,12 +787,16 @@ impl SearchIndex {
                     continue;
                 }
                 let doc = *renumbered[key.doc as usize].get_or_insert_with(|| {
-                    let own = id == account.id;
-                    builder.add_document(
-                        id,
-                        account.id,
-                        own.then_some(account.last_contact).flatten(),
-                    )
+                    if id == account.id {
+                        builder.add_document(
+                            id,
+                            account.id,
+                            account.last_contact,
+                            self.shown_text(account),
+                        )
+                    } else {
+                        builder.add_document(id, account.id, None, None)
+                    }
                 });
                 builder.push_key(doc, key.field, self.key_text(k));
             }
@@ -779,10 +863,25 @@ impl<R: std::io::Read> Decoder<R> {
 
     fn bytes(&mut self) -> Option<Vec<u8>> {
         let n = self.len(1)?;
+        self.exact(n)
+    }
+
+    /// The next `n` bytes, `n` already checked against what is left.
+    fn exact(&mut self, n: usize) -> Option<Vec<u8>> {
         self.left -= n as u64;
         let mut bytes = vec![0; n];
         self.input.read_exact(&mut bytes).ok()?;
         Some(bytes)
+    }
+
+    /// Reads past the next `n` bytes, `n` already checked against what is left.
+    fn skip(&mut self, n: usize) -> Option<()> {
+        self.left -= n as u64;
+        let copied = std::io::copy(
+            &mut std::io::Read::take(&mut self.input, n as u64),
+            &mut std::io::sink(),
+        );
+        (copied.ok()? == n as u64).then_some(())
     }
 
     fn id(&mut self) -> Option<Id> {
@@ -802,27 +901,52 @@ pub struct IndexBuilder {
     docs: Vec<Id>,
     /// The account of each document.
     owners: Vec<Id>,
-    last_contact: HashMap<Id, Option<i64>>,
+    /// What each account's own document said of it.
+    owned: HashMap<Id, Owned>,
+    /// The shown lines of the accounts, one after another.
+    shown: String,
+}
+
+/// What an account's own document gives its entry.
+#[derive(Default)]
+struct Owned {
+    last_contact: Option<i64>,
+    shown: Option<Span>,
 }
 
 impl IndexBuilder {
     /// Adds the document of record `id`.
     pub fn add(&mut self, id: Id, doc: &SearchDocument) {
-        let d = self.add_document(id, doc.account, doc.last_contact);
+        let shown = doc.shown.as_ref().map(Shown::encode);
+        let d = self.add_document(id, doc.account, doc.last_contact, shown.as_deref());
         for key in &doc.keys {
             self.push_key(d, key.field, &key.text);
         }
     }
 
     /// Adds a document of `account` (its own when `id` is the account, carrying its last
-    /// contact) and returns its number, for its keys.
-    fn add_document(&mut self, id: Id, account: Id, last_contact: Option<i64>) -> u32 {
+    /// contact and shown line) and returns its number, for its keys.
+    fn add_document(
+        &mut self,
+        id: Id,
+        account: Id,
+        last_contact: Option<i64>,
+        shown: Option<&str>,
+    ) -> u32 {
         let d = self.docs.len() as u32;
         self.docs.push(id);
         self.owners.push(account);
-        let last = self.last_contact.entry(account).or_insert(None);
+        let owned = self.owned.entry(account).or_default();
         if id == account {
-            *last = last_contact;
+            owned.last_contact = last_contact;
+            owned.shown = shown.map(|line| {
+                let start = self.shown.len() as u32;
+                self.shown.push_str(line);
+                Span {
+                    start,
+                    len: line.len() as u32,
+                }
+            });
         }
         d
     }
@@ -839,17 +963,19 @@ impl IndexBuilder {
             keys: arrival,
             docs,
             owners,
-            last_contact,
+            owned,
+            shown,
         } = self;
-        let mut accounts: Vec<AccountEntry> = last_contact
+        let mut accounts: Vec<AccountEntry> = owned
             .into_iter()
-            .map(|(id, last_contact)| AccountEntry {
+            .map(|(id, owned)| AccountEntry {
                 id,
-                last_contact,
+                last_contact: owned.last_contact,
                 first: 0,
                 count: 0,
                 mask: 0,
                 exact: Exact::default(),
+                shown: owned.shown,
             })
             .collect();
         accounts.sort_unstable_by_key(|a| Reverse(a.order()));
@@ -916,7 +1042,7 @@ impl IndexBuilder {
                 }
             }
         }
-        SearchIndex::from_parts(text, keys, docs, accounts)
+        SearchIndex::from_parts(text, keys, docs, accounts, shown)
     }
 }
 
@@ -1148,13 +1274,30 @@ mod tests {
         let index = SearchIndex::new(docs.clone());
         let mut bytes = Vec::new();
         index.encode(&mut bytes).unwrap();
-        let read = SearchIndex::decode(&bytes[..], bytes.len() as u64).unwrap();
+        let (read, _) = SearchIndex::decode(&bytes[..], bytes.len() as u64, true).unwrap();
         assert_eq!(
             ranking(&read, &mut fastrand::Rng::with_seed(1)),
             ranking(&index, &mut fastrand::Rng::with_seed(1))
         );
-        assert!(SearchIndex::decode(&bytes[..bytes.len() - 1], bytes.len() as u64 - 1).is_none());
-        assert!(SearchIndex::decode(&bytes[..], bytes.len() as u64 - 1).is_none());
+        assert_eq!(shown_lines(&read), shown_lines(&index));
+        assert!(shown_lines(&index).iter().all(Option::is_some));
+        // Read without the shown text, the index ranks the same and says where each line is.
+        let (lean, shown_at) = SearchIndex::decode(&bytes[..], bytes.len() as u64, false).unwrap();
+        assert_eq!(lean.footprint()[1], ("shown", 0));
+        assert_eq!(
+            ranking(&lean, &mut fastrand::Rng::with_seed(1)),
+            ranking(&index, &mut fastrand::Rng::with_seed(1))
+        );
+        for hit in lean.query("a", 50) {
+            let span = lean.shown_span(&hit).unwrap();
+            let at = shown_at as usize + span.start as usize;
+            let line = std::str::from_utf8(&bytes[at..at + span.len as usize]).unwrap();
+            assert_eq!(Shown::decode(line), index.shown(&hit));
+        }
+        assert!(
+            SearchIndex::decode(&bytes[..bytes.len() - 1], bytes.len() as u64 - 1, true).is_none()
+        );
+        assert!(SearchIndex::decode(&bytes[..], bytes.len() as u64 - 1, true).is_none());
 
         // Change a tenth of the documents: some gone, some renamed, contacts moved, new ones.
         let mut rng = fastrand::Rng::with_seed(10);
@@ -1199,6 +1342,16 @@ mod tests {
             ranking(&caught_up, &mut fastrand::Rng::with_seed(2)),
             ranking(&fresh, &mut fastrand::Rng::with_seed(2))
         );
+        assert_eq!(shown_lines(&caught_up), shown_lines(&fresh));
+    }
+
+    /// What the index shows of the accounts a few queries find.
+    fn shown_lines(index: &SearchIndex) -> Vec<Option<Shown>> {
+        ["a", "e", "ov", "5"]
+            .iter()
+            .flat_map(|q| index.query(q, 50))
+            .map(|hit| index.shown(&hit))
+            .collect()
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //! (full, spaced and initials, with every reading of the surname), Cyrillic by a BGN/PCGN-style
 //! table, anything else by `deunicode`. Phones are kept as their digits.
 
-use crate::domain::{Id, Kind, Record};
+use crate::domain::record::Relationship;
+use crate::domain::{Account, Id, Kind, Record};
+use jiff::Timestamp;
 use pinyin::{ToPinyin, ToPinyinMulti};
 
 /// What a key was made from.
@@ -73,10 +75,73 @@ pub struct SearchDocument {
     /// For accounts, when the last interaction started (seconds since the epoch).
     pub last_contact: Option<i64>,
     pub keys: Vec<Key>,
+    /// For accounts, what a search shows of them.
+    pub shown: Option<Shown>,
 }
 
+/// What a search result shows of an account besides the match, kept with its keys so that a
+/// search can be answered from the index alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shown {
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub relationship: Relationship,
+    pub last_contact_at: Option<Timestamp>,
+}
+
+/// [`Shown`] as it is written: a JSON array, which never holds a line break or a tab.
+type ShownForm = (
+    String,
+    Option<String>,
+    Option<String>,
+    Relationship,
+    Option<Timestamp>,
+);
+
+impl Shown {
+    pub fn of(account: &Account) -> Shown {
+        Shown {
+            name: account.name.clone(),
+            phone: account.main_phone().map(str::to_string),
+            email: account.emails.first().cloned(),
+            relationship: account.relationship,
+            last_contact_at: account.last_contact_at,
+        }
+    }
+
+    /// One line of compact JSON.
+    pub fn encode(&self) -> String {
+        let form = (
+            &self.name,
+            &self.phone,
+            &self.email,
+            self.relationship,
+            self.last_contact_at,
+        );
+        serde_json::to_string(&form).expect("shown fields serialise")
+    }
+
+    /// Reads the form [`encode`](Self::encode) writes.
+    pub fn decode(text: &str) -> Option<Shown> {
+        let (name, phone, email, relationship, last_contact_at): ShownForm =
+            serde_json::from_str(text).ok()?;
+        Some(Shown {
+            name,
+            phone,
+            email,
+            relationship,
+            last_contact_at,
+        })
+    }
+}
+
+/// The code of the line holding [`Shown`], beside the keys' codes (see [`KeyField::code`]).
+const SHOWN_CODE: char = 'd';
+
 impl SearchDocument {
-    /// Compact text form: account, last contact, then one `<field>\t<key>` line per key.
+    /// Compact text form: account, last contact, then one `<field>\t<key>` line per key, and
+    /// for an account a `d\t<shown>` line.
     pub fn encode(&self) -> Vec<u8> {
         let mut out = format!(
             "{}\n{}\n",
@@ -87,6 +152,12 @@ impl SearchDocument {
             out.push(key.field.code());
             out.push('\t');
             out.push_str(&key.text);
+            out.push('\n');
+        }
+        if let Some(shown) = &self.shown {
+            out.push(SHOWN_CODE);
+            out.push('\t');
+            out.push_str(&shown.encode());
             out.push('\n');
         }
         out.into_bytes()
@@ -101,20 +172,23 @@ impl SearchDocument {
             "" => None,
             s => Some(s.parse().ok()?),
         };
-        let keys = lines
-            .map(|line| {
-                let (code, text) = line.split_once('\t')?;
-                let field = KeyField::from_code(code.chars().next()?)?;
-                Some(Key {
-                    field,
+        let mut keys = Vec::new();
+        let mut shown = None;
+        for line in lines {
+            let (code, text) = line.split_once('\t')?;
+            match code.chars().next()? {
+                SHOWN_CODE => shown = Some(Shown::decode(text)?),
+                code => keys.push(Key {
+                    field: KeyField::from_code(code)?,
                     text: text.to_string(),
-                })
-            })
-            .collect::<Option<Vec<_>>>()?;
+                }),
+            }
+        }
         Some(SearchDocument {
             account,
             last_contact,
             keys,
+            shown,
         })
     }
 }
@@ -129,7 +203,7 @@ pub fn document(record: &Record) -> Option<SearchDocument> {
         matches!(record, Record::Account(_) | Record::Contact(_))
     );
     let mut keys = Vec::new();
-    let (account, last_contact, external_id) = match record {
+    let (account, last_contact, external_id, shown) = match record {
         Record::Account(a) => {
             name_keys(&a.name, &mut keys);
             push_contact_points(
@@ -141,6 +215,7 @@ pub fn document(record: &Record) -> Option<SearchDocument> {
                 a.meta.id,
                 a.last_contact_at.map(|t| t.as_second()),
                 &a.external_id,
+                Some(Shown::of(a)),
             )
         }
         Record::Contact(c) => {
@@ -150,7 +225,7 @@ pub fn document(record: &Record) -> Option<SearchDocument> {
                 c.phones.iter().map(|p| p.digits.as_str()),
                 &mut keys,
             );
-            (c.account, None, &c.external_id)
+            (c.account, None, &c.external_id, None)
         }
         _ => return None,
     };
@@ -162,6 +237,7 @@ pub fn document(record: &Record) -> Option<SearchDocument> {
         account,
         last_contact,
         keys,
+        shown,
     })
 }
 
@@ -407,7 +483,16 @@ mod tests {
                     text: "5550123".into(),
                 },
             ],
+            shown: Some(Shown {
+                name: "张伟\tand\nsons \"Ltd\"".into(),
+                phone: Some("+86 10 5555 0123".into()),
+                email: None,
+                relationship: Relationship::Customer,
+                last_contact_at: Some("2026-03-01T09:30:00.5Z".parse().unwrap()),
+            }),
         };
-        assert_eq!(SearchDocument::decode(&doc.encode()), Some(doc));
+        assert_eq!(SearchDocument::decode(&doc.encode()), Some(doc.clone()));
+        let contacts = SearchDocument { shown: None, ..doc };
+        assert_eq!(SearchDocument::decode(&contacts.encode()), Some(contacts));
     }
 }

@@ -9,8 +9,13 @@
 //! another epoch or too far behind, the index is built from the store and written. The file is written to a temporary name, synced and
 //! renamed, so a crash leaves the old file or the new one, and a stale stamp makes either
 //! current again on the next open.
+//!
+//! The file also holds what a search shows of each account, so that a search of a database
+//! that nobody has open, closed at the file's generation, is answered from the file alone,
+//! without opening the store (see [`answer_closed`]).
 
-use super::index::{SearchIndex, filter_fingerprint};
+use super::index::{Hit, SearchIndex, filter_fingerprint};
+use super::keys::Shown;
 use crate::store::{Generation, Store, StoreError};
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
@@ -19,7 +24,7 @@ use std::path::{Path, PathBuf};
 /// The file's name in the database directory.
 pub const FILE: &str = "rapport-search.idx";
 /// The first bytes of the file; the number changes with the layout.
-const MAGIC: &[u8] = b"rapport search index 2\n";
+const MAGIC: &[u8] = b"rapport search index 3\n";
 /// Beyond this many audit entries behind, the index is built afresh.
 const CATCH_UP_LIMIT: u64 = 100_000;
 
@@ -103,9 +108,41 @@ fn open_with(
     Ok((index, Source::Built))
 }
 
+/// The best `limit` accounts for `query` in the database directory `db` and what a search
+/// shows of each, from the index file alone, when the database was last closed at the file's
+/// generation and is not open now (opening it removes the stamp it was closed at; see
+/// [`crate::store::sled::closed_at`]). `None` when that cannot be told: the caller opens the
+/// store instead.
+pub fn answer_closed(db: &Path, query: &str, limit: usize) -> Option<Vec<(Hit, Shown)>> {
+    let closed = crate::store::sled::closed_at(db)?;
+    let (index, generation, mut file, shown_at) = read_file(&db.join(FILE), false)?;
+    if generation != closed {
+        return None;
+    }
+    index
+        .query(query, limit)
+        .into_iter()
+        .map(|hit| {
+            let span = index.shown_span(&hit)?;
+            file.seek(SeekFrom::Start(shown_at + u64::from(span.start)))
+                .ok()?;
+            let mut line = vec![0; span.len as usize];
+            file.read_exact(&mut line).ok()?;
+            let shown = Shown::decode(std::str::from_utf8(&line).ok()?)?;
+            Some((hit, shown))
+        })
+        .collect()
+}
+
 /// The index in the file at `path` and the generation it was written at; `None` when there is
 /// no file or it cannot be trusted.
 pub fn read(path: &Path) -> Option<(SearchIndex, Generation)> {
+    read_file(path, true).map(|(index, generation, _, _)| (index, generation))
+}
+
+/// [`read`], and the file, and where the shown text starts in it; without `with_shown` that
+/// text is checked but not kept.
+fn read_file(path: &Path, with_shown: bool) -> Option<(SearchIndex, Generation, File, u64)> {
     let mut file = File::open(path).ok()?;
     let length = file.metadata().ok()?.len();
     let mut head = [0; MAGIC.len() + 28];
@@ -129,8 +166,10 @@ pub fn read(path: &Path) -> Option<(SearchIndex, Generation)> {
             crc: crc32fast::Hasher::new(),
         },
     );
-    let index = SearchIndex::decode(&mut body, length.checked_sub(head.len() as u64)?)?;
-    (body.into_inner().crc.finalize() == checksum).then_some((index, generation))
+    let body_length = length.checked_sub(head.len() as u64)?;
+    let (index, shown_at) = SearchIndex::decode(&mut body, body_length, with_shown)?;
+    let Checksummed { inner: file, crc } = body.into_inner();
+    (crc.finalize() == checksum).then_some((index, generation, file, head.len() as u64 + shown_at))
 }
 
 /// Writes the index stamped with `generation`: to a temporary file, synced, then renamed.

@@ -73,6 +73,14 @@ fn read_u64(bytes: Option<Vec<u8>>) -> Result<u64, StoreError> {
     }
 }
 
+/// The generation of the records in `kv` (see [`Generation`]).
+pub(crate) fn generation(kv: &impl Kv) -> Result<Generation, StoreError> {
+    Ok(Generation {
+        epoch: read_u64(kv.get(layout::EPOCH_KEY)?)?,
+        seq: read_u64(kv.get(layout::AUDIT_COUNTER)?)?,
+    })
+}
+
 /// Applies one write inside a transaction and returns its audit entry, if anything changed.
 fn apply_write(
     txn: &dyn Txn,
@@ -392,10 +400,7 @@ impl<K: Kv> Store for KvStore<K> {
     }
 
     fn generation(&self) -> Result<Generation, StoreError> {
-        Ok(Generation {
-            epoch: read_u64(self.kv.get(layout::EPOCH_KEY)?)?,
-            seq: read_u64(self.kv.get(layout::AUDIT_COUNTER)?)?,
-        })
+        generation(&self.kv)
     }
 
     fn changed_since(&self, seq: u64, limit: u64) -> Result<Option<Vec<Id>>, StoreError> {

@@ -27,8 +27,8 @@ use crate::search::keys::SearchDocument;
 /// The schema version this build writes and understands. 2: search documents inside the
 /// record's value instead of under `s:` keys of their own. 3: audit entries under `h:` by
 /// record, the log's order in runs under `l:`, instead of entries under `l:` and a by-record
-/// index entry for each.
-pub const SCHEMA_VERSION: u32 = 3;
+/// index entry for each. 4: an account's search document holds what a search shows of it.
+pub const SCHEMA_VERSION: u32 = 4;
 /// The codec version byte at the start of every stored record: 2, JSON then the search
 /// document. 1 (JSON alone, the document under `s:`) is still read, for the migration.
 pub const RECORD_VERSION: u8 = 2;

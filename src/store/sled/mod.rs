@@ -4,12 +4,18 @@
 //! Opening takes sled's exclusive file lock, so a second process gets
 //! [`StoreError::InUse`] at once instead of a hang; then the schema version is checked: a
 //! newer one is refused, an older one is migrated step by step.
+//!
+//! Closing writes the generation the database was closed at to a small file beside it, and
+//! opening removes that file before anything can be written: while it is there, nobody has the
+//! database open and its records are those of that generation, so that files derived from them
+//! and stamped with it can be read without opening the database (see [`closed_at`]). A
+//! database closed by a crash has no such file and is opened as before.
 
 use crate::domain::audit::AuditEntry;
 use crate::domain::{Id, Kind};
-use crate::store::StoreError;
-use crate::store::kv::{Kv, KvStore, Pairs, Txn};
+use crate::store::kv::{self, Kv, KvStore, Pairs, Txn};
 use crate::store::layout::{self, SCHEMA_KEY, SCHEMA_VERSION};
+use crate::store::{Generation, StoreError};
 use ::sled::transaction::{
     ConflictableTransactionError, TransactionError, TransactionalTree, UnabortableTransactionError,
 };
@@ -23,6 +29,44 @@ pub struct SledKv {
 
 /// A [`crate::store::Store`] on disk.
 pub type SledStore = KvStore<SledKv>;
+
+/// The file, in the database directory, of the generation the database was closed at.
+const CLOSED: &str = "closed";
+/// The first line of that file; the second is the epoch and the sequence number.
+const CLOSED_HEAD: &str = "rapport database closed at";
+
+/// The generation the database in `path` was closed at, when nobody has opened it since.
+pub fn closed_at(path: &Path) -> Option<Generation> {
+    let text = std::fs::read_to_string(path.join(CLOSED)).ok()?;
+    let (epoch, seq) = text
+        .strip_prefix(CLOSED_HEAD)?
+        .strip_prefix('\n')?
+        .strip_suffix('\n')?
+        .split_once(' ')?;
+    Some(Generation {
+        epoch: epoch.parse().ok()?,
+        seq: seq.parse().ok()?,
+    })
+}
+
+impl Drop for SledKv {
+    /// Flushes and writes the generation closed at; a failure leaves no file, which only
+    /// costs the next reader an open.
+    fn drop(&mut self) {
+        let Ok(generation) = kv::generation(self) else {
+            return;
+        };
+        if self.flush().is_err() {
+            return;
+        }
+        let path = self.path.join(CLOSED);
+        let temporary = path.with_extension("tmp");
+        let text = format!("{CLOSED_HEAD}\n{} {}\n", generation.epoch, generation.seq);
+        if std::fs::write(&temporary, text).is_ok() {
+            let _ = std::fs::rename(&temporary, &path);
+        }
+    }
+}
 
 /// One step that brings a database from `from` to `from + 1`.
 struct Migration {
@@ -41,6 +85,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         from: 2,
         run: audit_by_record,
+    },
+    Migration {
+        from: 3,
+        run: shown_in_documents,
     },
 ];
 
@@ -61,6 +109,20 @@ fn documents_into_records(kv: &SledKv) -> Result<(), StoreError> {
     }
     for key in kv.db.scan_prefix(layout::SEARCH_PREFIX).keys() {
         kv.db.remove(key.map_err(backend)?).map_err(backend)?;
+    }
+    kv.increment(layout::EPOCH_KEY, 1)?;
+    kv.flush()
+}
+
+/// 3 → 4: every account is written again, its search document now holding what a search shows
+/// of it. No audit entries, so the epoch moves. Run again after a crash, it writes the same.
+fn shown_in_documents(kv: &SledKv) -> Result<(), StoreError> {
+    for pair in kv.db.scan_prefix(layout::record_prefix(Kind::Account)) {
+        let (key, bytes) = pair.map_err(backend)?;
+        let record = layout::decode(Kind::Account, &key, &bytes)?;
+        kv.db
+            .insert(key, layout::encode(&record))
+            .map_err(backend)?;
     }
     kv.increment(layout::EPOCH_KEY, 1)?;
     kv.flush()
@@ -119,6 +181,7 @@ fn open_kv(path: &Path) -> Result<SledKv, StoreError> {
     }
 }
 
+/// Opens sled and removes the closed-at file, before anything is written.
 fn try_open_kv(path: &Path) -> Result<SledKv, StoreError> {
     let db = ::sled::Config::new()
         .path(path)
@@ -135,6 +198,15 @@ fn try_open_kv(path: &Path) -> Result<SledKv, StoreError> {
                 path.display()
             )),
         })?;
+    match std::fs::remove_file(path.join(CLOSED)) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(StoreError::Backend(format!(
+                "cannot remove {}: {e}",
+                path.join(CLOSED).display()
+            )));
+        }
+        _ => {}
+    }
     Ok(SledKv {
         db,
         path: path.to_path_buf(),
@@ -374,7 +446,7 @@ mod tests {
         }
         let store = open(dir.path()).unwrap();
         assert_eq!(store.kv().schema_version().unwrap(), Some(SCHEMA_VERSION));
-        assert_eq!(store.generation().unwrap().epoch, epoch_before + 1);
+        assert!(store.generation().unwrap().epoch > epoch_before);
         assert_eq!(store.get(id).unwrap(), Some(account.clone()));
         let docs: Vec<_> = store.search_documents().map(Result::unwrap).collect();
         assert_eq!(docs.len(), 1);
@@ -401,6 +473,44 @@ mod tests {
         assert_eq!(store.changed_since(0, 10).unwrap(), Some(vec![id]));
         let by_record = layout::Index::AuditRecord.prefix(b"", false);
         assert!(store.kv().db.scan_prefix(by_record).next().is_none());
+        assert_eq!(store.check().unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn schema_3_puts_what_a_search_shows_into_account_documents() {
+        let dir = tempfile::tempdir().unwrap();
+        let at: jiff::Timestamp = "2026-01-05T09:00:00Z".parse().unwrap();
+        let (id, account, epoch_before);
+        {
+            let store = open(dir.path()).unwrap();
+            id = store.allocate(Kind::Account).unwrap();
+            account = Record::Account(Account::new(Meta::new(id, "ann", at), "Umbrella".into()));
+            store
+                .commit(Commit::new("ann", at).put(account.clone()))
+                .unwrap();
+            // The account as schema 3 kept it: its document without the shown line.
+            let mut doc = crate::search::keys::document(&account).unwrap();
+            doc.shown = None;
+            let mut old = layout::encode(&account);
+            let json_len = u32::from_le_bytes(old[1..5].try_into().unwrap()) as usize;
+            old.truncate(5 + json_len);
+            old.extend_from_slice(&doc.encode());
+            store.kv().db.insert(layout::record_key(id), old).unwrap();
+            store.kv().set_schema_version(3).unwrap();
+            epoch_before = store.generation().unwrap().epoch;
+            let docs: Vec<_> = store.search_documents().map(Result::unwrap).collect();
+            assert_eq!(docs[0].1.shown, None);
+        }
+        let store = open(dir.path()).unwrap();
+        assert_eq!(store.kv().schema_version().unwrap(), Some(SCHEMA_VERSION));
+        assert_eq!(store.generation().unwrap().epoch, epoch_before + 1);
+        assert_eq!(store.get(id).unwrap(), Some(account.clone()));
+        let docs: Vec<_> = store.search_documents().map(Result::unwrap).collect();
+        assert_eq!(
+            Some(&docs[0].1),
+            crate::search::keys::document(&account).as_ref()
+        );
+        assert!(docs[0].1.shown.is_some());
         assert_eq!(store.check().unwrap(), Vec::<String>::new());
     }
 }
