@@ -375,6 +375,49 @@ fn ticket_lists_filter_and_sort_by_priority_then_age() {
 }
 
 #[test]
+fn a_search_of_a_closed_database_answers_as_one_that_opens_it() {
+    let db = Db::new();
+    let a = db.add(&[
+        "account",
+        "add",
+        "--name",
+        "Acme Ltd",
+        "--phone",
+        "+1 (555) 012-3",
+        "--email",
+        "info@acme.example",
+    ]);
+    db.add(&["account", "add", "--name", "Acme Northern"]);
+    // The first search opens the database and writes the index file; the second is answered
+    // from the file, the database closed at its generation.
+    let opened = db.ok(&["search", "acme", "--format", "jsonl"]);
+    assert!(db.path().join("closed").exists());
+    assert_eq!(db.ok(&["search", "acme", "--format", "jsonl"]), opened);
+    let acme = |found: &serde_json::Value| {
+        found
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|row| row["id"] == a.as_str())
+            .cloned()
+            .unwrap()
+    };
+    let found = acme(&db.json(&["search", "acme"]));
+    assert_eq!(found["name"], "Acme Ltd");
+    assert_eq!(found["email"], "info@acme.example");
+    assert_eq!(found["last_contact_at"], serde_json::Value::Null);
+
+    // A call moves the generation on: the next search opens the database and shows it.
+    db.ok(&["log", "--account", &a]);
+    let shown = db.json(&["account", "show", &a]);
+    let found = db.json(&["search", "acme"]);
+    assert_eq!(found[0]["id"], a.as_str(), "called last, ranked first");
+    assert_eq!(found[0]["last_contact_at"], shown["last_contact_at"]);
+    assert_eq!(found[0]["phone"], shown["phones"][0]["number"]);
+    assert_eq!(db.json(&["search", "acme"]), found);
+}
+
+#[test]
 fn search_finds_by_pinyin_transliteration_phone_digits_email_and_id() {
     let db = Db::new();
     db.add(&["account", "add", "--name", "张伟", "--kind", "person"]);
