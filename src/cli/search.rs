@@ -44,16 +44,14 @@ pub fn answer_closed(db: &Path, a: &SearchArgs) -> Option<Output> {
 /// Searches, the index file having been read meanwhile by `prefetch`.
 pub fn run(ops: &Ops, a: &SearchArgs, prefetch: snapshot::Prefetch) -> Result<Output, CliError> {
     let (index, _) = prefetch.open(ops.store)?;
-    let mut found = Vec::new();
-    for hit in index.query(&a.query, a.limit) {
-        // The index is current, so its shown lines are; an account whose document said
-        // nothing of it is read.
-        let shown = match index.shown(&hit) {
-            Some(shown) => shown,
-            None => Shown::of(&ops.account(hit.account)?),
-        };
-        found.push((hit, shown));
-    }
+    let found = index
+        .query(&a.query, a.limit)
+        .into_iter()
+        .map(|hit| {
+            let account = ops.account(hit.account)?;
+            Ok((hit, Shown::of(&account)))
+        })
+        .collect::<Result<Vec<_>, crate::ops::OpsError>>()?;
     Ok(list(&found))
 }
 

@@ -156,8 +156,8 @@ pub struct SearchIndex {
     docs: Vec<Id>,
     /// Accounts in ranking order: last contact newest first, then id newest first.
     accounts: Vec<AccountEntry>,
-    /// What a search shows of each account, one [`Shown`] line after another; empty when read
-    /// without it (see [`SearchIndex::decode`]).
+    /// What a search shows of each account, one [`Shown`] line after another; empty when left
+    /// in the file (see [`SearchIndex::decode`]) or let go (see [`SearchIndex::without_shown`]).
     shown: String,
     matcher: SkimMatcherV2,
     /// The last query and every account it may match (for narrowing).
@@ -322,9 +322,27 @@ impl SearchIndex {
     }
 
     /// What a search shows of the account of `hit`, as its document said when the index was
-    /// built; `None` when it did not say or the index was read without it.
-    pub fn shown(&self, hit: &Hit) -> Option<Shown> {
+    /// built; `None` when it did not say or the index does not hold its shown text.
+    #[cfg(test)]
+    fn shown(&self, hit: &Hit) -> Option<Shown> {
         Shown::decode(self.shown_text(self.entry_of(hit)?)?)
+    }
+
+    /// The index with the shown text read from its file (see [`SearchIndex::decode`]).
+    pub(crate) fn with_shown(self, text: String) -> SearchIndex {
+        SearchIndex {
+            shown: text,
+            ..self
+        }
+    }
+
+    /// The index without its shown text, which only a search of a closed database needs, from
+    /// the file: the memory goes back.
+    pub(crate) fn without_shown(self) -> SearchIndex {
+        SearchIndex {
+            shown: String::new(),
+            ..self
+        }
     }
 
     /// The `limit` accounts contacted most recently, newest first; never-contacted accounts
@@ -664,8 +682,14 @@ impl SearchIndex {
 /// The index's parts as bytes, and back (see [`super::snapshot`]): little-endian numbers, each
 /// list led by its length.
 impl SearchIndex {
-    /// Writes the index.
+    /// Writes the index, which must hold its shown text (see [`SearchIndex::without_shown`]).
     pub(crate) fn encode(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        let held = |a: &AccountEntry| a.shown.is_none() || self.shown_text(a).is_some();
+        if !self.accounts.iter().all(held) {
+            return Err(std::io::Error::other(
+                "the index does not hold its shown text",
+            ));
+        }
         let mut w = Encoder(out);
         w.bytes(self.text.as_bytes())?;
         w.u64(self.keys.len() as u64)?;
@@ -693,19 +717,18 @@ impl SearchIndex {
             w.u32(span.start)?;
             w.u32(span.len)?;
         }
-        // Last, so that a reader that leaves it on disk knows where it is.
+        // Last, so that a reader can leave it in the file.
         w.bytes(self.shown.as_bytes())
     }
 
     /// Reads what [`encode`](Self::encode) wrote; `None` for anything inconsistent, so that a
-    /// damaged file is rebuilt rather than trusted. Without `with_shown`, the shown text is
-    /// read past, not kept: the second value is where it starts in `input`, for a search that
-    /// reads only the lines of its results.
+    /// damaged file is rebuilt rather than trusted. The shown text is read past, not kept: the
+    /// second value is where it starts in `input` and the third its length, for a search that
+    /// reads only the lines of its results, or a catch-up that reads it all.
     pub(crate) fn decode(
         input: impl std::io::Read,
         length: u64,
-        with_shown: bool,
-    ) -> Option<(SearchIndex, u64)> {
+    ) -> Option<(SearchIndex, u64, u64)> {
         let mut r = Decoder {
             input,
             left: length,
@@ -748,12 +771,7 @@ impl SearchIndex {
         }
         let shown_len = r.len(1)?;
         let shown_at = length - r.left;
-        let shown = if with_shown {
-            String::from_utf8(r.exact(shown_len)?).ok()?
-        } else {
-            r.skip(shown_len)?;
-            String::new()
-        };
+        r.skip(shown_len)?;
         let shown_fit = accounts
             .iter()
             .filter_map(|a| a.shown)
@@ -767,8 +785,9 @@ impl SearchIndex {
             && accounts.windows(2).all(|w| w[0].order() > w[1].order());
         (r.left == 0 && starts_fit && docs_fit && accounts_fit && shown_fit).then(|| {
             (
-                SearchIndex::from_parts(text, keys, docs, accounts, shown),
+                SearchIndex::from_parts(text, keys, docs, accounts, String::new()),
                 shown_at,
+                shown_len as u64,
             )
         })
     }
@@ -1274,30 +1293,35 @@ mod tests {
         let index = SearchIndex::new(docs.clone());
         let mut bytes = Vec::new();
         index.encode(&mut bytes).unwrap();
-        let (read, _) = SearchIndex::decode(&bytes[..], bytes.len() as u64, true).unwrap();
+        // Read back, the index ranks the same and says where each shown line is in the file.
+        let (read, shown_at, shown_len) =
+            SearchIndex::decode(&bytes[..], bytes.len() as u64).unwrap();
+        assert_eq!(read.footprint()[1], ("shown", 0));
         assert_eq!(
             ranking(&read, &mut fastrand::Rng::with_seed(1)),
             ranking(&index, &mut fastrand::Rng::with_seed(1))
         );
-        assert_eq!(shown_lines(&read), shown_lines(&index));
         assert!(shown_lines(&index).iter().all(Option::is_some));
-        // Read without the shown text, the index ranks the same and says where each line is.
-        let (lean, shown_at) = SearchIndex::decode(&bytes[..], bytes.len() as u64, false).unwrap();
-        assert_eq!(lean.footprint()[1], ("shown", 0));
-        assert_eq!(
-            ranking(&lean, &mut fastrand::Rng::with_seed(1)),
-            ranking(&index, &mut fastrand::Rng::with_seed(1))
-        );
-        for hit in lean.query("a", 50) {
-            let span = lean.shown_span(&hit).unwrap();
+        for hit in read.query("a", 50) {
+            let span = read.shown_span(&hit).unwrap();
             let at = shown_at as usize + span.start as usize;
             let line = std::str::from_utf8(&bytes[at..at + span.len as usize]).unwrap();
             assert_eq!(Shown::decode(line), index.shown(&hit));
         }
+        let (start, end) = (shown_at as usize, (shown_at + shown_len) as usize);
+        let text = String::from_utf8(bytes[start..end].to_vec()).unwrap();
+        let read = read.with_shown(text);
+        assert_eq!(shown_lines(&read), shown_lines(&index));
+        let mut again = Vec::new();
+        read.encode(&mut again).unwrap();
+        assert_eq!(again, bytes);
+        let lean = read.without_shown();
         assert!(
-            SearchIndex::decode(&bytes[..bytes.len() - 1], bytes.len() as u64 - 1, true).is_none()
+            lean.encode(&mut Vec::new()).is_err(),
+            "never written without its lines"
         );
-        assert!(SearchIndex::decode(&bytes[..], bytes.len() as u64 - 1, true).is_none());
+        assert!(SearchIndex::decode(&bytes[..bytes.len() - 1], bytes.len() as u64 - 1).is_none());
+        assert!(SearchIndex::decode(&bytes[..], bytes.len() as u64 - 1).is_none());
 
         // Change a tenth of the documents: some gone, some renamed, contacts moved, new ones.
         let mut rng = fastrand::Rng::with_seed(10);

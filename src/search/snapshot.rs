@@ -6,15 +6,15 @@
 //! when it was written. Opening compares stamps: equal, the file is the index; behind by a few
 //! changes of the same epoch, the changed records' documents are read and swapped in, and the
 //! file written again; missing, damaged, written by a build that hashes differently, from
-//! another epoch or too far behind, the index is built from the store and written. The file is written to a temporary name, synced and
-//! renamed, so a crash leaves the old file or the new one, and a stale stamp makes either
-//! current again on the next open.
+//! another epoch or too far behind, the index is built from the store and written. The file is
+//! written to a temporary name, synced and renamed, so a crash leaves the old file or the new
+//! one, and a stale stamp makes either current again on the next open.
 //!
 //! The file also holds what a search shows of each account, so that a search of a database
 //! that nobody has open, closed at the file's generation, is answered from the file alone,
 //! without opening the store (see [`answer_closed`]).
 
-use super::index::{Hit, SearchIndex, filter_fingerprint};
+use super::index::{Hit, SearchIndex, Span, filter_fingerprint};
 use super::keys::Shown;
 use crate::store::{Generation, Store, StoreError};
 use std::fs::File;
@@ -42,7 +42,7 @@ pub enum Source {
 /// The search index of `store`, from its file when current, and the file brought up to date.
 /// A file that cannot be written (a read-only directory) is not an error: the index is.
 pub fn open(store: &dyn Store) -> Result<(SearchIndex, Source), StoreError> {
-    let file = store.derived_file(FILE).and_then(|path| read(&path));
+    let file = store.derived_file(FILE).and_then(|path| read_file(&path));
     open_with(store, file)
 }
 
@@ -50,7 +50,7 @@ pub fn open(store: &dyn Store) -> Result<(SearchIndex, Source), StoreError> {
 /// search or the TUI waits for the longer of the two instead of both in turn.
 pub struct Prefetch {
     path: PathBuf,
-    reader: Option<std::thread::JoinHandle<Option<(SearchIndex, Generation)>>>,
+    reader: Option<std::thread::JoinHandle<Option<FileIndex>>>,
 }
 
 impl Prefetch {
@@ -60,7 +60,7 @@ impl Prefetch {
         let reading = path.clone();
         let reader = std::thread::Builder::new()
             .name("rapport-index-file".into())
-            .spawn(move || read(&reading))
+            .spawn(move || read_file(&reading))
             .ok();
         Prefetch { path, reader }
     }
@@ -77,35 +77,43 @@ impl Prefetch {
 }
 
 /// [`open`] with the file already read by [`read`].
+/// The index returned never holds its shown text: only [`answer_closed`] needs it, from the
+/// file, and the memory is the TUI's.
 fn open_with(
     store: &dyn Store,
-    file: Option<(SearchIndex, Generation)>,
+    file: Option<FileIndex>,
 ) -> Result<(SearchIndex, Source), StoreError> {
     let generation = store.generation()?;
     let Some(path) = store.derived_file(FILE) else {
-        return Ok((SearchIndex::load(store)?, Source::Built));
+        return Ok((SearchIndex::load(store)?.without_shown(), Source::Built));
     };
-    if let Some((index, stamp)) = file {
+    if let Some(FileIndex {
+        index,
+        generation: stamp,
+        mut shown,
+    }) = file
+    {
         if stamp == generation {
             return Ok((index, Source::Loaded));
         }
         if stamp.epoch == generation.epoch
             && stamp.seq < generation.seq
             && let Some(ids) = store.changed_since(stamp.seq, CATCH_UP_LIMIT)?
+            && let Some(text) = shown.text()
         {
             let changed = ids
                 .into_iter()
                 .map(|id| Ok((id, store.search_document(id)?)))
                 .collect::<Result<Vec<_>, StoreError>>()?;
             let count = changed.len();
-            let index = index.with_changes(changed);
+            let index = index.with_shown(text).with_changes(changed);
             let _ = write(&path, &index, generation);
-            return Ok((index, Source::CaughtUp(count)));
+            return Ok((index.without_shown(), Source::CaughtUp(count)));
         }
     }
     let index = SearchIndex::load(store)?;
     let _ = write(&path, &index, generation);
-    Ok((index, Source::Built))
+    Ok((index.without_shown(), Source::Built))
 }
 
 /// The best `limit` accounts for `query` in the database directory `db` and what a search
@@ -115,7 +123,11 @@ fn open_with(
 /// store instead.
 pub fn answer_closed(db: &Path, query: &str, limit: usize) -> Option<Vec<(Hit, Shown)>> {
     let closed = crate::store::sled::closed_at(db)?;
-    let (index, generation, mut file, shown_at) = read_file(&db.join(FILE), false)?;
+    let FileIndex {
+        index,
+        generation,
+        mut shown,
+    } = read_file(&db.join(FILE))?;
     if generation != closed {
         return None;
     }
@@ -123,26 +135,54 @@ pub fn answer_closed(db: &Path, query: &str, limit: usize) -> Option<Vec<(Hit, S
         .query(query, limit)
         .into_iter()
         .map(|hit| {
-            let span = index.shown_span(&hit)?;
-            file.seek(SeekFrom::Start(shown_at + u64::from(span.start)))
-                .ok()?;
-            let mut line = vec![0; span.len as usize];
-            file.read_exact(&mut line).ok()?;
-            let shown = Shown::decode(std::str::from_utf8(&line).ok()?)?;
-            Some((hit, shown))
+            let line = shown.line(index.shown_span(&hit)?)?;
+            Some((hit, line))
         })
         .collect()
 }
 
-/// The index in the file at `path` and the generation it was written at; `None` when there is
-/// no file or it cannot be trusted.
+/// The index in the file at `path` (without its shown text) and the generation it was written
+/// at; `None` when there is no file or it cannot be trusted.
 pub fn read(path: &Path) -> Option<(SearchIndex, Generation)> {
-    read_file(path, true).map(|(index, generation, _, _)| (index, generation))
+    read_file(path).map(|file| (file.index, file.generation))
 }
 
-/// [`read`], and the file, and where the shown text starts in it; without `with_shown` that
-/// text is checked but not kept.
-fn read_file(path: &Path, with_shown: bool) -> Option<(SearchIndex, Generation, File, u64)> {
+/// An index read from its file, its shown text left there.
+struct FileIndex {
+    index: SearchIndex,
+    generation: Generation,
+    shown: ShownText,
+}
+
+/// Where the shown text is in an index file already checked.
+struct ShownText {
+    file: File,
+    at: u64,
+    len: u64,
+}
+
+impl ShownText {
+    /// The line at `span` of the text.
+    fn line(&mut self, span: Span) -> Option<Shown> {
+        let bytes = self.read(u64::from(span.start), u64::from(span.len))?;
+        Shown::decode(std::str::from_utf8(&bytes).ok()?)
+    }
+
+    /// The whole text.
+    fn text(&mut self) -> Option<String> {
+        String::from_utf8(self.read(0, self.len)?).ok()
+    }
+
+    fn read(&mut self, start: u64, len: u64) -> Option<Vec<u8>> {
+        self.file.seek(SeekFrom::Start(self.at + start)).ok()?;
+        let mut bytes = vec![0; usize::try_from(len).ok()?];
+        self.file.read_exact(&mut bytes).ok()?;
+        Some(bytes)
+    }
+}
+
+/// Reads and checks the file at `path`: the index, its generation, where its shown text is.
+fn read_file(path: &Path) -> Option<FileIndex> {
     let mut file = File::open(path).ok()?;
     let length = file.metadata().ok()?.len();
     let mut head = [0; MAGIC.len() + 28];
@@ -167,9 +207,17 @@ fn read_file(path: &Path, with_shown: bool) -> Option<(SearchIndex, Generation, 
         },
     );
     let body_length = length.checked_sub(head.len() as u64)?;
-    let (index, shown_at) = SearchIndex::decode(&mut body, body_length, with_shown)?;
+    let (index, shown_at, len) = SearchIndex::decode(&mut body, body_length)?;
     let Checksummed { inner: file, crc } = body.into_inner();
-    (crc.finalize() == checksum).then_some((index, generation, file, head.len() as u64 + shown_at))
+    (crc.finalize() == checksum).then_some(FileIndex {
+        index,
+        generation,
+        shown: ShownText {
+            file,
+            at: head.len() as u64 + shown_at,
+            len,
+        },
+    })
 }
 
 /// Writes the index stamped with `generation`: to a temporary file, synced, then renamed.
