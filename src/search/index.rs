@@ -64,22 +64,30 @@ struct KeyEntry {
     spaced: bool,
 }
 
-/// One account and the keys of its own document and its contacts'.
+/// One account and the keys of its own document and its contacts'. Laid out small (a million
+/// of them are held): no `Option`s, their absence written as a value that cannot occur.
 #[derive(Debug, Clone, Copy)]
 struct AccountEntry {
-    id: Id,
-    last_contact: Option<i64>,
+    /// Its id's number; the kind is `kind`.
+    number: u64,
+    /// When it was last contacted (seconds since the epoch); [`NEVER`] when it was not.
+    last_contact: i64,
+    /// A Bloom filter of what an exact match can be: its keys without white space, the
+    /// numbers of its ids, the last three digits of its phones.
+    exact: Exact,
     /// Its keys: `keys[first..first + count]`.
     first: u32,
     count: u32,
     /// Every character of its keys.
     mask: u32,
-    /// A Bloom filter of what an exact match can be: its keys without white space, the
-    /// numbers of its ids, the last three digits of its phones.
-    exact: Exact,
-    /// Where what a search shows of it is in the index's shown text, when its document said.
-    shown: Option<Span>,
+    /// Where what a search shows of it is in the index's shown text; [`NO_SPAN`] when its
+    /// document did not say.
+    shown: Span,
+    kind: Kind,
 }
+
+/// The last contact of an account never contacted, which ranks below every other.
+const NEVER: i64 = i64::MIN;
 
 /// How the file writes an account without a shown line.
 const NO_SPAN: Span = Span {
@@ -143,8 +151,33 @@ fn phone_end(digits: &str) -> &str {
 }
 
 impl AccountEntry {
+    fn new(id: Id, last_contact: Option<i64>, shown: Option<Span>) -> AccountEntry {
+        AccountEntry {
+            number: id.number,
+            last_contact: last_contact.unwrap_or(NEVER),
+            exact: Exact::default(),
+            first: 0,
+            count: 0,
+            mask: 0,
+            shown: shown.unwrap_or(NO_SPAN),
+            kind: id.kind,
+        }
+    }
+
+    fn id(&self) -> Id {
+        Id::new(self.kind, self.number)
+    }
+
+    fn last_contact(&self) -> Option<i64> {
+        (self.last_contact != NEVER).then_some(self.last_contact)
+    }
+
+    fn shown(&self) -> Option<Span> {
+        (self.shown != NO_SPAN).then_some(self.shown)
+    }
+
     fn order(&self) -> (i64, Id) {
-        (self.last_contact.unwrap_or(i64::MIN), self.id)
+        (self.last_contact, self.id())
     }
 }
 
@@ -301,12 +334,12 @@ impl SearchIndex {
 
     /// Where what a search shows of the account of `hit` is in the shown text.
     pub(crate) fn shown_span(&self, hit: &Hit) -> Option<Span> {
-        self.entry_of(hit)?.shown
+        self.entry_of(hit)?.shown()
     }
 
     /// The entry of the account of `hit`, found by its place in the ranking order.
     fn entry_of(&self, hit: &Hit) -> Option<&AccountEntry> {
-        let order = Reverse((hit.last_contact.unwrap_or(i64::MIN), hit.account));
+        let order = Reverse((hit.last_contact.unwrap_or(NEVER), hit.account));
         let at = self
             .accounts
             .binary_search_by(|a| Reverse(a.order()).cmp(&order))
@@ -316,7 +349,7 @@ impl SearchIndex {
 
     /// The shown line of `account`, when held.
     fn shown_text(&self, account: &AccountEntry) -> Option<&str> {
-        let span = account.shown?;
+        let span = account.shown()?;
         let start = span.start as usize;
         self.shown.get(start..start + span.len as usize)
     }
@@ -348,21 +381,25 @@ impl SearchIndex {
     /// The `limit` accounts contacted most recently, newest first; never-contacted accounts
     /// follow, newest id first.
     pub fn recent(&self, limit: usize) -> Vec<Id> {
-        self.accounts.iter().take(limit).map(|a| a.id).collect()
+        self.accounts
+            .iter()
+            .take(limit)
+            .map(AccountEntry::id)
+            .collect()
     }
 
     /// Records that `account` was contacted at `at` (seconds since the epoch), moving it up the
     /// recent list and the ranking's tie order.
     pub fn contacted(&mut self, account: Id, at: i64) {
-        let Some(from) = self.accounts.iter().position(|a| a.id == account) else {
+        let Some(from) = self.accounts.iter().position(|a| a.id() == account) else {
             return;
         };
-        if self.accounts[from].last_contact.is_some_and(|t| t >= at) {
+        if self.accounts[from].last_contact() >= Some(at) {
             return;
         }
         *self.last.get_mut().unwrap_or_else(|e| e.into_inner()) = None;
         let mut entry = self.accounts.remove(from);
-        entry.last_contact = Some(at);
+        entry.last_contact = at;
         let to = self
             .accounts
             .partition_point(|a| Reverse(a.order()) < Reverse(entry.order()));
@@ -530,7 +567,7 @@ impl SearchIndex {
             } else {
                 0
             };
-            let rank = (tier, score, account.order().0, account.id);
+            let rank = (tier, score, account.last_contact, account.id());
             if floor.is_none_or(|f| rank > f) {
                 heap.push(Reverse((rank, position)));
                 if heap.len() > limit {
@@ -630,13 +667,13 @@ impl SearchIndex {
         let (tier, score, k) = best?;
         let entry = self.keys[k];
         Some(Hit {
-            account: account.id,
+            account: account.id(),
             via: self.docs[entry.doc as usize],
             field: entry.field,
             matched: self.key_text(k).to_string(),
             tier,
             score,
-            last_contact: account.last_contact,
+            last_contact: account.last_contact(),
         })
     }
 
@@ -684,7 +721,7 @@ impl SearchIndex {
 impl SearchIndex {
     /// Writes the index, which must hold its shown text (see [`SearchIndex::without_shown`]).
     pub(crate) fn encode(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
-        let held = |a: &AccountEntry| a.shown.is_none() || self.shown_text(a).is_some();
+        let held = |a: &AccountEntry| a.shown().is_none() || self.shown_text(a).is_some();
         if !self.accounts.iter().all(held) {
             return Err(std::io::Error::other(
                 "the index does not hold its shown text",
@@ -705,17 +742,16 @@ impl SearchIndex {
         }
         w.u64(self.accounts.len() as u64)?;
         for a in &self.accounts {
-            w.id(a.id)?;
-            w.u64(u64::from(a.last_contact.is_some()))?;
-            w.u64(a.last_contact.unwrap_or(0) as u64)?;
+            w.id(a.id())?;
+            w.u64(u64::from(a.last_contact().is_some()))?;
+            w.u64(a.last_contact().unwrap_or(0) as u64)?;
             w.u32(a.first)?;
             w.u32(a.count)?;
             w.u32(a.mask)?;
             w.u64(a.exact.0[0])?;
             w.u64(a.exact.0[1])?;
-            let span = a.shown.unwrap_or(NO_SPAN);
-            w.u32(span.start)?;
-            w.u32(span.len)?;
+            w.u32(a.shown.start)?;
+            w.u32(a.shown.len)?;
         }
         // Last, so that a reader can leave it in the file.
         w.bytes(self.shown.as_bytes())
@@ -735,46 +771,39 @@ impl SearchIndex {
         };
         let text = String::from_utf8(r.bytes()?).ok()?;
         let count = r.len(16)?;
-        let mut keys = Vec::with_capacity(count);
-        for _ in 0..count {
-            let (start, doc, mask, flags) = (r.u32()?, r.u32()?, r.u32()?, r.u32()?);
-            let field = KeyField::from_code(char::from_u32(flags & 0xff)?)?;
-            keys.push(KeyEntry {
+        let keys = r.records(count, |f: &mut Fields<16>| {
+            let (start, doc, mask, flags) = (f.u32(), f.u32(), f.u32(), f.u32());
+            Some(KeyEntry {
                 start,
                 doc,
                 mask,
-                field,
+                field: KeyField::from_code(char::from_u32(flags & 0xff)?)?,
                 spaced: flags >> 8 == 1,
-            });
-        }
-        let docs = (0..r.len(9)?)
-            .map(|_| r.id())
-            .collect::<Option<Vec<Id>>>()?;
+            })
+        })?;
+        let count = r.len(9)?;
+        let docs = r.records(count, |f: &mut Fields<9>| f.id())?;
         let count = r.len(61)?;
-        let mut accounts = Vec::with_capacity(count);
-        for _ in 0..count {
-            let id = r.id()?;
-            let (has_last, last) = (r.u64()?, r.u64()? as i64);
-            accounts.push(AccountEntry {
-                id,
-                last_contact: (has_last == 1).then_some(last),
-                first: r.u32()?,
-                count: r.u32()?,
-                mask: r.u32()?,
-                exact: Exact([r.u64()?, r.u64()?]),
-                shown: Some(Span {
-                    start: r.u32()?,
-                    len: r.u32()?,
-                })
-                .filter(|span| *span != NO_SPAN),
-            });
-        }
+        let accounts = r.records(count, |f: &mut Fields<61>| {
+            let id = f.id()?;
+            let (has_last, last) = (f.u64(), f.u64() as i64);
+            let mut entry = AccountEntry::new(id, (has_last == 1).then_some(last), None);
+            entry.first = f.u32();
+            entry.count = f.u32();
+            entry.mask = f.u32();
+            entry.exact = Exact([f.u64(), f.u64()]);
+            entry.shown = Span {
+                start: f.u32(),
+                len: f.u32(),
+            };
+            Some(entry)
+        })?;
         let shown_len = r.len(1)?;
         let shown_at = length - r.left;
         r.skip(shown_len)?;
         let shown_fit = accounts
             .iter()
-            .filter_map(|a| a.shown)
+            .filter_map(AccountEntry::shown)
             .all(|span| u64::from(span.start) + u64::from(span.len) <= shown_len as u64);
         let starts_fit = keys.windows(2).all(|w| w[0].start <= w[1].start)
             && keys.iter().all(|k| text.is_char_boundary(k.start as usize));
@@ -806,15 +835,15 @@ impl SearchIndex {
                     continue;
                 }
                 let doc = *renumbered[key.doc as usize].get_or_insert_with(|| {
-                    if id == account.id {
+                    if id == account.id() {
                         builder.add_document(
                             id,
-                            account.id,
-                            account.last_contact,
+                            id,
+                            account.last_contact(),
                             self.shown_text(account),
                         )
                     } else {
-                        builder.add_document(id, account.id, None, None)
+                        builder.add_document(id, account.id(), None, None)
                     }
                 });
                 builder.push_key(doc, key.field, self.key_text(k));
@@ -866,10 +895,6 @@ impl<R: std::io::Read> Decoder<R> {
         Some(bytes)
     }
 
-    fn u32(&mut self) -> Option<u32> {
-        Some(u32::from_le_bytes(self.take()?))
-    }
-
     fn u64(&mut self) -> Option<u64> {
         Some(u64::from_le_bytes(self.take()?))
     }
@@ -903,10 +928,58 @@ impl<R: std::io::Read> Decoder<R> {
         (copied.ok()? == n as u64).then_some(())
     }
 
+    /// `count` records of `N` bytes, `count` already checked against what is left, read many
+    /// at a time (a million one field at a time cost more than the reading).
+    fn records<const N: usize, T>(
+        &mut self,
+        count: usize,
+        mut make: impl FnMut(&mut Fields<N>) -> Option<T>,
+    ) -> Option<Vec<T>> {
+        const AT_ONCE: usize = 4096;
+        let mut out = Vec::with_capacity(count);
+        let mut buffer = vec![0; N * AT_ONCE.min(count)];
+        while out.len() < count {
+            let bytes = &mut buffer[..N * (count - out.len()).min(AT_ONCE)];
+            self.left = self.left.checked_sub(bytes.len() as u64)?;
+            self.input.read_exact(bytes).ok()?;
+            for record in bytes.chunks_exact(N) {
+                out.push(make(&mut Fields {
+                    record: record.try_into().ok()?,
+                    at: 0,
+                })?);
+            }
+        }
+        Some(out)
+    }
+}
+
+/// The fields of one record of `N` bytes, in order.
+struct Fields<const N: usize> {
+    record: [u8; N],
+    at: usize,
+}
+
+impl<const N: usize> Fields<N> {
+    fn take<const M: usize>(&mut self) -> [u8; M] {
+        let bytes = self.record[self.at..self.at + M]
+            .try_into()
+            .expect("records are read whole");
+        self.at += M;
+        bytes
+    }
+
+    fn u32(&mut self) -> u32 {
+        u32::from_le_bytes(self.take())
+    }
+
+    fn u64(&mut self) -> u64 {
+        u64::from_le_bytes(self.take())
+    }
+
     fn id(&mut self) -> Option<Id> {
-        let [kind] = self.take()?;
+        let [kind] = self.take();
         let kind = *Kind::ALL.get(usize::from(kind))?;
-        Some(Id::new(kind, self.u64()?))
+        Some(Id::new(kind, self.u64()))
     }
 }
 
@@ -987,21 +1060,13 @@ impl IndexBuilder {
         } = self;
         let mut accounts: Vec<AccountEntry> = owned
             .into_iter()
-            .map(|(id, owned)| AccountEntry {
-                id,
-                last_contact: owned.last_contact,
-                first: 0,
-                count: 0,
-                mask: 0,
-                exact: Exact::default(),
-                shown: owned.shown,
-            })
+            .map(|(id, owned)| AccountEntry::new(id, owned.last_contact, owned.shown))
             .collect();
         accounts.sort_unstable_by_key(|a| Reverse(a.order()));
         let position: HashMap<Id, u32> = accounts
             .iter()
             .enumerate()
-            .map(|(i, a)| (a.id, i as u32))
+            .map(|(i, a)| (a.id(), i as u32))
             .collect();
         let owner: Vec<u32> = owners.iter().map(|id| position[id]).collect();
         drop(position);
@@ -1285,6 +1350,12 @@ mod tests {
             .collect();
         out.push(index.recent(30).into_iter().map(|id| (id, 0, 0)).collect());
         out
+    }
+
+    #[test]
+    fn an_account_entry_is_small() {
+        // A million are held: a field more or an `Option` is megabytes.
+        assert!(std::mem::size_of::<AccountEntry>() <= 56);
     }
 
     #[test]
