@@ -81,12 +81,18 @@ pub(crate) fn generation(kv: &impl Kv) -> Result<Generation, StoreError> {
     })
 }
 
+/// An audit entry written by a commit: the entry and its stored form.
+struct Written {
+    entry: AuditEntry,
+    stored: Vec<u8>,
+}
+
 /// Applies one write inside a transaction and returns its audit entry, if anything changed.
 fn apply_write(
     txn: &dyn Txn,
     commit: &Commit,
     write: &Write,
-) -> Result<Option<AuditEntry>, StoreError> {
+) -> Result<Option<Written>, StoreError> {
     let id = match write {
         Write::Put(record) => record.id(),
         Write::Delete(id) => *id,
@@ -99,26 +105,37 @@ fn apply_write(
     if before.as_ref() == after {
         return Ok(None);
     }
-    write_record(txn, id, before.as_ref(), after)?;
-    let action = match (&before, after) {
-        (None, _) => AuditAction::Create,
-        (Some(_), Some(_)) => AuditAction::Update,
-        (Some(_), None) => AuditAction::Delete,
-    };
-    let before_json = before.as_ref().map(Record::to_json);
-    let after_json = after.map(Record::to_json);
+    let json = after.map(|record| {
+        let mut json = Vec::with_capacity(640);
+        record.write_json(&mut json);
+        json
+    });
+    write_record(txn, id, before.as_ref(), after, json.as_deref())?;
     let seq = read_u64(txn.get(layout::AUDIT_COUNTER)?)? + 1;
     txn.insert(layout::AUDIT_COUNTER, &seq.to_be_bytes())?;
-    let entry = AuditEntry {
+    let mut entry = AuditEntry {
         seq,
         at: commit.at,
         user: commit.user.clone(),
         record: id,
-        action,
-        changes: audit::diff(before_json.as_ref(), after_json.as_ref()),
+        action: AuditAction::Create,
+        changes: Vec::new(),
         note: commit.note.clone(),
     };
-    Ok(Some(entry))
+    let stored = match &before {
+        // A creation keeps the record's JSON as its changes (see `layout::encode_entry`).
+        None => layout::encode_entry(&entry, json.as_deref()),
+        Some(before) => {
+            let after_json = after.map(Record::to_json);
+            entry.action = match after {
+                Some(_) => AuditAction::Update,
+                None => AuditAction::Delete,
+            };
+            entry.changes = audit::diff(Some(&before.to_json()), after_json.as_ref());
+            layout::encode_entry(&entry, None)
+        }
+    };
+    Ok(Some(Written { entry, stored }))
 }
 
 /// Writes a record's bytes (its search document with them) and index entries, removing the
@@ -128,6 +145,7 @@ fn write_record(
     id: Id,
     before: Option<&Record>,
     after: Option<&Record>,
+    json: Option<&[u8]>,
 ) -> Result<(), StoreError> {
     let old_keys = before.map(layout::index_keys).unwrap_or_default();
     let new_keys = after.map(layout::index_keys).unwrap_or_default();
@@ -142,9 +160,10 @@ fn write_record(
         }
     }
     let key = layout::record_key(id);
-    match after {
-        Some(record) => txn.insert(&key, &layout::encode(record)),
-        None => txn.remove(&key),
+    match (after, json) {
+        (Some(record), Some(json)) => txn.insert(&key, &layout::encode_with_json(record, json)),
+        (Some(record), None) => txn.insert(&key, &layout::encode(record)),
+        (None, _) => txn.remove(&key),
     }
 }
 
@@ -166,14 +185,16 @@ fn advance_counters(txn: &dyn Txn, counters: &[(String, u64)]) -> Result<(), Sto
     Ok(())
 }
 
-/// Writes audit entries under their records, a run of the log for each stretch of consecutive
-/// sequence numbers, and a by-user index entry for each such stretch by one user.
-fn write_audit(txn: &dyn Txn, entries: &[AuditEntry]) -> Result<(), StoreError> {
-    for entry in entries {
-        txn.insert(
-            &layout::history_key(entry.record, entry.seq),
-            &serde_json::to_vec(entry).expect("audit entries serialise"),
-        )?;
+/// Writes audit entries (each with its stored form, see [`layout::encode_entry`]) under their
+/// records, a run of the log for each stretch of consecutive sequence numbers, and a by-user
+/// index entry for each such stretch by one user.
+fn write_audit(
+    txn: &dyn Txn,
+    entries: &[AuditEntry],
+    stored: &[Vec<u8>],
+) -> Result<(), StoreError> {
+    for (entry, bytes) in entries.iter().zip(stored) {
+        txn.insert(&layout::history_key(entry.record, entry.seq), bytes)?;
     }
     for run in entries.chunk_by(|a, b| b.seq == a.seq + 1) {
         let records: Vec<Id> = run.iter().map(|e| e.record).collect();
@@ -189,10 +210,6 @@ fn write_audit(txn: &dyn Txn, entries: &[AuditEntry]) -> Result<(), StoreError> 
         txn.insert(&key, &value)?;
     }
     Ok(())
-}
-
-fn decode_entry(key: &[u8], bytes: &[u8]) -> Result<AuditEntry, StoreError> {
-    serde_json::from_slice(bytes).map_err(|e| StoreError::corrupt(key, &e.to_string()))
 }
 
 /// Every run of the audit log, in order of sequence, from the one holding `from` on.
@@ -217,7 +234,7 @@ impl<K: Kv> KvStore<K> {
         let key = layout::history_key(record, seq);
         self.kv
             .get(&key)?
-            .map(|bytes| decode_entry(&key, &bytes))
+            .map(|bytes| layout::decode_entry(&key, &bytes))
             .transpose()
     }
 
@@ -322,15 +339,18 @@ impl<K: Kv> Store for KvStore<K> {
         Ok(())
     }
 
-    fn commit(&self, commit: Commit) -> Result<Vec<AuditEntry>, StoreError> {
+    fn commit(&self, commit: Commit) -> Result<Vec<u64>, StoreError> {
         let written = RefCell::new(Vec::new());
         self.kv.transact(&|txn| {
-            let mut entries = written.borrow_mut();
-            entries.clear();
+            let (mut entries, mut stored) = (Vec::new(), Vec::new());
             for write in &commit.writes {
-                entries.extend(apply_write(txn, &commit, write)?);
+                if let Some(w) = apply_write(txn, &commit, write)? {
+                    entries.push(w.entry);
+                    stored.push(w.stored);
+                }
             }
-            write_audit(txn, &entries)?;
+            write_audit(txn, &entries, &stored)?;
+            *written.borrow_mut() = entries.iter().map(|e| e.seq).collect();
             advance_counters(txn, &commit.counters)
         })?;
         self.kv.flush()?;
@@ -342,7 +362,7 @@ impl<K: Kv> Store for KvStore<K> {
             (Some(id), _) => self
                 .kv
                 .scan(&layout::history_prefix(*id), false)
-                .map(|pair| pair.and_then(|(key, bytes)| decode_entry(&key, &bytes)))
+                .map(|pair| pair.and_then(|(key, bytes)| layout::decode_entry(&key, &bytes)))
                 .collect::<Result<Vec<_>, _>>()?,
             (None, Some(user)) => {
                 let prefix = Index::AuditUser.prefix(&layout::fold(user), true);
@@ -450,9 +470,14 @@ impl<K: Kv> Store for KvStore<K> {
         self.kv.transact(&|txn| {
             for record in &batch.records {
                 let before = read_record(txn, record.id())?;
-                write_record(txn, record.id(), before.as_ref(), Some(record))?;
+                write_record(txn, record.id(), before.as_ref(), Some(record), None)?;
             }
-            write_audit(txn, &batch.audit)?;
+            let stored: Vec<Vec<u8>> = batch
+                .audit
+                .iter()
+                .map(|entry| layout::encode_entry(entry, None))
+                .collect();
+            write_audit(txn, &batch.audit, &stored)?;
             let epoch = read_u64(txn.get(layout::EPOCH_KEY)?)? + 1;
             txn.insert(layout::EPOCH_KEY, &epoch.to_be_bytes())?;
             advance_counters(txn, &batch.counters)
@@ -511,7 +536,7 @@ impl<K: Kv> Store for KvStore<K> {
             let (key, bytes) = pair?;
             let seq = layout::seq_of_history_key(&key)?;
             highest_seq = highest_seq.max(seq);
-            match decode_entry(&key, &bytes) {
+            match layout::decode_entry(&key, &bytes) {
                 Ok(entry) if layout::history_key(entry.record, entry.seq) != key => {
                     problems.push(format!("audit entry {seq} is kept under another record"))
                 }

@@ -21,6 +21,7 @@
 //! reserved by [`Kind`].
 
 use super::StoreError;
+use crate::domain::audit::AuditEntry;
 use crate::domain::{Id, Kind, Record};
 use crate::search::keys::SearchDocument;
 
@@ -190,16 +191,64 @@ pub const SEARCH_PREFIX: &[u8] = b"s:";
 
 /// Encodes a record, with its search document, for storage.
 pub fn encode(record: &Record) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(768);
+    let mut json = Vec::with_capacity(640);
+    record.write_json(&mut json);
+    encode_with_json(record, &json)
+}
+
+/// [`encode`], the record's JSON already written.
+pub fn encode_with_json(record: &Record, json: &[u8]) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(json.len() + 256);
     bytes.push(RECORD_VERSION);
-    bytes.extend_from_slice(&[0; 4]);
-    record.write_json(&mut bytes);
-    let json_len = u32::try_from(bytes.len() - 5).expect("a record is under 4 GB");
-    bytes[1..5].copy_from_slice(&json_len.to_le_bytes());
+    let json_len = u32::try_from(json.len()).expect("a record is under 4 GB");
+    bytes.extend_from_slice(&json_len.to_le_bytes());
+    bytes.extend_from_slice(json);
     if let Some(doc) = crate::search::keys::document(record) {
         bytes.extend_from_slice(&doc.encode());
     }
     bytes
+}
+
+/// The first byte of an audit entry that records a creation as the created record's JSON:
+/// the entry's own fields (its changes left empty) as JSON, a line break, the record's JSON.
+/// Read back, the changes are every field of the record, from nothing, as if written out:
+/// half the bytes and none of the work, for the entries an import writes by the million. Any
+/// other entry is its JSON, which starts with `{`.
+const CREATED_ENTRY: u8 = b'C';
+
+/// Encodes an audit entry for storage; `created`, for a creation, is the record's JSON.
+pub fn encode_entry(entry: &AuditEntry, created: Option<&[u8]>) -> Vec<u8> {
+    match created {
+        Some(json) => {
+            let mut bytes = vec![CREATED_ENTRY];
+            let head = AuditEntry {
+                changes: Vec::new(),
+                ..entry.clone()
+            };
+            serde_json::to_writer(&mut bytes, &head).expect("audit entries serialise");
+            bytes.push(b'\n');
+            bytes.extend_from_slice(json);
+            bytes
+        }
+        None => serde_json::to_vec(entry).expect("audit entries serialise"),
+    }
+}
+
+/// Decodes a stored audit entry (see [`encode_entry`]).
+pub fn decode_entry(key: &[u8], bytes: &[u8]) -> Result<AuditEntry, StoreError> {
+    let corrupt = |e: serde_json::Error| StoreError::corrupt(key, &e.to_string());
+    let Some(rest) = bytes.strip_prefix(&[CREATED_ENTRY]) else {
+        return serde_json::from_slice(bytes).map_err(corrupt);
+    };
+    // JSON written compactly holds no raw line break.
+    let at = rest
+        .iter()
+        .position(|b| *b == b'\n')
+        .ok_or_else(|| StoreError::corrupt(key, "creation entry without its record"))?;
+    let mut entry: AuditEntry = serde_json::from_slice(&rest[..at]).map_err(corrupt)?;
+    let record: serde_json::Value = serde_json::from_slice(&rest[at + 1..]).map_err(corrupt)?;
+    entry.changes = crate::domain::audit::diff(None, Some(&record));
+    Ok(entry)
 }
 
 /// The JSON of a stored record and its encoded search document (empty when it has none).
@@ -420,6 +469,39 @@ pub fn index_keys(record: &Record) -> Vec<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_creation_entry_kept_as_the_record_reads_back_as_every_field_from_nothing() {
+        use crate::domain::audit::{self, AuditAction};
+        use crate::domain::{Account, Meta};
+        let at: jiff::Timestamp = "2026-01-05T09:00:00Z".parse().unwrap();
+        let id = Id::new(Kind::Account, 7);
+        let mut account = Account::new(Meta::new(id, "ann", at), "Café \"Zoë\"\n1".into());
+        account.emails = vec!["zoe@cafe.example".into()];
+        account.meta.custom.insert("Tier".into(), "gold".into());
+        let record = Record::Account(account);
+        let full = AuditEntry {
+            seq: 3,
+            at,
+            user: "ann".into(),
+            record: id,
+            action: AuditAction::Create,
+            changes: audit::diff(None, Some(&record.to_json())),
+            note: Some("import of a.csv".into()),
+        };
+        let mut json = Vec::new();
+        record.write_json(&mut json);
+        let key = history_key(id, 3);
+        let compact = encode_entry(&full, Some(&json));
+        assert!(compact.len() < encode_entry(&full, None).len());
+        assert_eq!(decode_entry(&key, &compact).unwrap(), full);
+        assert_eq!(
+            decode_entry(&key, &encode_entry(&full, None)).unwrap(),
+            full
+        );
+        assert!(decode_entry(&key, &compact[..compact.len() - 1]).is_err());
+        assert!(decode_entry(&key, b"C{}").is_err());
+    }
 
     #[test]
     fn record_keys_sort_by_number_within_a_kind() {

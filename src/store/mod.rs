@@ -199,8 +199,8 @@ pub trait Store: Send + Sync {
 
     /// Writes every change of `commit`, their index entries and an audit entry for each record
     /// that changed, in one transaction, durable when this returns. Puts that change nothing
-    /// write nothing. Returns the audit entries written.
-    fn commit(&self, commit: Commit) -> Result<Vec<AuditEntry>, StoreError>;
+    /// write nothing. Returns the sequence numbers of the audit entries written.
+    fn commit(&self, commit: Commit) -> Result<Vec<u64>, StoreError>;
 
     /// Audit entries, oldest first.
     fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError>;

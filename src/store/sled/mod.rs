@@ -412,11 +412,14 @@ mod tests {
         }
         for pair in kv.db.scan_prefix(layout::HISTORY_PREFIX) {
             let (key, bytes) = pair.unwrap();
-            let entry: AuditEntry = serde_json::from_slice(&bytes).unwrap();
+            let entry = layout::decode_entry(&key, &bytes).unwrap();
             let seq = format!("{:020}", entry.seq);
             let by_record =
                 layout::Index::AuditRecord.entry(entry.record.to_string().as_bytes(), &seq);
-            kv.db.insert(layout::audit_key(entry.seq), bytes).unwrap();
+            let schema_2 = serde_json::to_vec(&entry).unwrap();
+            kv.db
+                .insert(layout::audit_key(entry.seq), schema_2)
+                .unwrap();
             kv.db.insert(by_record, &[]).unwrap();
             kv.db.remove(key).unwrap();
         }
