@@ -1,6 +1,7 @@
 //! The storage contract: one story of writes and reads, run against every backend, so that a
 //! future backend inherits the same expectations.
 
+use rapport::domain::audit;
 use rapport::domain::record::{Account, Contact, Meta};
 use rapport::domain::{Id, Kind, Record};
 use rapport::store::memory::MemoryStore;
@@ -156,6 +157,27 @@ fn story(store: &dyn Store) {
     assert_eq!(since.len(), 2);
     assert_eq!(store.audit(&AuditQuery::default()).unwrap().len(), 5);
 
+    // A creation's entry lists every field the record was created with, from nothing, however
+    // it changed since or whether it is gone, by whichever way the log is read.
+    let as_created = |a: &Account| audit::diff(None, Some(&Record::Account(a.clone()).to_json()));
+    let history = |id: Id| {
+        store
+            .audit(&AuditQuery {
+                record: Some(id),
+                ..Default::default()
+            })
+            .unwrap()
+    };
+    assert_eq!(history(acme.meta.id)[0].changes, as_created(&acme));
+    let beta_history = history(beta.meta.id);
+    assert_eq!(beta_history.len(), 2, "created, then deleted");
+    assert_eq!(beta_history[0].changes, as_created(&beta));
+    assert_eq!(by_ann[0], history(acme.meta.id)[0]);
+    assert_eq!(
+        store.audit(&AuditQuery::default()).unwrap()[1],
+        beta_history[0]
+    );
+
     // A block of ids for a bulk load: its unused end is given back while nothing was reserved
     // after it, and stays spent once something was.
     let block = store.allocate_block(Kind::Account, 10).unwrap();
@@ -187,6 +209,24 @@ fn story(store: &dyn Store) {
         .collect();
     assert_eq!(names, ["Region", "Tier"]);
     assert!(store.custom_field_names(Kind::Contact).unwrap().is_empty());
+
+    // A list that grew is written as its new items, and undone as such.
+    let mut tagged = account(store, "Delta", "delta@example.com");
+    tagged.tags = vec!["vip".into()];
+    let mut grown = tagged.clone();
+    grown.tags.push("eu".into());
+    grown.segment = Some("smb".into());
+    store
+        .commit(
+            Commit::new("ann", at("2026-01-06T00:00:00Z"))
+                .put(tagged.clone())
+                .put(grown),
+        )
+        .unwrap();
+    let delta = history(tagged.meta.id);
+    let fields: Vec<&str> = delta[1].changes.iter().map(|c| c.field.as_str()).collect();
+    assert_eq!(fields, ["segment", "tags[1]"]);
+    assert_eq!(delta[0].changes, as_created(&tagged));
 }
 
 #[test]

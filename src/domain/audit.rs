@@ -79,10 +79,48 @@ pub fn diff(before: Option<&Value>, after: Option<&Value>) -> Vec<FieldChange> {
     changes
 }
 
+/// Undoes `changes` (an entry's, as [`diff`] wrote them) on `record`, a record's JSON object:
+/// each field back to its value before (absent when that was `null`), each list that grew back
+/// to its length before.
+pub fn undo(record: &mut serde_json::Map<String, Value>, changes: &[FieldChange]) {
+    for change in changes {
+        let grown = change
+            .field
+            .strip_suffix(']')
+            .and_then(|f| f.split_once('['))
+            .and_then(|(name, i)| Some((name, i.parse::<usize>().ok()?)));
+        match grown {
+            Some((name, len)) => {
+                if let Some(Value::Array(items)) = record.get_mut(name) {
+                    items.truncate(len);
+                }
+            }
+            None if change.before.is_null() => {
+                record.remove(&change.field);
+            }
+            None => {
+                record.insert(change.field.clone(), change.before.clone());
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn undoing_a_diff_gives_back_what_it_was_made_from() {
+        let before = json!({"id": "T-1", "events": [1, 2], "notes": "n", "status": "open"});
+        let after = json!({"id": "T-1", "events": [1, 2, 3, 4], "status": "closed", "csat": 5});
+        let mut record = after.as_object().unwrap().clone();
+        undo(&mut record, &diff(Some(&before), Some(&after)));
+        assert_eq!(Value::Object(record), before);
+        let mut gone = serde_json::Map::new();
+        undo(&mut gone, &diff(Some(&before), None));
+        assert_eq!(Value::Object(gone), before);
+    }
 
     #[test]
     fn diff_lists_changed_fields_only_and_skips_stamps() {

@@ -105,12 +105,7 @@ fn apply_write(
     if before.as_ref() == after {
         return Ok(None);
     }
-    let json = after.map(|record| {
-        let mut json = Vec::with_capacity(640);
-        record.write_json(&mut json);
-        json
-    });
-    write_record(txn, id, before.as_ref(), after, json.as_deref())?;
+    write_record(txn, id, before.as_ref(), after)?;
     let seq = read_u64(txn.get(layout::AUDIT_COUNTER)?)? + 1;
     txn.insert(layout::AUDIT_COUNTER, &seq.to_be_bytes())?;
     let mut entry = AuditEntry {
@@ -123,8 +118,8 @@ fn apply_write(
         note: commit.note.clone(),
     };
     let stored = match &before {
-        // A creation keeps the record's JSON as its changes (see `layout::encode_entry`).
-        None => layout::encode_entry(&entry, json.as_deref()),
+        // A creation is kept light: its changes are read off the record (see `history`).
+        None => layout::encode_entry(&entry, true),
         Some(before) => {
             let after_json = after.map(Record::to_json);
             entry.action = match after {
@@ -132,7 +127,7 @@ fn apply_write(
                 None => AuditAction::Delete,
             };
             entry.changes = audit::diff(Some(&before.to_json()), after_json.as_ref());
-            layout::encode_entry(&entry, None)
+            layout::encode_entry(&entry, false)
         }
     };
     Ok(Some(Written { entry, stored }))
@@ -145,7 +140,6 @@ fn write_record(
     id: Id,
     before: Option<&Record>,
     after: Option<&Record>,
-    json: Option<&[u8]>,
 ) -> Result<(), StoreError> {
     let old_keys = before.map(layout::index_keys).unwrap_or_default();
     let new_keys = after.map(layout::index_keys).unwrap_or_default();
@@ -160,10 +154,9 @@ fn write_record(
         }
     }
     let key = layout::record_key(id);
-    match (after, json) {
-        (Some(record), Some(json)) => txn.insert(&key, &layout::encode_with_json(record, json)),
-        (Some(record), None) => txn.insert(&key, &layout::encode(record)),
-        (None, _) => txn.remove(&key),
+    match after {
+        Some(record) => txn.insert(&key, &layout::encode(record)),
+        None => txn.remove(&key),
     }
 }
 
@@ -232,10 +225,45 @@ impl<K: Kv> KvStore<K> {
     /// The audit entry `seq`, about `record`.
     fn history_entry(&self, record: Id, seq: u64) -> Result<Option<AuditEntry>, StoreError> {
         let key = layout::history_key(record, seq);
-        self.kv
-            .get(&key)?
-            .map(|bytes| layout::decode_entry(&key, &bytes))
-            .transpose()
+        match self.kv.get(&key)? {
+            None => Ok(None),
+            Some(bytes) => match layout::decode_entry(&key, &bytes)? {
+                (entry, false) => Ok(Some(entry)),
+                (_, true) => Ok(self.history(record)?.into_iter().find(|e| e.seq == seq)),
+            },
+        }
+    }
+
+    /// Every audit entry of `record`, oldest first. A creation kept light gets its changes
+    /// back: the record as it is now (as the deletion's entry says it was, once deleted) with
+    /// every later change undone, newest first, is the record as the creation left it.
+    fn history(&self, record: Id) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut entries = Vec::new();
+        let mut light = Vec::new();
+        for pair in self.kv.scan(&layout::history_prefix(record), false) {
+            let (key, bytes) = pair?;
+            let (entry, is_light) = layout::decode_entry(&key, &bytes)?;
+            if is_light {
+                light.push(entries.len());
+            }
+            entries.push(entry);
+        }
+        if light.is_empty() {
+            return Ok(entries);
+        }
+        let mut state = match self.get(record)?.map(|r| r.to_json()) {
+            Some(serde_json::Value::Object(fields)) => fields,
+            _ => serde_json::Map::new(),
+        };
+        for (i, entry) in entries.iter_mut().enumerate().rev() {
+            if light.contains(&i) {
+                let created = serde_json::Value::Object(state.clone());
+                entry.changes = audit::diff(None, Some(&created));
+            } else {
+                audit::undo(&mut state, &entry.changes);
+            }
+        }
+        Ok(entries)
     }
 
     /// The entries of the sequence numbers `seqs` (ascending), read along the log's runs.
@@ -359,11 +387,7 @@ impl<K: Kv> Store for KvStore<K> {
 
     fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
         let entries = match (&query.record, &query.user) {
-            (Some(id), _) => self
-                .kv
-                .scan(&layout::history_prefix(*id), false)
-                .map(|pair| pair.and_then(|(key, bytes)| layout::decode_entry(&key, &bytes)))
-                .collect::<Result<Vec<_>, _>>()?,
+            (Some(id), _) => self.history(*id)?,
             (None, Some(user)) => {
                 let prefix = Index::AuditUser.prefix(&layout::fold(user), true);
                 let mut seqs = Vec::new();
@@ -470,12 +494,12 @@ impl<K: Kv> Store for KvStore<K> {
         self.kv.transact(&|txn| {
             for record in &batch.records {
                 let before = read_record(txn, record.id())?;
-                write_record(txn, record.id(), before.as_ref(), Some(record), None)?;
+                write_record(txn, record.id(), before.as_ref(), Some(record))?;
             }
             let stored: Vec<Vec<u8>> = batch
                 .audit
                 .iter()
-                .map(|entry| layout::encode_entry(entry, None))
+                .map(|entry| layout::encode_entry(entry, false))
                 .collect();
             write_audit(txn, &batch.audit, &stored)?;
             let epoch = read_u64(txn.get(layout::EPOCH_KEY)?)? + 1;
@@ -536,7 +560,7 @@ impl<K: Kv> Store for KvStore<K> {
             let (key, bytes) = pair?;
             let seq = layout::seq_of_history_key(&key)?;
             highest_seq = highest_seq.max(seq);
-            match layout::decode_entry(&key, &bytes) {
+            match layout::decode_entry(&key, &bytes).map(|(entry, _)| entry) {
                 Ok(entry) if layout::history_key(entry.record, entry.seq) != key => {
                     problems.push(format!("audit entry {seq} is kept under another record"))
                 }

@@ -12,7 +12,9 @@
 //!   off the accounts and contacts;
 //! - `x:<index>\0<value>\0<id>`: a secondary index entry with an empty value;
 //! - `h:<id>\0<seq>`: an audit entry (seq u64 big-endian), kept by the record it is about, so
-//!   that a record's history is one range and an entry is one write;
+//!   that a record's history is one range and an entry is one write; a creation's entry is kept
+//!   without its changes, which the record and its later entries give back (see
+//!   [`encode_entry`]);
 //! - `l:<seq>`: a run of the audit log: the records of the entries `seq`, `seq + 1`, … (ids, one
 //!   a line), one for each commit, so that the log reads in order of sequence;
 //! - `x:audit.user\0<user>\0<seq>`: the entries of one commit's user (see [`audit_user_run`]).
@@ -28,7 +30,8 @@ use crate::search::keys::SearchDocument;
 /// The schema version this build writes and understands. 2: search documents inside the
 /// record's value instead of under `s:` keys of their own. 3: audit entries under `h:` by
 /// record, the log's order in runs under `l:`, instead of entries under `l:` and a by-record
-/// index entry for each. 4: an account's search document holds what a search shows of it.
+/// index entry for each. 4: an account's search document holds what a search shows of it, and
+/// a creation's audit entry is kept without its changes.
 pub const SCHEMA_VERSION: u32 = 4;
 /// The codec version byte at the start of every stored record: 2, JSON then the search
 /// document. 1 (JSON alone, the document under `s:`) is still read, for the migration.
@@ -191,64 +194,51 @@ pub const SEARCH_PREFIX: &[u8] = b"s:";
 
 /// Encodes a record, with its search document, for storage.
 pub fn encode(record: &Record) -> Vec<u8> {
-    let mut json = Vec::with_capacity(640);
-    record.write_json(&mut json);
-    encode_with_json(record, &json)
-}
-
-/// [`encode`], the record's JSON already written.
-pub fn encode_with_json(record: &Record, json: &[u8]) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(json.len() + 256);
+    let mut bytes = Vec::with_capacity(768);
     bytes.push(RECORD_VERSION);
-    let json_len = u32::try_from(json.len()).expect("a record is under 4 GB");
-    bytes.extend_from_slice(&json_len.to_le_bytes());
-    bytes.extend_from_slice(json);
+    bytes.extend_from_slice(&[0; 4]);
+    record.write_json(&mut bytes);
+    let json_len = u32::try_from(bytes.len() - 5).expect("a record is under 4 GB");
+    bytes[1..5].copy_from_slice(&json_len.to_le_bytes());
     if let Some(doc) = crate::search::keys::document(record) {
         bytes.extend_from_slice(&doc.encode());
     }
     bytes
 }
 
-/// The first byte of an audit entry that records a creation as the created record's JSON:
-/// the entry's own fields (its changes left empty) as JSON, a line break, the record's JSON.
-/// Read back, the changes are every field of the record, from nothing, as if written out:
-/// half the bytes and none of the work, for the entries an import writes by the million. Any
-/// other entry is its JSON, which starts with `{`.
-const CREATED_ENTRY: u8 = b'C';
+/// The first byte of a creation's audit entry kept light: the entry's own fields as JSON, its
+/// changes left out. They are every field of the record as the creation left it, which is the
+/// record as it is now with every later change undone (see [`crate::domain::audit::undo`]):
+/// the store reads them off the record's history (a record once deleted, off the deletion's
+/// entry). A tenth of the bytes and none of the work, for the entries an import writes by the
+/// million; a field that records gain later reads there as its default. Any other entry is its
+/// whole JSON, which starts with `{`.
+const LIGHT_CREATION: u8 = b'L';
 
-/// Encodes an audit entry for storage; `created`, for a creation, is the record's JSON.
-pub fn encode_entry(entry: &AuditEntry, created: Option<&[u8]>) -> Vec<u8> {
-    match created {
-        Some(json) => {
-            let mut bytes = vec![CREATED_ENTRY];
-            let head = AuditEntry {
-                changes: Vec::new(),
-                ..entry.clone()
-            };
-            serde_json::to_writer(&mut bytes, &head).expect("audit entries serialise");
-            bytes.push(b'\n');
-            bytes.extend_from_slice(json);
-            bytes
-        }
-        None => serde_json::to_vec(entry).expect("audit entries serialise"),
+/// Encodes an audit entry for storage; a `light` one is a creation kept without its changes.
+pub fn encode_entry(entry: &AuditEntry, light: bool) -> Vec<u8> {
+    if !light {
+        return serde_json::to_vec(entry).expect("audit entries serialise");
     }
+    let mut bytes = vec![LIGHT_CREATION];
+    let head = AuditEntry {
+        changes: Vec::new(),
+        ..entry.clone()
+    };
+    serde_json::to_writer(&mut bytes, &head).expect("audit entries serialise");
+    bytes
 }
 
-/// Decodes a stored audit entry (see [`encode_entry`]).
-pub fn decode_entry(key: &[u8], bytes: &[u8]) -> Result<AuditEntry, StoreError> {
-    let corrupt = |e: serde_json::Error| StoreError::corrupt(key, &e.to_string());
-    let Some(rest) = bytes.strip_prefix(&[CREATED_ENTRY]) else {
-        return serde_json::from_slice(bytes).map_err(corrupt);
+/// Decodes a stored audit entry (see [`encode_entry`]), and whether it is a creation kept
+/// light, its changes still to be read off the record.
+pub fn decode_entry(key: &[u8], bytes: &[u8]) -> Result<(AuditEntry, bool), StoreError> {
+    let (json, light) = match bytes.strip_prefix(&[LIGHT_CREATION]) {
+        Some(json) => (json, true),
+        None => (bytes, false),
     };
-    // JSON written compactly holds no raw line break.
-    let at = rest
-        .iter()
-        .position(|b| *b == b'\n')
-        .ok_or_else(|| StoreError::corrupt(key, "creation entry without its record"))?;
-    let mut entry: AuditEntry = serde_json::from_slice(&rest[..at]).map_err(corrupt)?;
-    let record: serde_json::Value = serde_json::from_slice(&rest[at + 1..]).map_err(corrupt)?;
-    entry.changes = crate::domain::audit::diff(None, Some(&record));
-    Ok(entry)
+    let entry =
+        serde_json::from_slice(json).map_err(|e| StoreError::corrupt(key, &e.to_string()))?;
+    Ok((entry, light))
 }
 
 /// The JSON of a stored record and its encoded search document (empty when it has none).
@@ -471,36 +461,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_creation_entry_kept_as_the_record_reads_back_as_every_field_from_nothing() {
-        use crate::domain::audit::{self, AuditAction};
-        use crate::domain::{Account, Meta};
-        let at: jiff::Timestamp = "2026-01-05T09:00:00Z".parse().unwrap();
-        let id = Id::new(Kind::Account, 7);
-        let mut account = Account::new(Meta::new(id, "ann", at), "Café \"Zoë\"\n1".into());
-        account.emails = vec!["zoe@cafe.example".into()];
-        account.meta.custom.insert("Tier".into(), "gold".into());
-        let record = Record::Account(account);
-        let full = AuditEntry {
+    fn a_light_creation_is_kept_without_its_changes_and_says_so() {
+        use crate::domain::audit::AuditAction;
+        let entry = AuditEntry {
             seq: 3,
-            at,
+            at: "2026-01-05T09:00:00Z".parse().unwrap(),
             user: "ann".into(),
-            record: id,
+            record: Id::new(Kind::Account, 7),
             action: AuditAction::Create,
-            changes: audit::diff(None, Some(&record.to_json())),
+            changes: Vec::new(),
             note: Some("import of a.csv".into()),
         };
-        let mut json = Vec::new();
-        record.write_json(&mut json);
-        let key = history_key(id, 3);
-        let compact = encode_entry(&full, Some(&json));
-        assert!(compact.len() < encode_entry(&full, None).len());
-        assert_eq!(decode_entry(&key, &compact).unwrap(), full);
-        assert_eq!(
-            decode_entry(&key, &encode_entry(&full, None)).unwrap(),
-            full
-        );
-        assert!(decode_entry(&key, &compact[..compact.len() - 1]).is_err());
-        assert!(decode_entry(&key, b"C{}").is_err());
+        let key = history_key(entry.record, 3);
+        let light = encode_entry(&entry, true);
+        assert_eq!(decode_entry(&key, &light).unwrap(), (entry.clone(), true));
+        let whole = encode_entry(&entry, false);
+        assert_eq!(decode_entry(&key, &whole).unwrap(), (entry, false));
+        assert!(decode_entry(&key, &light[..light.len() - 1]).is_err());
     }
 
     #[test]

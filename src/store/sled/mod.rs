@@ -406,13 +406,16 @@ mod tests {
 
     /// Rewrites the audit log as schemas 1 and 2 kept it: each entry under `l:<seq>`, with a
     /// by-record index entry.
-    fn write_schema_1_audit(kv: &SledKv) {
+    fn write_schema_1_audit(store: &SledStore) {
+        let entries = store.audit(&Default::default()).unwrap();
+        let kv = store.kv();
         for key in kv.db.scan_prefix(layout::AUDIT_PREFIX).keys() {
             kv.db.remove(key.unwrap()).unwrap();
         }
-        for pair in kv.db.scan_prefix(layout::HISTORY_PREFIX) {
-            let (key, bytes) = pair.unwrap();
-            let entry = layout::decode_entry(&key, &bytes).unwrap();
+        for key in kv.db.scan_prefix(layout::HISTORY_PREFIX).keys() {
+            kv.db.remove(key.unwrap()).unwrap();
+        }
+        for entry in entries {
             let seq = format!("{:020}", entry.seq);
             let by_record =
                 layout::Index::AuditRecord.entry(entry.record.to_string().as_bytes(), &seq);
@@ -421,7 +424,6 @@ mod tests {
                 .insert(layout::audit_key(entry.seq), schema_2)
                 .unwrap();
             kv.db.insert(by_record, &[]).unwrap();
-            kv.db.remove(key).unwrap();
         }
     }
 
@@ -443,7 +445,7 @@ mod tests {
                 !store.check().unwrap().is_empty(),
                 "schema 1 leftovers are reported"
             );
-            write_schema_1_audit(store.kv());
+            write_schema_1_audit(&store);
             store.kv().set_schema_version(1).unwrap();
             epoch_before = store.generation().unwrap().epoch;
         }
