@@ -55,13 +55,52 @@ const PARALLEL_FROM: usize = 20_000;
 struct KeyEntry {
     /// Where the key starts in the text; it ends where the next one starts.
     start: u32,
-    /// The document (record) it was made from.
-    doc: u32,
     /// Which characters it holds (see [`char_mask`]).
     mask: u32,
-    field: KeyField,
+    /// The document (record) it was made from, below [`MAX_DOCS`]; above it, the field it was
+    /// made from (its place in [`FIELDS`]) and whether it holds white space: 12 bytes a key
+    /// instead of 16, for the millions of them.
+    doc_field: u32,
+}
+
+/// The fields of keys, by the number a key entry keeps.
+const FIELDS: [KeyField; 6] = [
+    KeyField::Name,
+    KeyField::Transliteration,
+    KeyField::Email,
+    KeyField::Phone,
+    KeyField::Id,
+    KeyField::ExternalId,
+];
+/// How many documents an index can hold: the low 28 bits of a key entry's `doc_field`.
+const MAX_DOCS: u32 = 1 << 28;
+
+impl KeyEntry {
+    /// `None` when `doc` is beyond [`MAX_DOCS`].
+    fn new(start: u32, doc: u32, mask: u32, field: KeyField, spaced: bool) -> Option<KeyEntry> {
+        let field = FIELDS
+            .iter()
+            .position(|f| *f == field)
+            .expect("every field is listed") as u32;
+        (doc < MAX_DOCS).then_some(KeyEntry {
+            start,
+            mask,
+            doc_field: doc | field << 28 | u32::from(spaced) << 31,
+        })
+    }
+
+    fn doc(&self) -> u32 {
+        self.doc_field % MAX_DOCS
+    }
+
+    fn field(&self) -> KeyField {
+        FIELDS[(self.doc_field >> 28 & 0b111) as usize]
+    }
+
     /// Whether it holds white space (its compact form differs).
-    spaced: bool,
+    fn spaced(&self) -> bool {
+        self.doc_field >> 31 == 1
+    }
 }
 
 /// One account and the keys of its own document and its contacts'. Laid out small (a million
@@ -554,7 +593,7 @@ impl SearchIndex {
             let score = if tier == 1 {
                 keys.filter_map(|k| {
                     let key = &self.keys[k];
-                    if key.field == KeyField::Id {
+                    if key.field() == KeyField::Id {
                         return None;
                     }
                     let compact = self.compact(k, &mut buf);
@@ -596,7 +635,7 @@ impl SearchIndex {
     /// Key `k` without its white space, in `buf` when it has some.
     fn compact<'a>(&'a self, k: usize, buf: &'a mut String) -> &'a str {
         let key = self.key_text(k);
-        if !self.keys[k].spaced {
+        if !self.keys[k].spaced() {
             return key;
         }
         buf.clear();
@@ -608,7 +647,7 @@ impl SearchIndex {
     fn key_tier(&self, query: &Query, k: usize, need: u8, buf: &mut String) -> u8 {
         let entry = self.keys[k];
         let key = self.key_text(k);
-        if entry.field == KeyField::Phone {
+        if entry.field() == KeyField::Phone {
             let Some(digits) = query.digits.as_deref() else {
                 return 0;
             };
@@ -620,7 +659,7 @@ impl SearchIndex {
                 0
             };
         }
-        if entry.field == KeyField::Id
+        if entry.field() == KeyField::Id
             && let Some(digits) = &query.digits
             && key.split_once('-').is_some_and(|(_, n)| n == digits)
         {
@@ -645,7 +684,7 @@ impl SearchIndex {
                 return 2;
             }
         }
-        if need <= 1 && entry.field != KeyField::Id && is_subsequence(&query.compact, compact) {
+        if need <= 1 && entry.field() != KeyField::Id && is_subsequence(&query.compact, compact) {
             1
         } else {
             0
@@ -657,7 +696,7 @@ impl SearchIndex {
         let mut best: Option<(u8, i64, usize)> = None;
         for k in self.account_keys(account) {
             let entry = self.keys[k];
-            let Some((tier, score)) = self.match_key(query, entry.field, self.key_text(k)) else {
+            let Some((tier, score)) = self.match_key(query, entry.field(), self.key_text(k)) else {
                 continue;
             };
             if best.is_none_or(|(t, s, _)| (tier, score) > (t, s)) {
@@ -668,8 +707,8 @@ impl SearchIndex {
         let entry = self.keys[k];
         Some(Hit {
             account: account.id(),
-            via: self.docs[entry.doc as usize],
-            field: entry.field,
+            via: self.docs[entry.doc() as usize],
+            field: entry.field(),
             matched: self.key_text(k).to_string(),
             tier,
             score,
@@ -732,9 +771,9 @@ impl SearchIndex {
         w.u64(self.keys.len() as u64)?;
         for key in &self.keys {
             w.u32(key.start)?;
-            w.u32(key.doc)?;
+            w.u32(key.doc())?;
             w.u32(key.mask)?;
-            w.u32(u32::from(key.field.code()) | u32::from(key.spaced) << 8)?;
+            w.u32(u32::from(key.field().code()) | u32::from(key.spaced()) << 8)?;
         }
         w.u64(self.docs.len() as u64)?;
         for id in &self.docs {
@@ -773,13 +812,8 @@ impl SearchIndex {
         let count = r.len(16)?;
         let keys = r.records(count, |f: &mut Fields<16>| {
             let (start, doc, mask, flags) = (f.u32(), f.u32(), f.u32(), f.u32());
-            Some(KeyEntry {
-                start,
-                doc,
-                mask,
-                field: KeyField::from_code(char::from_u32(flags & 0xff)?)?,
-                spaced: flags >> 8 == 1,
-            })
+            let field = KeyField::from_code(char::from_u32(flags & 0xff)?)?;
+            KeyEntry::new(start, doc, mask, field, flags >> 8 == 1)
         })?;
         let count = r.len(9)?;
         let docs = r.records(count, |f: &mut Fields<9>| f.id())?;
@@ -807,7 +841,7 @@ impl SearchIndex {
             .all(|span| u64::from(span.start) + u64::from(span.len) <= shown_len as u64);
         let starts_fit = keys.windows(2).all(|w| w[0].start <= w[1].start)
             && keys.iter().all(|k| text.is_char_boundary(k.start as usize));
-        let docs_fit = keys.iter().all(|k| (k.doc as usize) < docs.len());
+        let docs_fit = keys.iter().all(|k| (k.doc() as usize) < docs.len());
         let accounts_fit = accounts
             .iter()
             .all(|a| a.first as usize + a.count as usize <= keys.len())
@@ -830,11 +864,11 @@ impl SearchIndex {
         for account in &self.accounts {
             for k in self.account_keys(account) {
                 let key = self.keys[k];
-                let id = self.docs[key.doc as usize];
+                let id = self.docs[key.doc() as usize];
                 if replaced.contains(&id) {
                     continue;
                 }
-                let doc = *renumbered[key.doc as usize].get_or_insert_with(|| {
+                let doc = *renumbered[key.doc() as usize].get_or_insert_with(|| {
                     if id == account.id() {
                         builder.add_document(
                             id,
@@ -846,7 +880,7 @@ impl SearchIndex {
                         builder.add_document(id, account.id(), None, None)
                     }
                 });
-                builder.push_key(doc, key.field, self.key_text(k));
+                builder.push_key(doc, key.field(), self.key_text(k));
             }
         }
         for (id, doc) in changed {
@@ -1095,13 +1129,11 @@ impl IndexBuilder {
                 .get(k as usize + 1)
                 .map_or(arrived.len(), |next| next.0 as usize);
             let key = &arrived[start as usize..end];
-            keys.push(KeyEntry {
-                start: text.len() as u32,
-                doc,
-                mask: char_mask(key),
-                field,
-                spaced: key.contains(char::is_whitespace),
-            });
+            let spaced = key.contains(char::is_whitespace);
+            keys.push(
+                KeyEntry::new(text.len() as u32, doc, char_mask(key), field, spaced)
+                    .expect("an index holds fewer than 2^28 documents"),
+            );
             text.push_str(key);
         }
         drop(arrived);
@@ -1113,13 +1145,13 @@ impl IndexBuilder {
                 let end = keys.get(k + 1).map_or(text.len(), |n| n.start as usize);
                 let key_text = &text[key.start as usize..end];
                 account.mask |= key.mask;
-                if key.field == KeyField::Phone {
+                if key.field() == KeyField::Phone {
                     account.exact.add(EXACT_PHONE_END, phone_end(key_text));
                     continue;
                 }
                 let compact: String = key_text.split_whitespace().collect();
                 account.exact.add(EXACT_KEY, &compact);
-                if key.field == KeyField::Id
+                if key.field() == KeyField::Id
                     && let Some((_, number)) = key_text.split_once('-')
                 {
                     account.exact.add(EXACT_ID_NUMBER, number);
@@ -1353,9 +1385,21 @@ mod tests {
     }
 
     #[test]
-    fn an_account_entry_is_small() {
+    fn account_and_key_entries_are_small() {
         // A million are held: a field more or an `Option` is megabytes.
         assert!(std::mem::size_of::<AccountEntry>() <= 56);
+        assert!(std::mem::size_of::<KeyEntry>() <= 12);
+        let key = KeyEntry::new(7, MAX_DOCS - 1, 3, KeyField::ExternalId, true).unwrap();
+        assert_eq!(
+            (key.doc(), key.field(), key.spaced()),
+            (MAX_DOCS - 1, KeyField::ExternalId, true)
+        );
+        let key = KeyEntry::new(7, 0, 3, KeyField::Name, false).unwrap();
+        assert_eq!(
+            (key.doc(), key.field(), key.spaced()),
+            (0, KeyField::Name, false)
+        );
+        assert!(KeyEntry::new(7, MAX_DOCS, 3, KeyField::Name, false).is_none());
     }
 
     #[test]
