@@ -12,7 +12,7 @@
 
 use crate::domain::audit::AuditEntry;
 use crate::domain::{Kind, Record};
-use crate::store::{AuditQuery, Store, StoreError};
+use crate::store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -111,9 +111,12 @@ pub fn write(
             }
         }
     }
-    for entry in store.audit(&AuditQuery::default())? {
-        write_line(out, &Line::Audit(entry))?;
+    for entry in store.audit_log() {
+        write_line(out, &Line::Audit(entry?))?;
         tally.audit += 1;
+        if tally.audit % 10_000 == 0 {
+            progress(lines + tally.audit);
+        }
     }
     let counters = store.counters()?.into_iter().collect();
     write_line(out, &Line::Counters(counters))?;

@@ -4,7 +4,8 @@
 
 use super::layout::{self, Index};
 use super::{
-    AuditQuery, Commit, Generation, IndexScan, Records, Restore, Store, StoreError, Write,
+    AuditEntries, AuditQuery, Commit, Generation, IndexScan, Records, Restore, Store, StoreError,
+    Write,
 };
 use crate::domain::audit::{self, AuditAction, AuditEntry};
 use crate::domain::{Id, Kind, Record};
@@ -385,6 +386,23 @@ impl<K: Kv> Store for KvStore<K> {
         Ok(written.into_inner())
     }
 
+    fn audit_log(&self) -> AuditEntries<'_> {
+        let runs = match runs_from(&self.kv, 0) {
+            Ok(runs) => runs,
+            Err(e) => return Box::new(std::iter::once(Err(e))),
+        };
+        Box::new(runs.flat_map(move |run| -> AuditEntries<'_> {
+            match run {
+                Ok((first, records)) => {
+                    Box::new((first..).zip(records).filter_map(move |(seq, record)| {
+                        self.history_entry(record, seq).transpose()
+                    }))
+                }
+                Err(e) => Box::new(std::iter::once(Err(e))),
+            }
+        }))
+    }
+
     fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
         let entries = match (&query.record, &query.user) {
             (Some(id), _) => self.history(*id)?,
@@ -397,16 +415,7 @@ impl<K: Kv> Store for KvStore<K> {
                 }
                 self.entries_at(&seqs)?
             }
-            (None, None) => {
-                let mut all = Vec::new();
-                for run in runs_from(&self.kv, 0)? {
-                    let (first, records) = run?;
-                    for (seq, record) in (first..).zip(records) {
-                        all.extend(self.history_entry(record, seq)?);
-                    }
-                }
-                all
-            }
+            (None, None) => self.audit_log().collect::<Result<Vec<_>, _>>()?,
         };
         Ok(entries
             .into_iter()

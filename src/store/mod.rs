@@ -164,6 +164,9 @@ pub struct AuditQuery {
 /// Records streamed from a scan.
 pub type Records<'a> = Box<dyn Iterator<Item = Result<Record, StoreError>> + 'a>;
 
+/// Audit entries read one at a time.
+pub type AuditEntries<'a> = Box<dyn Iterator<Item = Result<AuditEntry, StoreError>> + 'a>;
+
 /// What the application needs from storage.
 pub trait Store: Send + Sync {
     /// Where the data lives, for messages.
@@ -204,6 +207,10 @@ pub trait Store: Send + Sync {
 
     /// Audit entries, oldest first.
     fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError>;
+
+    /// Every audit entry, oldest first, read as the iterator goes: the whole log of a large
+    /// database in flat memory (a dump).
+    fn audit_log(&self) -> AuditEntries<'_>;
 
     /// Every record's search document.
     fn search_documents(
