@@ -668,12 +668,21 @@ impl SearchIndex {
         if entry.mask & query.mask != query.mask {
             return 0;
         }
+        if need >= 3 {
+            // Only an exact match or a prefix can do: compared with the key's compact form as
+            // it goes, without making it (most of a long walk is spent here).
+            let (equal, starts) = compact_prefix(key, entry.spaced(), &query.compact);
+            return if equal {
+                4
+            } else if need == 3 && (starts || word_prefixes(query, key)) {
+                3
+            } else {
+                0
+            };
+        }
         let compact = self.compact(k, buf);
         if compact == query.compact {
             return 4;
-        }
-        if need > 3 {
-            return 0;
         }
         // A prefix, a word prefix or a substring holds every word of the query.
         if query.words.iter().all(|w| compact.contains(w.as_str())) {
@@ -1160,6 +1169,17 @@ impl IndexBuilder {
         }
         SearchIndex::from_parts(text, keys, docs, accounts, shown)
     }
+}
+
+/// Whether `key` without its white space (when `spaced`) is `text`, and whether it starts with
+/// it.
+fn compact_prefix(key: &str, spaced: bool, text: &str) -> (bool, bool) {
+    if !spaced {
+        return (key == text, key.starts_with(text));
+    }
+    let mut chars = key.chars().filter(|c| !c.is_whitespace());
+    let starts = text.chars().all(|t| chars.next() == Some(t));
+    (starts && chars.next().is_none(), starts)
 }
 
 /// Whether every word of the query starts a word of the key, in any order.
