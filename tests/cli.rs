@@ -418,6 +418,23 @@ fn a_search_of_a_closed_database_answers_as_one_that_opens_it() {
 }
 
 #[test]
+fn a_search_while_the_database_is_open_elsewhere_is_refused_not_answered_from_the_file() {
+    let db = Db::new();
+    db.add(&["account", "add", "--name", "Acme Ltd"]);
+    let before = db.ok(&["search", "acme", "--format", "jsonl"]);
+    assert!(db.path().join("closed").exists());
+    let held = rapport::store::sled::open(&db.path()).unwrap();
+    assert!(
+        !db.path().join("closed").exists(),
+        "opening removes the stamp"
+    );
+    let err = db.fails(&["search", "acme"], 5);
+    assert!(err.contains("in use"), "{err}");
+    drop(held);
+    assert_eq!(db.ok(&["search", "acme", "--format", "jsonl"]), before);
+}
+
+#[test]
 fn search_finds_by_pinyin_transliteration_phone_digits_email_and_id() {
     let db = Db::new();
     db.add(&["account", "add", "--name", "张伟", "--kind", "person"]);
