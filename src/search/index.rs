@@ -427,6 +427,15 @@ impl SearchIndex {
             .collect()
     }
 
+    /// [`recent`](Self::recent), with where what a search shows of each is in the shown text.
+    pub(crate) fn recent_spans(&self, limit: usize) -> Vec<(Id, Option<Span>)> {
+        self.accounts
+            .iter()
+            .take(limit)
+            .map(|a| (a.id(), a.shown()))
+            .collect()
+    }
+
     /// Records that `account` was contacted at `at` (seconds since the epoch), moving it up the
     /// recent list and the ranking's tie order.
     pub fn contacted(&mut self, account: Id, at: i64) {

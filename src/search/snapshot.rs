@@ -16,6 +16,7 @@
 
 use super::index::{Hit, SearchIndex, Span, filter_fingerprint};
 use super::keys::Shown;
+use crate::domain::Id;
 use crate::store::{Generation, Store, StoreError};
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
@@ -50,7 +51,13 @@ pub fn open(store: &dyn Store) -> Result<(SearchIndex, Source), StoreError> {
 /// search or the TUI waits for the longer of the two instead of both in turn.
 pub struct Prefetch {
     path: PathBuf,
-    reader: Option<std::thread::JoinHandle<Option<FileIndex>>>,
+    file: Pending,
+}
+
+/// The file of a [`Prefetch`]: being read on another thread, or read.
+enum Pending {
+    Reading(Option<std::thread::JoinHandle<Option<FileIndex>>>),
+    Read(Option<FileIndex>),
 }
 
 impl Prefetch {
@@ -62,17 +69,71 @@ impl Prefetch {
             .name("rapport-index-file".into())
             .spawn(move || read_file(&reading))
             .ok();
-        Prefetch { path, reader }
+        Prefetch {
+            path,
+            file: Pending::Reading(reader),
+        }
+    }
+
+    /// Reads the index file in the database directory `db` on this thread, while the store
+    /// opens on another.
+    pub fn read(db: &Path) -> Prefetch {
+        let path = db.join(FILE);
+        let file = Pending::Read(read_file(&path));
+        Prefetch { path, file }
+    }
+
+    /// The file read, when it is current for a database closed at `closed` (the stamp of
+    /// [`crate::store::sled::closed_at`], read before the database was opened, since opening
+    /// removes it): its records are then those of the file.
+    fn closed(&mut self, closed: Generation) -> Option<&mut FileIndex> {
+        match &mut self.file {
+            Pending::Read(Some(file)) if file.generation == closed => Some(file),
+            _ => None,
+        }
+    }
+
+    /// The best `limit` accounts for `query` and what a search shows of each, from the file
+    /// alone, before or without the store (see [`Prefetch::closed`]).
+    pub fn answer_closed(
+        &mut self,
+        closed: Generation,
+        query: &str,
+        limit: usize,
+    ) -> Option<Vec<(Hit, Shown)>> {
+        let FileIndex { index, shown, .. } = self.closed(closed)?;
+        index
+            .query(query, limit)
+            .into_iter()
+            .map(|hit| {
+                let line = shown.line(index.shown_span(&hit)?)?;
+                Some((hit, line))
+            })
+            .collect()
+    }
+
+    /// The `limit` accounts contacted most recently and what a search shows of each, from the
+    /// file alone (see [`Prefetch::closed`]).
+    pub fn recent_closed(&mut self, closed: Generation, limit: usize) -> Option<Vec<(Id, Shown)>> {
+        let FileIndex { index, shown, .. } = self.closed(closed)?;
+        index
+            .recent_spans(limit)
+            .into_iter()
+            .map(|(id, span)| Some((id, shown.line(span?)?)))
+            .collect()
     }
 
     /// [`open`], with the file this read when it is `store`'s.
     pub fn open(self, store: &dyn Store) -> Result<(SearchIndex, Source), StoreError> {
-        match self.reader {
-            Some(reader) if store.derived_file(FILE).as_ref() == Some(&self.path) => {
-                open_with(store, reader.join().ok().flatten())
-            }
-            _ => open(store),
+        if store.derived_file(FILE).as_ref() != Some(&self.path) {
+            return open(store);
         }
+        let file = match self.file {
+            Pending::Reading(Some(reader)) => reader.join().ok().flatten(),
+            Pending::Reading(None) => return open(store),
+            Pending::Read(file) => file,
+        };
+        open_with(store, file)
     }
 }
 
@@ -123,22 +184,7 @@ fn open_with(
 /// store instead.
 pub fn answer_closed(db: &Path, query: &str, limit: usize) -> Option<Vec<(Hit, Shown)>> {
     let closed = crate::store::sled::closed_at(db)?;
-    let FileIndex {
-        index,
-        generation,
-        mut shown,
-    } = read_file(&db.join(FILE))?;
-    if generation != closed {
-        return None;
-    }
-    index
-        .query(query, limit)
-        .into_iter()
-        .map(|hit| {
-            let line = shown.line(index.shown_span(&hit)?)?;
-            Some((hit, line))
-        })
-        .collect()
+    Prefetch::read(db).answer_closed(closed, query, limit)
 }
 
 /// The index in the file at `path` (without its shown text) and the generation it was written

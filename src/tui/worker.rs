@@ -11,8 +11,8 @@ use crate::app::{AccountData, AccountRow, Effect, LogDraft, Msg, RequestId, Tick
 use crate::domain::Id;
 use crate::domain::ticket::Action;
 use crate::ops::{CallLog, Ops, OpsError, TicketDraft, TicketFilter};
-use crate::search::keys::KeyField;
-use crate::search::{SearchIndex, snapshot};
+use crate::search::keys::{KeyField, Shown};
+use crate::search::{Hit, SearchIndex, snapshot};
 use crate::store::Store;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -35,10 +35,12 @@ struct Worker {
     jobs: Jobs,
 }
 
-/// Starts the worker: it opens the store (reading the search index file of the `database`
-/// directory on another thread meanwhile), then carries out effects until the effect sender is
-/// dropped, finishing its queue and stopping its jobs. A store that cannot be opened is
-/// reported as [`Event::StoreFailed`].
+/// Starts the worker: it opens the store on a thread of its own (reading the search index
+/// file of the `database` directory meanwhile), then carries out effects until the effect
+/// sender is dropped, finishing its queue and stopping its jobs. Until the store is open,
+/// searches are answered from the index file alone when the database was closed at the file's
+/// generation; anything else waits for the store. A store that cannot be opened is reported
+/// as [`Event::StoreFailed`] at once.
 pub fn spawn(
     open: OpenStore,
     database: Option<PathBuf>,
@@ -50,24 +52,20 @@ pub fn spawn(
     std::thread::Builder::new()
         .name("rapport-worker".into())
         .spawn(move || {
-            let prefetch = database.as_deref().map(snapshot::Prefetch::start);
-            let store = match open() {
-                Ok(store) => store,
-                Err(e) => {
-                    let _ = replies.send(Event::StoreFailed(e));
-                    return;
-                }
-            };
-            let jobs = Jobs::new(store.clone(), user.clone(), clock, replies.clone());
-            let mut worker = Worker {
-                store,
-                user,
-                clock,
-                jobs,
-                index: None,
-                prefetch,
-            };
-            while let Ok(first) = effects.recv() {
+            // The stamp first: opening the database removes it.
+            let closed = database.as_deref().and_then(crate::store::sled::closed_at);
+            let (opened_tx, opened) = std::sync::mpsc::channel();
+            let failures = replies.clone();
+            let opener = std::thread::Builder::new()
+                .name("rapport-open".into())
+                .spawn(move || match open() {
+                    Ok(store) => drop(opened_tx.send(store)),
+                    Err(e) => drop(failures.send(Event::StoreFailed(e))),
+                })
+                .expect("spawning the thread that opens the store");
+            let mut prefetch = database.as_deref().map(snapshot::Prefetch::read);
+            let mut worker: Option<Worker> = None;
+            'effects: while let Ok(first) = effects.recv() {
                 let mut batch = vec![first];
                 batch.extend(effects.try_iter());
                 let last_search = batch
@@ -77,17 +75,108 @@ pub fn spawn(
                     if matches!(effect, Effect::Search { .. }) && Some(i) != last_search {
                         continue; // superseded by a newer search in the same batch
                     }
-                    for msg in worker.run(effect) {
+                    if worker.is_none()
+                        && let Ok(store) = opened.try_recv()
+                    {
+                        let jobs = Jobs::new(store.clone(), user.clone(), clock, replies.clone());
+                        worker = Some(Worker::new(store, &user, clock, jobs, prefetch.take()));
+                    }
+                    let msgs = match &mut worker {
+                        Some(worker) => worker.run(effect),
+                        None => match early(prefetch.as_mut(), closed, &effect) {
+                            Some(msg) => vec![msg],
+                            None => {
+                                // This needs the store: wait for it (a failure is reported).
+                                let Ok(store) = opened.recv() else {
+                                    break 'effects;
+                                };
+                                let jobs =
+                                    Jobs::new(store.clone(), user.clone(), clock, replies.clone());
+                                let opened =
+                                    Worker::new(store, &user, clock, jobs, prefetch.take());
+                                worker.insert(opened).run(effect)
+                            }
+                        },
+                    };
+                    for msg in msgs {
                         if replies.send(Event::Reply(msg)).is_err() {
-                            worker.jobs.finish();
-                            return;
+                            break 'effects;
                         }
                     }
                 }
             }
-            worker.jobs.finish();
+            if let Some(mut worker) = worker {
+                worker.jobs.finish();
+            }
+            // A store opened but never needed closes here.
+            let _ = opener.join();
         })
         .expect("spawning the worker thread")
+}
+
+/// A search answered from the index file, before the store is open, when the database was
+/// closed at the file's generation (see [`snapshot::Prefetch::answer_closed`]). A contact's
+/// match names the contact by its id until the store can say its name.
+fn early(
+    prefetch: Option<&mut snapshot::Prefetch>,
+    closed: Option<crate::store::Generation>,
+    effect: &Effect,
+) -> Option<Msg> {
+    let (Some(prefetch), Some(closed)) = (prefetch, closed) else {
+        return None;
+    };
+    let Effect::Search {
+        request,
+        query,
+        limit,
+    } = effect
+    else {
+        return None;
+    };
+    let rows = if query.trim().is_empty() {
+        prefetch
+            .recent_closed(closed, *limit)?
+            .into_iter()
+            .map(|(id, shown)| shown_row(id, shown, None))
+            .collect()
+    } else {
+        prefetch
+            .answer_closed(closed, query, *limit)?
+            .into_iter()
+            .map(|(hit, shown)| shown_row(hit.account, shown, matched(&hit, None)))
+            .collect()
+    };
+    Some(Msg::SearchResults {
+        request: *request,
+        rows,
+    })
+}
+
+/// The row of an account from what a search shows of it.
+fn shown_row(id: Id, shown: Shown, matched: Option<String>) -> AccountRow {
+    AccountRow {
+        id,
+        name: shown.name,
+        main_phone: shown.phone,
+        relationship: shown.relationship,
+        last_contact: shown.last_contact_at,
+        matched,
+    }
+}
+
+/// What a hit matched when it was not the account's name or id: its contact (by name when
+/// known), or the field.
+fn matched(hit: &Hit, contact_name: Option<String>) -> Option<String> {
+    if hit.via != hit.account {
+        return Some(format!(
+            "contact {}",
+            contact_name.unwrap_or_else(|| hit.via.to_string())
+        ));
+    }
+    match hit.field {
+        KeyField::Name | KeyField::Transliteration | KeyField::Id => None,
+        other => Some(other.label().to_string()),
+    }
 }
 
 fn failed(request: Option<RequestId>, e: impl std::fmt::Display) -> Msg {
@@ -98,6 +187,23 @@ fn failed(request: Option<RequestId>, e: impl std::fmt::Display) -> Msg {
 }
 
 impl Worker {
+    fn new(
+        store: Arc<dyn Store>,
+        user: &str,
+        clock: Clock,
+        jobs: Jobs,
+        prefetch: Option<snapshot::Prefetch>,
+    ) -> Worker {
+        Worker {
+            store,
+            user: user.to_string(),
+            clock,
+            jobs,
+            index: None,
+            prefetch,
+        }
+    }
+
     fn ops(&self) -> Ops<'_> {
         Ops::new(self.store.as_ref(), self.user.clone(), self.clock.now())
     }
@@ -260,17 +366,10 @@ impl Worker {
                 Err(e) => return Err(e.to_string()),
             };
             let mut row = AccountRow::of(&account);
-            row.matched = if hit.via != hit.account {
-                match ops.contact(hit.via) {
-                    Ok(c) => Some(format!("contact {}", c.name)),
-                    Err(_) => Some(format!("contact {}", hit.via)),
-                }
-            } else {
-                match hit.field {
-                    KeyField::Name | KeyField::Transliteration | KeyField::Id => None,
-                    other => Some(other.label().to_string()),
-                }
-            };
+            let contact_name = (hit.via != hit.account)
+                .then(|| ops.contact(hit.via).ok().map(|c| c.name))
+                .flatten();
+            row.matched = matched(&hit, contact_name);
             rows.push(row);
         }
         Ok(rows)
@@ -466,6 +565,86 @@ mod tests {
             subject: None,
             notes: None,
         }
+    }
+
+    #[test]
+    fn searches_are_answered_from_the_index_file_while_the_store_opens() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("db");
+        let clock = Clock::from_env().unwrap();
+        {
+            let store = crate::store::sled::open(&db).unwrap();
+            let ops = Ops::new(&store, "ann", clock.now());
+            ops.add_account(crate::ops::AccountDraft {
+                name: "Acme Ltd".into(),
+                phones: vec!["+1 415 555 0100".into()],
+                ..Default::default()
+            })
+            .unwrap();
+            snapshot::open(&store).unwrap(); // writes the index file
+        } // closed: the stamp matches the file
+        let (gate, gated) = mpsc::channel::<()>();
+        let path = db.clone();
+        let open: OpenStore = Box::new(move || {
+            gated.recv().unwrap(); // the store opens only when the test says
+            Ok(Arc::new(crate::store::sled::open(&path)?) as Arc<dyn Store>)
+        });
+        let (effects_tx, effects_rx) = mpsc::channel();
+        let (replies_tx, replies_rx) = mpsc::channel();
+        let worker = spawn(
+            open,
+            Some(db.clone()),
+            "ann".into(),
+            clock,
+            effects_rx,
+            replies_tx,
+        );
+        let search = |request, query: &str| Effect::Search {
+            request: RequestId(request),
+            query: query.into(),
+            limit: 10,
+        };
+        let rows = |event| match event {
+            Event::Reply(Msg::SearchResults { rows, .. }) => rows,
+            _ => panic!("not search results"),
+        };
+        // A hang guard, not a timing threshold: without the file the answer waits for the gate.
+        let wait = std::time::Duration::from_secs(60);
+        effects_tx.send(search(1, "acme")).unwrap();
+        let early = rows(
+            replies_rx
+                .recv_timeout(wait)
+                .expect("answered before the store"),
+        );
+        assert_eq!(early[0].name, "Acme Ltd");
+        assert_eq!(early[0].main_phone.as_deref(), Some("+1 415 555 0100"));
+        effects_tx.send(search(2, "")).unwrap();
+        let recent = rows(replies_rx.recv_timeout(wait).expect("the recent list too"));
+        assert_eq!(recent[0].id, early[0].id);
+
+        gate.send(()).unwrap();
+        effects_tx
+            .send(Effect::LoadAccount {
+                request: RequestId(3),
+                account: early[0].id,
+            })
+            .unwrap();
+        assert!(matches!(
+            replies_rx.recv_timeout(wait).unwrap(),
+            Event::Reply(Msg::AccountLoaded { .. })
+        ));
+        effects_tx.send(search(4, "acme")).unwrap();
+        assert_eq!(
+            rows(replies_rx.recv_timeout(wait).unwrap()),
+            early,
+            "the same from the store"
+        );
+        drop(effects_tx);
+        worker.join().unwrap();
+        assert!(
+            crate::store::sled::closed_at(&db).is_some(),
+            "closed again at the end"
+        );
     }
 
     /// Runs `effects` through a worker on `store` and returns its replies.
