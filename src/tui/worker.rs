@@ -78,8 +78,7 @@ pub fn spawn(
                     if worker.is_none()
                         && let Ok(store) = opened.try_recv()
                     {
-                        let jobs = Jobs::new(store.clone(), user.clone(), clock, replies.clone());
-                        worker = Some(Worker::new(store, &user, clock, jobs, prefetch.take()));
+                        worker = Some(Worker::new(store, &user, clock, &replies, prefetch.take()));
                     }
                     let msgs = match &mut worker {
                         Some(worker) => worker.run(effect),
@@ -90,10 +89,8 @@ pub fn spawn(
                                 let Ok(store) = opened.recv() else {
                                     break 'effects;
                                 };
-                                let jobs =
-                                    Jobs::new(store.clone(), user.clone(), clock, replies.clone());
                                 let opened =
-                                    Worker::new(store, &user, clock, jobs, prefetch.take());
+                                    Worker::new(store, &user, clock, &replies, prefetch.take());
                                 worker.insert(opened).run(effect)
                             }
                         },
@@ -191,9 +188,10 @@ impl Worker {
         store: Arc<dyn Store>,
         user: &str,
         clock: Clock,
-        jobs: Jobs,
+        replies: &Sender<Event>,
         prefetch: Option<snapshot::Prefetch>,
     ) -> Worker {
+        let jobs = Jobs::new(store.clone(), user.to_string(), clock, replies.clone());
         Worker {
             store,
             user: user.to_string(),
