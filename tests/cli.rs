@@ -561,6 +561,18 @@ fn every_change_is_in_the_audit_log_with_before_and_after() {
         1
     );
     assert_eq!(db.json(&["audit"]).as_array().unwrap().len(), 2);
+    // The whole log as JSON lines is written as it is read: the same entries.
+    let lines = |args: &[&str]| -> Value {
+        let mut args = args.to_vec();
+        args.extend(["--format", "jsonl"]);
+        let text = db.ok(&args);
+        text.lines()
+            .map(|line| serde_json::from_str::<Value>(line).unwrap())
+            .collect()
+    };
+    assert_eq!(lines(&["audit"]), db.json(&["audit"]));
+    let since = ["audit", "--since", "2026-03-04"];
+    assert_eq!(lines(&since), db.json(&since));
 }
 
 #[test]

@@ -1,10 +1,13 @@
 //! `rapport audit`
 
-use super::output::{Column, Output};
+use super::output::{Column, Format, Output};
 use super::{CliError, time_arg};
+use crate::domain::audit::AuditEntry;
 use crate::ops::Ops;
 use crate::store::AuditQuery;
 use clap::Args;
+use serde_json::Value;
+use std::io::Write;
 
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
@@ -31,7 +34,9 @@ const COLUMNS: &[Column] = &[
     ("FIELDS", "/fields"),
 ];
 
-pub fn run(ops: &Ops, a: &AuditArgs) -> Result<Output, CliError> {
+/// Lists the audit log; the whole log (or since a time) as JSON lines is written as it is read,
+/// in flat memory however long it is.
+pub fn run(ops: &Ops, a: &AuditArgs, format: Format) -> Result<Output, CliError> {
     let query = AuditQuery {
         record: a
             .record
@@ -49,21 +54,41 @@ pub fn run(ops: &Ops, a: &AuditArgs) -> Result<Output, CliError> {
             .map(|s| time_arg("since", s))
             .transpose()?,
     };
-    let entries = ops.store.audit(&query)?;
-    let rows = entries
-        .into_iter()
-        .map(|entry| {
-            let fields: Vec<&str> = entry.changes.iter().map(|c| c.field.as_str()).collect();
-            let fields = fields.join(", ");
-            let mut row = serde_json::to_value(&entry).expect("audit entries serialise");
-            if let Some(obj) = row.as_object_mut() {
-                obj.insert("fields".into(), fields.into());
+    if format == Format::Jsonl && query.record.is_none() && query.user.is_none() {
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        for entry in ops.store.audit_log() {
+            let entry = entry?;
+            if query.since.is_some_and(|since| entry.at < since) {
+                continue;
             }
-            row
-        })
-        .collect();
+            let written = writeln!(out, "{}", row(&entry));
+            if let Err(e) = written {
+                return gone(e); // a reader that stopped reading (`| head`) ends the listing
+            }
+        }
+        return out.flush().map_or_else(gone, |()| Ok(Output::Nothing));
+    }
+    let rows = ops.store.audit(&query)?.iter().map(row).collect();
     Ok(Output::List {
         rows,
         columns: COLUMNS,
     })
+}
+
+/// An entry as listed: its fields, and the names of the fields it changed.
+fn row(entry: &AuditEntry) -> Value {
+    let fields: Vec<&str> = entry.changes.iter().map(|c| c.field.as_str()).collect();
+    let mut row = serde_json::to_value(entry).expect("audit entries serialise");
+    if let Some(obj) = row.as_object_mut() {
+        obj.insert("fields".into(), fields.join(", ").into());
+    }
+    row
+}
+
+/// Nothing more to print when stdout was closed; an error otherwise.
+fn gone(e: std::io::Error) -> Result<Output, CliError> {
+    match e.kind() {
+        std::io::ErrorKind::BrokenPipe => Ok(Output::Nothing),
+        _ => Err(e.into()),
+    }
 }

@@ -345,7 +345,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 Command::History(a) => interaction::history(&ops, a)?,
                 Command::Ticket(c) => ticket::run(&ops, c)?,
                 Command::Kb(c) => kb::run(&ops, c)?,
-                Command::Audit(a) => audit::run(&ops, a)?,
+                Command::Audit(a) => audit::run(&ops, a, cli.format)?,
                 Command::Sla(c) => sla::run(&ops, c)?,
                 Command::Report(c) => report::run(&ops, c)?,
                 Command::User(c) => user::run(&ops, c)?,
