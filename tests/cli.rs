@@ -561,7 +561,7 @@ fn every_change_is_in_the_audit_log_with_before_and_after() {
         1
     );
     assert_eq!(db.json(&["audit"]).as_array().unwrap().len(), 2);
-    // The whole log as JSON lines is written as it is read: the same entries.
+    // As JSON lines, entries are written as they are read: the same entries.
     let lines = |args: &[&str]| -> Value {
         let mut args = args.to_vec();
         args.extend(["--format", "jsonl"]);
@@ -573,6 +573,10 @@ fn every_change_is_in_the_audit_log_with_before_and_after() {
     assert_eq!(lines(&["audit"]), db.json(&["audit"]));
     let since = ["audit", "--since", "2026-03-04"];
     assert_eq!(lines(&since), db.json(&since));
+    let by_bo = ["audit", "--user", "BO"];
+    assert_eq!(lines(&by_bo), db.json(&by_bo));
+    let of_a = ["audit", "--record", &a];
+    assert_eq!(lines(&of_a), db.json(&of_a));
 }
 
 #[test]

@@ -34,8 +34,8 @@ const COLUMNS: &[Column] = &[
     ("FIELDS", "/fields"),
 ];
 
-/// Lists the audit log; the whole log (or since a time) as JSON lines is written as it is read,
-/// in flat memory however long it is.
+/// Lists the audit log; as JSON lines, entries are written as they are read, in flat memory
+/// however many.
 pub fn run(ops: &Ops, a: &AuditArgs, format: Format) -> Result<Output, CliError> {
     let query = AuditQuery {
         record: a
@@ -54,14 +54,10 @@ pub fn run(ops: &Ops, a: &AuditArgs, format: Format) -> Result<Output, CliError>
             .map(|s| time_arg("since", s))
             .transpose()?,
     };
-    if format == Format::Jsonl && query.record.is_none() && query.user.is_none() {
+    if format == Format::Jsonl {
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        for entry in ops.store.audit_log() {
-            let entry = entry?;
-            if query.since.is_some_and(|since| entry.at < since) {
-                continue;
-            }
-            let written = writeln!(out, "{}", row(&entry));
+        for entry in ops.store.audit_log(&query) {
+            let written = writeln!(out, "{}", row(&entry?));
             if let Err(e) = written {
                 return gone(e); // a reader that stopped reading (`| head`) ends the listing
             }

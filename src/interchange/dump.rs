@@ -111,7 +111,7 @@ pub fn write(
             }
         }
     }
-    for entry in store.audit_log() {
+    for entry in store.audit_log(&crate::store::AuditQuery::default()) {
         write_line(out, &Line::Audit(entry?))?;
         tally.audit += 1;
         if tally.audit % 10_000 == 0 {

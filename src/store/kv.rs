@@ -267,32 +267,57 @@ impl<K: Kv> KvStore<K> {
         Ok(entries)
     }
 
-    /// The entries of the sequence numbers `seqs` (ascending), read along the log's runs.
-    fn entries_at(&self, seqs: &[u64]) -> Result<Vec<AuditEntry>, StoreError> {
-        let mut entries = Vec::with_capacity(seqs.len());
+    /// The entries of the sequence numbers `seqs` (ascending), read along the log's runs as
+    /// the iterator goes.
+    fn entries_at(&self, seqs: Vec<u64>) -> AuditEntries<'_> {
         let Some(&from) = seqs.first() else {
-            return Ok(entries);
+            return Box::new(std::iter::empty());
         };
-        let mut wanted = seqs.iter().copied().peekable();
-        for run in runs_from(&self.kv, from)? {
-            let (first, records) = run?;
-            let end = first + records.len() as u64;
-            while let Some(&seq) = wanted.peek() {
-                if seq >= end {
-                    break;
+        let mut runs = match runs_from(&self.kv, from) {
+            Ok(runs) => runs,
+            Err(e) => return Box::new(std::iter::once(Err(e))),
+        };
+        let mut wanted = seqs.into_iter().peekable();
+        let mut found = Vec::new().into_iter();
+        Box::new(std::iter::from_fn(move || {
+            loop {
+                if let Some(entry) = found.next() {
+                    return Some(Ok(entry));
                 }
-                wanted.next();
-                if seq >= first
-                    && let Some(entry) = self.history_entry(records[(seq - first) as usize], seq)?
-                {
-                    entries.push(entry);
+                wanted.peek()?;
+                let (first, records) = match runs.next()? {
+                    Ok(run) => run,
+                    Err(e) => return Some(Err(e)),
+                };
+                let end = first + records.len() as u64;
+                let mut entries = Vec::new();
+                while let Some(&seq) = wanted.peek() {
+                    if seq >= end {
+                        break;
+                    }
+                    wanted.next();
+                    if seq < first {
+                        continue;
+                    }
+                    match self.history_entry(records[(seq - first) as usize], seq) {
+                        Ok(entry) => entries.extend(entry),
+                        Err(e) => return Some(Err(e)),
+                    }
                 }
+                found = entries.into_iter();
             }
-            if wanted.peek().is_none() {
-                break;
-            }
+        }))
+    }
+
+    /// The sequence numbers of the entries of `user`'s commits, ascending.
+    fn seqs_of(&self, user: &str) -> Result<Vec<u64>, StoreError> {
+        let prefix = Index::AuditUser.prefix(&layout::fold(user), true);
+        let mut seqs = Vec::new();
+        for pair in self.kv.scan(&prefix, false) {
+            let (key, value) = pair?;
+            seqs.extend(layout::audit_run(&key, &value)?.1);
         }
-        Ok(entries)
+        Ok(seqs)
     }
 
     fn index_targets(&self, scan: &IndexScan) -> Result<Vec<String>, StoreError> {
@@ -386,47 +411,39 @@ impl<K: Kv> Store for KvStore<K> {
         Ok(written.into_inner())
     }
 
-    fn audit_log(&self) -> AuditEntries<'_> {
-        let runs = match runs_from(&self.kv, 0) {
-            Ok(runs) => runs,
-            Err(e) => return Box::new(std::iter::once(Err(e))),
-        };
-        Box::new(runs.flat_map(move |run| -> AuditEntries<'_> {
-            match run {
-                Ok((first, records)) => {
-                    Box::new((first..).zip(records).filter_map(move |(seq, record)| {
-                        self.history_entry(record, seq).transpose()
-                    }))
-                }
+    fn audit_log(&self, query: &AuditQuery) -> AuditEntries<'_> {
+        let entries: AuditEntries<'_> = match (&query.record, &query.user) {
+            (Some(id), _) => match self.history(*id) {
+                Ok(entries) => Box::new(entries.into_iter().map(Ok)),
                 Err(e) => Box::new(std::iter::once(Err(e))),
-            }
-        }))
-    }
-
-    fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
-        let entries = match (&query.record, &query.user) {
-            (Some(id), _) => self.history(*id)?,
-            (None, Some(user)) => {
-                let prefix = Index::AuditUser.prefix(&layout::fold(user), true);
-                let mut seqs = Vec::new();
-                for pair in self.kv.scan(&prefix, false) {
-                    let (key, value) = pair?;
-                    seqs.extend(layout::audit_run(&key, &value)?.1);
-                }
-                self.entries_at(&seqs)?
-            }
-            (None, None) => self.audit_log().collect::<Result<Vec<_>, _>>()?,
+            },
+            (None, Some(user)) => match self.seqs_of(user) {
+                Ok(seqs) => self.entries_at(seqs),
+                Err(e) => Box::new(std::iter::once(Err(e))),
+            },
+            (None, None) => match runs_from(&self.kv, 0) {
+                Ok(runs) => Box::new(runs.flat_map(move |run| -> AuditEntries<'_> {
+                    match run {
+                        Ok((first, records)) => {
+                            Box::new((first..).zip(records).filter_map(move |(seq, record)| {
+                                self.history_entry(record, seq).transpose()
+                            }))
+                        }
+                        Err(e) => Box::new(std::iter::once(Err(e))),
+                    }
+                })),
+                Err(e) => Box::new(std::iter::once(Err(e))),
+            },
         };
-        Ok(entries
-            .into_iter()
-            .filter(|entry| {
-                let user_ok = query
-                    .user
+        let (user, since) = (query.user.clone(), query.since);
+        Box::new(entries.filter(move |entry| {
+            entry.as_ref().map_or(true, |entry| {
+                let user_ok = user
                     .as_ref()
                     .is_none_or(|u| entry.user.eq_ignore_ascii_case(u));
-                user_ok && query.since.is_none_or(|s| entry.at >= s)
+                user_ok && since.is_none_or(|s| entry.at >= s)
             })
-            .collect())
+        }))
     }
 
     fn search_documents(

@@ -206,11 +206,13 @@ pub trait Store: Send + Sync {
     fn commit(&self, commit: Commit) -> Result<Vec<u64>, StoreError>;
 
     /// Audit entries, oldest first.
-    fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError>;
+    fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
+        self.audit_log(query).collect()
+    }
 
-    /// Every audit entry, oldest first, read as the iterator goes: the whole log of a large
-    /// database in flat memory (a dump).
-    fn audit_log(&self) -> AuditEntries<'_>;
+    /// Audit entries, oldest first, read as the iterator goes: however many, in flat memory (a
+    /// dump, the whole log as JSON lines).
+    fn audit_log(&self, query: &AuditQuery) -> AuditEntries<'_>;
 
     /// Every record's search document.
     fn search_documents(
