@@ -47,8 +47,10 @@ pub fn open(store: &dyn Store) -> Result<(SearchIndex, Source), StoreError> {
     open_with(store, file)
 }
 
-/// The index file of a database being read on another thread while the store opens, so that a
-/// search or the TUI waits for the longer of the two instead of both in turn.
+/// The index file of a database read while the store opens (on a thread of its own, or on this
+/// one while the store opens on another), so that a search or the TUI waits for the longer of
+/// the two instead of both in turn; and, when the database was closed at the file's
+/// generation, answers from the file before the store is open.
 pub struct Prefetch {
     path: PathBuf,
     file: Pending,
