@@ -959,11 +959,6 @@ impl<R: std::io::Read> Decoder<R> {
 
     fn bytes(&mut self) -> Option<Vec<u8>> {
         let n = self.len(1)?;
-        self.exact(n)
-    }
-
-    /// The next `n` bytes, `n` already checked against what is left.
-    fn exact(&mut self, n: usize) -> Option<Vec<u8>> {
         self.left -= n as u64;
         let mut bytes = vec![0; n];
         self.input.read_exact(&mut bytes).ok()?;

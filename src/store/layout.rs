@@ -215,17 +215,19 @@ pub fn encode(record: &Record) -> Vec<u8> {
 /// whole JSON, which starts with `{`.
 const LIGHT_CREATION: u8 = b'L';
 
-/// Encodes an audit entry for storage; a `light` one is a creation kept without its changes.
+/// Encodes an audit entry for storage; a `light` one is a creation whose changes are left to be
+/// read off the record (its `changes` empty).
 pub fn encode_entry(entry: &AuditEntry, light: bool) -> Vec<u8> {
-    if !light {
-        return serde_json::to_vec(entry).expect("audit entries serialise");
-    }
-    let mut bytes = vec![LIGHT_CREATION];
-    let head = AuditEntry {
-        changes: Vec::new(),
-        ..entry.clone()
+    debug_assert!(
+        !light || entry.changes.is_empty(),
+        "a light entry keeps no changes"
+    );
+    let mut bytes = if light {
+        vec![LIGHT_CREATION]
+    } else {
+        Vec::new()
     };
-    serde_json::to_writer(&mut bytes, &head).expect("audit entries serialise");
+    serde_json::to_writer(&mut bytes, entry).expect("audit entries serialise");
     bytes
 }
 
