@@ -336,3 +336,175 @@ fn a_database_closed_a_moment_ago_opens_again_at_once() {
         store.allocate(Kind::Account).unwrap();
     }
 }
+
+/// Accounts `from..to` named `Acc <n>` with the email `<n>@x.example`, in one commit.
+fn accounts(store: &dyn Store, n: std::ops::Range<u64>) -> Vec<Account> {
+    let made: Vec<Account> = n
+        .map(|n| account(store, &format!("Acc {n:03}"), &format!("{n}@x.example")))
+        .collect();
+    let mut commit = Commit::new("ann", at("2026-01-01T00:00:00Z"));
+    for a in &made {
+        commit = commit.put(a.clone());
+    }
+    store.commit(commit).unwrap();
+    made
+}
+
+fn by_email(store: &dyn Store, email: &str) -> Vec<Id> {
+    store
+        .ids(&IndexScan::exact(Index::AccountEmail, email))
+        .unwrap()
+}
+
+fn by_name(store: &dyn Store, newest_first: bool) -> Vec<Id> {
+    let scan = IndexScan::prefix(Index::AccountName, "acc");
+    let scan = if newest_first {
+        scan.newest_first()
+    } else {
+        scan
+    };
+    store.ids(&scan).unwrap()
+}
+
+#[test]
+fn index_entries_stay_in_step_through_bulk_loads_writes_deletes_and_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let mut expected_names: Vec<Id>;
+    {
+        let store = rapport::store::sled::open(&path).unwrap();
+        store.begin_bulk().unwrap();
+        let made = accounts(&store, 0..300);
+        // Within the load, its entries are read back, changed and removed.
+        assert_eq!(by_email(&store, "7@x.example"), [made[7].meta.id]);
+        let mut changed = made[5].clone();
+        changed.emails = vec!["five@x.example".into()];
+        store
+            .commit(
+                Commit::new("ann", at("2026-01-02T00:00:00Z"))
+                    .put(changed)
+                    .delete(made[6].meta.id),
+            )
+            .unwrap();
+        assert!(by_email(&store, "5@x.example").is_empty());
+        assert_eq!(by_email(&store, "five@x.example"), [made[5].meta.id]);
+        assert!(by_email(&store, "6@x.example").is_empty());
+        store.end_bulk().unwrap();
+        let (files, tombstones, delta) = store.kv().entries_layout();
+        assert_eq!((files, tombstones, delta), (vec!["entries-0".into()], 0, 0));
+        assert_eq!(store.check().unwrap(), Vec::<String>::new());
+
+        // One commit at a time: entries on file are removed by tombstones, new ones go to sled.
+        let mut moved = made[7].clone();
+        moved.emails = vec!["seven@x.example".into()];
+        store
+            .commit(
+                Commit::new("ann", at("2026-01-03T00:00:00Z"))
+                    .put(moved)
+                    .delete(made[8].meta.id),
+            )
+            .unwrap();
+        let extra = accounts(&store, 300..301);
+        assert!(by_email(&store, "7@x.example").is_empty());
+        assert_eq!(by_email(&store, "seven@x.example"), [made[7].meta.id]);
+        assert!(by_email(&store, "8@x.example").is_empty());
+        assert_eq!(by_email(&store, "300@x.example"), [extra[0].meta.id]);
+        let (_, tombstones, delta) = store.kv().entries_layout();
+        assert!(tombstones >= 2 && delta >= 2, "{tombstones} {delta}");
+        // Entries back as they were on file lose their tombstones.
+        let mut back = made[7].clone();
+        back.emails = vec!["7@x.example".into()];
+        store
+            .commit(Commit::new("ann", at("2026-01-04T00:00:00Z")).put(back))
+            .unwrap();
+        assert_eq!(by_email(&store, "7@x.example"), [made[7].meta.id]);
+        assert_eq!(store.check().unwrap(), Vec::<String>::new());
+
+        expected_names = made
+            .iter()
+            .chain(&extra)
+            .map(|a| a.meta.id)
+            .filter(|id| ![made[6].meta.id, made[8].meta.id].contains(id))
+            .collect();
+        assert_eq!(by_name(&store, false), expected_names);
+    }
+    let store = rapport::store::sled::open(&path).unwrap();
+    assert_eq!(by_name(&store, false), expected_names);
+    expected_names.reverse();
+    assert_eq!(by_name(&store, true), expected_names);
+    assert_eq!(by_email(&store, "seven@x.example"), Vec::<Id>::new());
+    assert_eq!(store.check().unwrap(), Vec::<String>::new());
+
+    // A small load beside a large file goes to sled; a large one makes a new file.
+    store.begin_bulk().unwrap();
+    let small = accounts(&store, 301..303);
+    store.end_bulk().unwrap();
+    assert_eq!(store.kv().entries_layout().0, ["entries-0"]);
+    assert_eq!(by_email(&store, "302@x.example"), [small[1].meta.id]);
+    store.begin_bulk().unwrap();
+    accounts(&store, 303..700);
+    store.end_bulk().unwrap();
+    assert_eq!(
+        store.kv().entries_layout(),
+        (vec!["entries-1".into()], 0, 0)
+    );
+    assert_eq!(by_email(&store, "302@x.example"), [small[1].meta.id]);
+    assert_eq!(by_name(&store, false).len(), expected_names.len() + 399);
+    assert_eq!(store.check().unwrap(), Vec::<String>::new());
+}
+
+#[test]
+fn a_bulk_load_cut_short_or_a_lost_entry_file_is_rebuilt_from_the_records_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let made = {
+        let store = rapport::store::sled::open(&path).unwrap();
+        store.begin_bulk().unwrap();
+        let made = accounts(&store, 0..50);
+        store.end_bulk().unwrap();
+        store.begin_bulk().unwrap();
+        let more = accounts(&store, 50..120);
+        // The process dies: the load's entries are lost with it.
+        store.kv().abandon_bulk();
+        made.into_iter().chain(more).collect::<Vec<_>>()
+    };
+    std::fs::write(path.join("entries-bulk-3"), b"left by a crash").unwrap();
+    {
+        let store = rapport::store::sled::open(&path).unwrap();
+        assert_eq!(
+            store.kv().entries_layout(),
+            (vec!["entries-1".into()], 0, 0)
+        );
+        assert_eq!(by_email(&store, "99@x.example"), [made[99].meta.id]);
+        assert_eq!(by_name(&store, false).len(), 120);
+        assert_eq!(store.check().unwrap(), Vec::<String>::new());
+    }
+    std::fs::remove_file(path.join("entries-1")).unwrap();
+    {
+        let store = rapport::store::sled::open(&path).unwrap();
+        assert_eq!(by_email(&store, "3@x.example"), [made[3].meta.id]);
+        assert_eq!(store.check().unwrap(), Vec::<String>::new());
+    }
+    let file = path.join("entries-2");
+    let mut bytes = std::fs::read(&file).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x55;
+    std::fs::write(&file, bytes).unwrap();
+    let store = rapport::store::sled::open(&path).unwrap();
+    assert_eq!(by_name(&store, false).len(), 120);
+    assert_eq!(store.check().unwrap(), Vec::<String>::new());
+}
+
+#[test]
+fn the_contract_holds_within_a_bulk_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = rapport::store::sled::open(&dir.path().join("db")).unwrap();
+    store.begin_bulk().unwrap();
+    story(&store);
+    store.end_bulk().unwrap();
+    assert_eq!(store.check().unwrap(), Vec::<String>::new());
+    let memory = MemoryStore::empty();
+    memory.begin_bulk().unwrap();
+    story(&memory);
+    memory.end_bulk().unwrap();
+}

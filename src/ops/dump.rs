@@ -31,7 +31,7 @@ impl Ops<'_> {
     pub fn restore_dump<R: BufRead>(
         &self,
         dump: Reader<R>,
-        mut progress: impl FnMut(u64),
+        progress: impl FnMut(u64),
     ) -> Result<Tally> {
         self.require(Role::Admin, "restoring a dump")?;
         if !self.store.is_empty()? {
@@ -44,6 +44,20 @@ impl Ops<'_> {
             )
             .into());
         }
+        self.store.begin_bulk()?;
+        let restored = self.restore_lines(dump, progress);
+        let ended = self.store.end_bulk();
+        let tally = restored?;
+        ended?;
+        Ok(tally)
+    }
+
+    /// The restore itself, its index entries written in bulk.
+    fn restore_lines<R: BufRead>(
+        &self,
+        dump: Reader<R>,
+        mut progress: impl FnMut(u64),
+    ) -> Result<Tally> {
         let mut tally = Tally::default();
         let mut batch = Restore::default();
         let mut highest: BTreeMap<String, u64> = BTreeMap::new();

@@ -173,10 +173,29 @@ impl Ops<'_> {
         &self,
         rows: impl Iterator<Item = Result<SourceRow, Rejected>>,
         options: &ImportOptions,
+        reject: impl FnMut(&Rejected),
+        progress: impl FnMut(&ImportSummary),
+    ) -> Result<ImportSummary> {
+        self.require(Role::Admin, "importing")?;
+        if options.dry_run {
+            return self.import_rows(rows, options, reject, progress);
+        }
+        self.store.begin_bulk()?;
+        let imported = self.import_rows(rows, options, reject, progress);
+        let ended = self.store.end_bulk();
+        let summary = imported?;
+        ended?;
+        Ok(summary)
+    }
+
+    /// The import itself, its index entries written in bulk unless it is a dry run.
+    fn import_rows(
+        &self,
+        rows: impl Iterator<Item = Result<SourceRow, Rejected>>,
+        options: &ImportOptions,
         mut reject: impl FnMut(&Rejected),
         mut progress: impl FnMut(&ImportSummary),
     ) -> Result<ImportSummary> {
-        self.require(Role::Admin, "importing")?;
         let started = Instant::now();
         let mut summary = ImportSummary::default();
         let mut batch = Batch::default();

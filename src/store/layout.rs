@@ -31,8 +31,9 @@ use crate::search::keys::SearchDocument;
 /// record's value instead of under `s:` keys of their own. 3: audit entries under `h:` by
 /// record, the log's order in runs under `l:`, instead of entries under `l:` and a by-record
 /// index entry for each. 4: an account's search document holds what a search shows of it, and
-/// a creation's audit entry is kept without its changes.
-pub const SCHEMA_VERSION: u32 = 4;
+/// a creation's audit entry is kept without its changes. 5: the records' index entries may be
+/// kept in a file beside the tree (see [`super::sled`]), which older builds would not read.
+pub const SCHEMA_VERSION: u32 = 5;
 /// The codec version byte at the start of every stored record: 2, JSON then the search
 /// document. 1 (JSON alone, the document under `s:`) is still read, for the migration.
 pub const RECORD_VERSION: u8 = 2;

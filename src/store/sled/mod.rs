@@ -10,6 +10,19 @@
 //! database open and its records are those of that generation, so that files derived from them
 //! and stamped with it can be read without opening the database (see [`closed_at`]). A
 //! database closed by a crash has no such file and is opened as before.
+//!
+//! The records' index entries are kept mostly out of sled's tree (see [`entries`]): in an
+//! immutable sorted file (`entries-<n>`, its number under `m:entries`), with the entries
+//! written since as `x:` keys in sled (the delta) and the file's entries removed since as `y:`
+//! keys (tombstones: the entry's key with `y` for `x`). A delta key is never in the file and a
+//! tombstone's entry always is, so that the set is the file less the tombstones, with the
+//! delta. A bulk load (an import, a restore) sorts its entries aside and folds them in at its
+//! end, writing a new file when that is cheaper than writing them to sled one by one. While
+//! one runs, `m:entries.pending` is set: a crash leaves it, and the next open rebuilds the file
+//! from the records, as it does when the file is missing or damaged. The audit log's by-user
+//! entries stay in sled.
+
+mod entries;
 
 use crate::domain::audit::AuditEntry;
 use crate::domain::{Id, Kind};
@@ -19,12 +32,54 @@ use crate::store::{Generation, StoreError};
 use ::sled::transaction::{
     ConflictableTransactionError, TransactionError, TransactionalTree, UnabortableTransactionError,
 };
+use entries::{Entry, EntryFile, Sorter};
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
 
 /// A sled tree as a [`Kv`].
 pub struct SledKv {
     db: ::sled::Db,
     path: PathBuf,
+    entries: RwLock<EntryState>,
+}
+
+/// Where the index entries not in sled are.
+#[derive(Default)]
+struct EntryState {
+    /// The file and its number.
+    file: Option<(u64, Arc<EntryFile>)>,
+    /// While a bulk load runs, the entries it has written.
+    bulk: Option<Mutex<Bulk>>,
+}
+
+struct Bulk {
+    sorter: Sorter,
+    /// An entry could not be put aside: the file is left to be rebuilt on the next open.
+    failed: bool,
+}
+
+/// The number of the entry file (u64, big-endian).
+const ENTRIES_KEY: &[u8] = b"m:entries";
+/// Set while a bulk load's entries are not all in the file or in sled.
+const PENDING_KEY: &[u8] = b"m:entries.pending";
+/// The first byte of a tombstone, for the `x` of the entry it removes.
+const TOMBSTONE: u8 = b'y';
+
+fn entry_file_name(n: u64) -> String {
+    format!("entries-{n}")
+}
+
+/// The tombstone of an index entry, or the entry of a tombstone.
+fn flipped(key: &[u8], first: u8) -> Vec<u8> {
+    let mut key = key.to_vec();
+    key[0] = first;
+    key
+}
+
+/// Whether `key` is a record's index entry (not one of the audit log's, which stay in sled).
+fn is_record_entry(key: &[u8]) -> bool {
+    key.starts_with(layout::INDEX_PREFIX) && !key.starts_with(b"x:audit.")
 }
 
 /// A [`crate::store::Store`] on disk.
@@ -50,9 +105,10 @@ pub fn closed_at(path: &Path) -> Option<Generation> {
 }
 
 impl Drop for SledKv {
-    /// Flushes and writes the generation closed at; a failure leaves no file, which only
-    /// costs the next reader an open.
+    /// Ends a bulk load still running, flushes and writes the generation closed at; a failure
+    /// leaves no file, which only costs the next reader an open.
     fn drop(&mut self) {
+        let _ = self.end_bulk();
         let Ok(generation) = kv::generation(self) else {
             return;
         };
@@ -90,7 +146,18 @@ const MIGRATIONS: &[Migration] = &[
         from: 3,
         run: shown_in_documents,
     },
+    Migration {
+        from: 4,
+        run: entries_apart,
+    },
 ];
+
+/// 4 → 5: nothing to move: the index entries in sled are the delta of an empty file, and the
+/// first bulk load folds them into one. The version moves so that an older build, which reads
+/// the entries from sled alone, refuses the database.
+fn entries_apart(_: &SledKv) -> Result<(), StoreError> {
+    Ok(())
+}
 
 /// 1 → 2: each record's search document moves from its `s:` key into the record's value, one
 /// write a record instead of two. The records are rewritten without audit entries, so the
@@ -156,6 +223,7 @@ pub fn open(path: &Path) -> Result<SledStore, StoreError> {
             }
         }
     }
+    kv.load_entries()?;
     Ok(KvStore::new(kv))
 }
 
@@ -215,10 +283,178 @@ fn try_open_kv(path: &Path) -> Result<SledKv, StoreError> {
     Ok(SledKv {
         db,
         path: path.to_path_buf(),
+        entries: RwLock::default(),
     })
 }
 
+/// Locks a mutex, whatever a panicking holder left.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 impl SledKv {
+    fn state(&self) -> std::sync::RwLockReadGuard<'_, EntryState> {
+        self.entries.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Opens the entry file, or rebuilds it from the records when a bulk load did not end or
+    /// the file is missing or damaged; removes files left by a crash.
+    fn load_entries(&self) -> Result<(), StoreError> {
+        let number = self.entries_number()?;
+        let pending = self.db.get(PENDING_KEY).map_err(backend)?.is_some();
+        let file = match number {
+            Some(n) if !pending => EntryFile::open(&self.path.join(entry_file_name(n))).ok(),
+            _ => None,
+        };
+        let mut state = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        let keep = number.map(entry_file_name);
+        if let Ok(listing) = std::fs::read_dir(&self.path) {
+            for item in listing.flatten() {
+                let name = item.file_name().to_string_lossy().into_owned();
+                if name.starts_with("entries-") && Some(&name) != keep.as_ref() {
+                    let _ = std::fs::remove_file(item.path());
+                }
+            }
+        }
+        match (number, file) {
+            (Some(n), Some(file)) => state.file = Some((n, Arc::new(file))),
+            (None, _) if !pending => {}
+            _ => self.rebuild(&mut state)?,
+        }
+        Ok(())
+    }
+
+    /// Drops a running bulk load's entries without folding them in, as a crash would (for
+    /// the tests of what the next open does).
+    #[doc(hidden)]
+    pub fn abandon_bulk(&self) {
+        let mut state = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(bulk) = state.bulk.take() {
+            lock(&bulk).sorter.remove_runs();
+        }
+    }
+
+    /// The names of the entry files in the database directory, and whether tombstones or
+    /// delta entries are in sled (for tests).
+    #[doc(hidden)]
+    pub fn entries_layout(&self) -> (Vec<String>, usize, usize) {
+        let mut files: Vec<String> = std::fs::read_dir(&self.path)
+            .map(|listing| {
+                listing
+                    .flatten()
+                    .map(|item| item.file_name().to_string_lossy().into_owned())
+                    .filter(|name| name.starts_with("entries-"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        files.sort();
+        let tombstones = self.db.scan_prefix([TOMBSTONE, b':']).count();
+        let delta = self
+            .db
+            .scan_prefix(layout::INDEX_PREFIX)
+            .keys()
+            .filter(|k| k.as_ref().is_ok_and(|k| is_record_entry(k)))
+            .count();
+        (files, tombstones, delta)
+    }
+
+    /// The number of the entry file, when there is one.
+    fn entries_number(&self) -> Result<Option<u64>, StoreError> {
+        self.db
+            .get(ENTRIES_KEY)
+            .map_err(backend)?
+            .map(|b| {
+                b.as_ref()
+                    .try_into()
+                    .map(u64::from_be_bytes)
+                    .map_err(|_| StoreError::corrupt(ENTRIES_KEY, "not 8 bytes"))
+            })
+            .transpose()
+    }
+
+    /// Writes the entry file afresh from the records, dropping every entry in sled.
+    fn rebuild(&self, state: &mut EntryState) -> Result<(), StoreError> {
+        let mut sorter = Sorter::new(&self.path);
+        for kind in Kind::ALL {
+            for pair in self.db.scan_prefix(layout::record_prefix(kind)) {
+                let (key, bytes) = pair.map_err(backend)?;
+                let record = layout::decode(kind, &key, &bytes)?;
+                for entry in layout::index_keys(&record) {
+                    sorter.put(entry, true)?;
+                }
+            }
+        }
+        let built = self.fold(state, &sorter, false);
+        sorter.remove_runs();
+        built
+    }
+
+    /// Writes a new entry file: the sorter's entries over (with `keep`) those of the current
+    /// file and sled's delta and tombstones, which then go, in one batch with the file's number.
+    fn fold(&self, state: &mut EntryState, sorter: &Sorter, keep: bool) -> Result<(), StoreError> {
+        let mut sources = sorter.sources(layout::INDEX_PREFIX, false);
+        let mut expected = sorter.written();
+        if keep {
+            sources
+                .push(Box::new(self.scan(&[TOMBSTONE, b':'], false).map(|pair| {
+                    pair.map(|(key, _)| (flipped(&key, b'x'), false))
+                })));
+            let delta = self
+                .scan(layout::INDEX_PREFIX, false)
+                .filter(|pair| pair.as_ref().map_or(true, |(key, _)| is_record_entry(key)));
+            expected += self.db.scan_prefix(layout::INDEX_PREFIX).keys().count() as u64;
+            sources.push(Box::new(delta.map(|pair| pair.map(|(key, _)| (key, true)))));
+            if let Some((_, file)) = &state.file {
+                expected += file.len();
+                sources.push(file.range(layout::INDEX_PREFIX, false));
+            }
+        }
+        let previous = self.entries_number()?;
+        let number = previous.map_or(0, |n| n + 1);
+        let path = self.path.join(entry_file_name(number));
+        let present = entries::merge(sources, false)
+            .filter(|entry| entry.as_ref().map_or(true, |(_, present)| *present));
+        let file = EntryFile::write(&path, present, expected)?;
+        let mut batch = ::sled::Batch::default();
+        for key in self.db.scan_prefix([TOMBSTONE, b':']).keys() {
+            batch.remove(key.map_err(backend)?);
+        }
+        for key in self.db.scan_prefix(layout::INDEX_PREFIX).keys() {
+            let key = key.map_err(backend)?;
+            if is_record_entry(&key) {
+                batch.remove(key);
+            }
+        }
+        batch.insert(ENTRIES_KEY, &number.to_be_bytes());
+        batch.remove(PENDING_KEY);
+        self.db.apply_batch(batch).map_err(backend)?;
+        self.flush()?;
+        state.file = Some((number, Arc::new(file)));
+        if let Some(previous) = previous {
+            let _ = std::fs::remove_file(self.path.join(entry_file_name(previous)));
+        }
+        Ok(())
+    }
+
+    /// Writes the sorter's entries to sled as the delta and tombstones of the current file.
+    fn replay(&self, state: &EntryState, sorter: &Sorter) -> Result<(), StoreError> {
+        let file = state.file.as_ref().map(|(_, file)| file);
+        let mut batch = ::sled::Batch::default();
+        for entry in entries::merge(sorter.sources(layout::INDEX_PREFIX, false), false) {
+            let (key, present) = entry?;
+            let in_file = file.map_or(Ok(false), |f| f.contains(&key))?;
+            match (present, in_file) {
+                (true, true) => batch.remove(flipped(&key, TOMBSTONE)),
+                (true, false) => batch.insert(key, &[]),
+                (false, true) => batch.insert(flipped(&key, TOMBSTONE), &[]),
+                (false, false) => batch.remove(key),
+            }
+        }
+        batch.remove(PENDING_KEY);
+        self.db.apply_batch(batch).map_err(backend)?;
+        self.flush()
+    }
+
     fn schema_version(&self) -> Result<Option<u32>, StoreError> {
         let Some(bytes) = self.db.get(SCHEMA_KEY).map_err(backend)? else {
             return Ok(None);
@@ -239,7 +475,13 @@ impl SledKv {
     }
 }
 
-struct SledTxn<'a>(&'a TransactionalTree);
+struct SledTxn<'a> {
+    tree: &'a TransactionalTree,
+    file: Option<&'a EntryFile>,
+    /// During a bulk load, the entries this transaction puts aside, handed to the sorter once
+    /// it commits.
+    deferred: Option<&'a RefCell<Vec<Entry>>>,
+}
 
 fn unabortable(e: UnabortableTransactionError) -> StoreError {
     match e {
@@ -248,19 +490,46 @@ fn unabortable(e: UnabortableTransactionError) -> StoreError {
     }
 }
 
+impl SledTxn<'_> {
+    fn in_file(&self, key: &[u8]) -> Result<bool, StoreError> {
+        self.file.map_or(Ok(false), |file| file.contains(key))
+    }
+}
+
 impl Txn for SledTxn<'_> {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.0.get(key).map_err(unabortable)?.map(|v| v.to_vec()))
+        Ok(self.tree.get(key).map_err(unabortable)?.map(|v| v.to_vec()))
     }
 
     fn insert(&self, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
-        self.0.insert(key, value).map_err(unabortable)?;
+        self.tree.insert(key, value).map_err(unabortable)?;
         Ok(())
     }
 
     fn remove(&self, key: &[u8]) -> Result<(), StoreError> {
-        self.0.remove(key).map_err(unabortable)?;
+        self.tree.remove(key).map_err(unabortable)?;
         Ok(())
+    }
+
+    fn add_entry(&self, key: &[u8]) -> Result<(), StoreError> {
+        if self.in_file(key)? {
+            self.remove(&flipped(key, TOMBSTONE))
+        } else if let Some(deferred) = self.deferred {
+            deferred.borrow_mut().push((key.to_vec(), true));
+            Ok(())
+        } else {
+            self.insert(key, &[])
+        }
+    }
+
+    fn remove_entry(&self, key: &[u8]) -> Result<(), StoreError> {
+        if self.in_file(key)? {
+            return self.insert(&flipped(key, TOMBSTONE), &[]);
+        }
+        if let Some(deferred) = self.deferred {
+            deferred.borrow_mut().push((key.to_vec(), false));
+        }
+        self.remove(key)
     }
 }
 
@@ -338,15 +607,100 @@ impl Kv for SledKv {
     }
 
     fn transact(&self, f: &dyn Fn(&dyn Txn) -> Result<(), StoreError>) -> Result<(), StoreError> {
-        let result = self.db.transaction(|tree| match f(&SledTxn(tree)) {
-            Ok(()) => Ok(()),
-            Err(StoreError::Conflict) => Err(ConflictableTransactionError::Conflict),
-            Err(e) => Err(ConflictableTransactionError::Abort(e)),
+        // Held through the transaction, so that the file it checks entries against stays the
+        // file; a bulk load's transactions run one at a time, in the order they hand over.
+        let state = self.state();
+        let mut bulk = state.bulk.as_ref().map(lock);
+        let deferred = RefCell::new(Vec::new());
+        let result = self.db.transaction(|tree| {
+            deferred.borrow_mut().clear();
+            let txn = SledTxn {
+                tree,
+                file: state.file.as_ref().map(|(_, file)| file.as_ref()),
+                deferred: bulk.as_ref().map(|_| &deferred),
+            };
+            match f(&txn) {
+                Ok(()) => Ok(()),
+                Err(StoreError::Conflict) => Err(ConflictableTransactionError::Conflict),
+                Err(e) => Err(ConflictableTransactionError::Abort(e)),
+            }
         });
         result.map_err(|e| match e {
             TransactionError::Abort(e) => e,
             TransactionError::Storage(e) => backend(e),
-        })
+        })?;
+        if let Some(bulk) = &mut bulk {
+            for (key, present) in deferred.into_inner() {
+                if let Err(e) = bulk.sorter.put(key, present) {
+                    bulk.failed = true;
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn entries(&self, prefix: &[u8], reverse: bool) -> Pairs<'_> {
+        let state = self.state();
+        let mut sources = match &state.bulk {
+            Some(bulk) => lock(bulk).sorter.sources(prefix, reverse),
+            None => Vec::new(),
+        };
+        sources.push(Box::new(
+            self.scan(&flipped(prefix, TOMBSTONE), reverse)
+                .map(|pair| pair.map(|(key, _)| (flipped(&key, b'x'), false))),
+        ));
+        sources.push(Box::new(
+            self.scan(prefix, reverse)
+                .filter(|pair| pair.as_ref().map_or(true, |(key, _)| is_record_entry(key)))
+                .map(|pair| pair.map(|(key, _)| (key, true))),
+        ));
+        if let Some((_, file)) = &state.file {
+            sources.push(file.range(prefix, reverse));
+        }
+        Box::new(
+            entries::merge(sources, reverse)
+                .filter(|entry| entry.as_ref().map_or(true, |(_, present)| *present))
+                .map(|entry| entry.map(|(key, _)| (key, Vec::new()))),
+        )
+    }
+
+    fn begin_bulk(&self) -> Result<(), StoreError> {
+        let mut state = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        if state.bulk.is_none() {
+            self.db.insert(PENDING_KEY, &[]).map_err(backend)?;
+            self.flush()?;
+            state.bulk = Some(Mutex::new(Bulk {
+                sorter: Sorter::new(&self.path),
+                failed: false,
+            }));
+        }
+        Ok(())
+    }
+
+    fn end_bulk(&self) -> Result<(), StoreError> {
+        let mut state = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        let Some(bulk) = state.bulk.take() else {
+            return Ok(());
+        };
+        let bulk = bulk.into_inner().unwrap_or_else(|e| e.into_inner());
+        let ended = if bulk.failed {
+            Err(StoreError::Backend(
+                "index entries of the bulk load were lost; they are rebuilt on the next open"
+                    .to_string(),
+            ))
+        } else {
+            let on_file = state.file.as_ref().map_or(0, |(_, file)| file.len());
+            // Folding rewrites the whole file; writing to sled costs about eight times as
+            // much a key as the fold does.
+            if bulk.sorter.written() * 8 >= on_file + bulk.sorter.written() {
+                self.fold(&mut state, &bulk.sorter, true)
+            } else {
+                self.replay(&state, &bulk.sorter)
+            }
+        };
+        bulk.sorter.remove_runs();
+        ended
     }
 
     fn flush(&self) -> Result<(), StoreError> {

@@ -1,0 +1,707 @@
+//! Index entries kept out of sled's tree: an immutable sorted file of them ([`EntryFile`]),
+//! those of a bulk load sorted aside until it ends ([`Sorter`]), and the merge that reads them
+//! as one ordered set ([`merge`]).
+//!
+//! sled holds about 40 bytes of memory for every key it has and writes keys in random order at
+//! about 6 µs each here, and an account has four index entries: at a million accounts they were
+//! most of an import's time, of its memory and of the memory of every process that opens the
+//! database. A file of sorted entries is written in one pass and read a block at a time.
+//!
+//! A file is a header, blocks of about 4 KB of entries (each key stored as the length it shares
+//! with the one before, the rest of it and a byte saying whether it is there), the list of the
+//! blocks (offset, length, CRC-32, first key), a Bloom filter of the keys' index and value (the
+//! key up to its last separator, so that an exact lookup that finds nothing reads no block), and
+//! a footer. A file is written under a temporary name, synced and renamed, and never changed.
+
+use crate::store::StoreError;
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// A key and whether it is there; `false` says a newer source removed it from the older ones.
+pub type Entry = (Vec<u8>, bool);
+
+/// Entries streamed from a source, in key order or reversed.
+pub type Entries<'a> = Box<dyn Iterator<Item = Result<Entry, StoreError>> + 'a>;
+
+const MAGIC: &[u8; 24] = b"rapport index entries 1\n";
+const TAIL: &[u8; 4] = b"end\n";
+/// The footer: where the block list and the filter start, how many entries, the CRC-32 of the
+/// list and the filter, and [`TAIL`].
+const FOOTER: usize = 8 + 8 + 8 + 4 + 4;
+/// A block is closed once it holds this many bytes.
+const BLOCK_BYTES: usize = 4096;
+/// Bits of the Bloom filter for each entry, and probes a lookup makes: about 1 % false hits.
+const BLOOM_BITS: u64 = 10;
+const BLOOM_PROBES: u64 = 7;
+
+struct Block {
+    offset: u64,
+    len: u32,
+    crc: u32,
+    first: Vec<u8>,
+}
+
+/// An immutable sorted set of entries on disk.
+pub struct EntryFile {
+    path: PathBuf,
+    file: Mutex<File>,
+    blocks: Vec<Block>,
+    bloom: Bloom,
+    len: u64,
+}
+
+fn io(path: &Path, e: std::io::Error) -> StoreError {
+    StoreError::Backend(format!("index entries {}: {e}", path.display()))
+}
+
+fn corrupt(path: &Path, what: &str) -> StoreError {
+    StoreError::Backend(format!("index entries {}: {what}", path.display()))
+}
+
+/// The part of a key a Bloom filter holds: up to its last separator (the index and the value
+/// of an entry `x:<index>\0<value>\0<id>`).
+fn lookup_part(key: &[u8]) -> &[u8] {
+    key.iter()
+        .rposition(|&b| b == 0)
+        .map_or(key, |at| &key[..=at])
+}
+
+/// Whether every key starting with `prefix` has `prefix` as its [`lookup_part`]: an exact
+/// lookup of one index value.
+fn is_exact_lookup(prefix: &[u8]) -> bool {
+    prefix.last() == Some(&0) && prefix.iter().filter(|&&b| b == 0).count() == 2
+}
+
+fn push_varint(out: &mut Vec<u8>, mut n: usize) {
+    while n >= 0x80 {
+        out.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+fn read_varint(bytes: &[u8], at: &mut usize) -> Option<usize> {
+    let mut n = 0usize;
+    for shift in (0..64).step_by(7) {
+        let b = *bytes.get(*at)?;
+        *at += 1;
+        n |= ((b & 0x7f) as usize) << shift;
+        if b < 0x80 {
+            return Some(n);
+        }
+    }
+    None
+}
+
+impl EntryFile {
+    /// Writes `entries` (strictly ascending) to `path` and opens it. `expected` is at least how
+    /// many there are, for the filter's size.
+    pub fn write<'a>(
+        path: &Path,
+        entries: impl Iterator<Item = Result<Entry, StoreError>> + 'a,
+        expected: u64,
+    ) -> Result<EntryFile, StoreError> {
+        let temporary = path.with_extension("tmp");
+        let file = File::create(&temporary).map_err(|e| io(&temporary, e))?;
+        let mut out = BufWriter::with_capacity(1 << 16, file);
+        let mut offset = MAGIC.len() as u64;
+        out.write_all(MAGIC).map_err(|e| io(&temporary, e))?;
+        let mut bloom = Bloom::with_entries(expected);
+        let mut blocks: Vec<Block> = Vec::new();
+        let mut block = Vec::with_capacity(BLOCK_BYTES + 256);
+        let mut previous: Vec<u8> = Vec::new();
+        let mut len = 0u64;
+        let close = |block: &mut Vec<u8>,
+                     blocks: &mut Vec<Block>,
+                     out: &mut BufWriter<File>,
+                     offset: &mut u64|
+         -> Result<(), StoreError> {
+            if let Some(last) = blocks.last_mut().filter(|b| b.len == 0) {
+                last.len = block.len() as u32;
+                last.crc = crc32fast::hash(block);
+                out.write_all(block).map_err(|e| io(&temporary, e))?;
+                *offset += block.len() as u64;
+                block.clear();
+            }
+            Ok(())
+        };
+        for entry in entries {
+            let (key, present) = entry?;
+            if len > 0 && key <= previous {
+                return Err(corrupt(path, "entries written out of order"));
+            }
+            if block.len() >= BLOCK_BYTES {
+                close(&mut block, &mut blocks, &mut out, &mut offset)?;
+            }
+            let shared = if block.is_empty() {
+                blocks.push(Block {
+                    offset,
+                    len: 0,
+                    crc: 0,
+                    first: key.clone(),
+                });
+                0
+            } else {
+                key.iter()
+                    .zip(&previous)
+                    .take_while(|(a, b)| a == b)
+                    .count()
+            };
+            push_varint(&mut block, shared);
+            push_varint(&mut block, key.len() - shared);
+            block.extend_from_slice(&key[shared..]);
+            block.push(u8::from(present));
+            bloom.add(lookup_part(&key));
+            previous = key;
+            len += 1;
+        }
+        close(&mut block, &mut blocks, &mut out, &mut offset)?;
+        let mut meta = Vec::new();
+        meta.extend_from_slice(&(blocks.len() as u64).to_le_bytes());
+        for b in &blocks {
+            meta.extend_from_slice(&b.offset.to_le_bytes());
+            meta.extend_from_slice(&b.len.to_le_bytes());
+            meta.extend_from_slice(&b.crc.to_le_bytes());
+            meta.extend_from_slice(&(b.first.len() as u32).to_le_bytes());
+            meta.extend_from_slice(&b.first);
+        }
+        let bloom_at = offset + meta.len() as u64;
+        meta.extend_from_slice(&(bloom.words.len() as u64).to_le_bytes());
+        for w in &bloom.words {
+            meta.extend_from_slice(&w.to_le_bytes());
+        }
+        let mut footer = Vec::with_capacity(FOOTER);
+        footer.extend_from_slice(&offset.to_le_bytes());
+        footer.extend_from_slice(&bloom_at.to_le_bytes());
+        footer.extend_from_slice(&len.to_le_bytes());
+        footer.extend_from_slice(&crc32fast::hash(&meta).to_le_bytes());
+        footer.extend_from_slice(TAIL);
+        out.write_all(&meta).map_err(|e| io(&temporary, e))?;
+        out.write_all(&footer).map_err(|e| io(&temporary, e))?;
+        let file = out
+            .into_inner()
+            .map_err(|e| io(&temporary, e.into_error()))?;
+        file.sync_all().map_err(|e| io(&temporary, e))?;
+        drop(file);
+        std::fs::rename(&temporary, path).map_err(|e| io(path, e))?;
+        if let Some(dir) = path.parent() {
+            // The rename is durable once the directory is.
+            let _ = File::open(dir).and_then(|d| d.sync_all());
+        }
+        EntryFile::open(path)
+    }
+
+    /// Opens a file written by [`EntryFile::write`], checking its list of blocks and its filter.
+    pub fn open(path: &Path) -> Result<EntryFile, StoreError> {
+        let mut file = File::open(path).map_err(|e| io(path, e))?;
+        let size = file.metadata().map_err(|e| io(path, e))?.len();
+        let bad = || corrupt(path, "not a complete file of index entries");
+        if size < (MAGIC.len() + FOOTER) as u64 {
+            return Err(bad());
+        }
+        let mut head = [0; MAGIC.len()];
+        file.read_exact(&mut head).map_err(|e| io(path, e))?;
+        let mut footer = [0; FOOTER];
+        file.seek(SeekFrom::End(-(FOOTER as i64)))
+            .and_then(|_| file.read_exact(&mut footer))
+            .map_err(|e| io(path, e))?;
+        let u64_at = |b: &[u8], at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap());
+        let u32_at = |b: &[u8], at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
+        let (list_at, bloom_at, len) =
+            (u64_at(&footer, 0), u64_at(&footer, 8), u64_at(&footer, 16));
+        let meta_end = size - FOOTER as u64;
+        if &head != MAGIC || &footer[28..] != TAIL || list_at > bloom_at || bloom_at > meta_end {
+            return Err(bad());
+        }
+        let mut meta = vec![0; (meta_end - list_at) as usize];
+        file.seek(SeekFrom::Start(list_at))
+            .and_then(|_| file.read_exact(&mut meta))
+            .map_err(|e| io(path, e))?;
+        if crc32fast::hash(&meta) != u32_at(&footer, 24) {
+            return Err(bad());
+        }
+        let take = |at: &mut usize, n: usize| -> Result<&[u8], StoreError> {
+            let bytes = meta.get(*at..*at + n).ok_or_else(bad)?;
+            *at += n;
+            Ok(bytes)
+        };
+        let mut at = 0;
+        let count = u64_at(take(&mut at, 8)?, 0);
+        let mut blocks = Vec::with_capacity(count.min(1 << 24) as usize);
+        for _ in 0..count {
+            let fixed = take(&mut at, 20)?;
+            let (offset, len, crc) = (u64_at(fixed, 0), u32_at(fixed, 8), u32_at(fixed, 12));
+            let first_len = u32_at(fixed, 16) as usize;
+            let first = take(&mut at, first_len)?.to_vec();
+            if offset + len as u64 > list_at {
+                return Err(bad());
+            }
+            blocks.push(Block {
+                offset,
+                len,
+                crc,
+                first,
+            });
+        }
+        if at as u64 != bloom_at - list_at {
+            return Err(bad());
+        }
+        // Every block is checked once here, in one pass (tens of milliseconds at a million
+        // accounts), so that a damaged file is rebuilt on open instead of failing a read.
+        file.seek(SeekFrom::Start(MAGIC.len() as u64))
+            .map_err(|e| io(path, e))?;
+        let mut reader = std::io::BufReader::with_capacity(1 << 20, &mut file);
+        let mut bytes = Vec::with_capacity(BLOCK_BYTES * 2);
+        for (i, block) in blocks.iter().enumerate() {
+            bytes.resize(block.len as usize, 0);
+            reader.read_exact(&mut bytes).map_err(|e| io(path, e))?;
+            if crc32fast::hash(&bytes) != block.crc {
+                return Err(corrupt(path, &format!("block {i} is damaged")));
+            }
+        }
+        drop(reader);
+        let words = u64_at(take(&mut at, 8)?, 0) as usize;
+        let words = take(&mut at, words.checked_mul(8).ok_or_else(bad)?)?
+            .chunks_exact(8)
+            .map(|w| u64::from_le_bytes(w.try_into().unwrap()))
+            .collect();
+        Ok(EntryFile {
+            path: path.to_path_buf(),
+            file: Mutex::new(file),
+            blocks,
+            bloom: Bloom { words },
+            len,
+        })
+    }
+
+    /// How many entries the file holds.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn block(&self, i: usize) -> Result<Vec<Entry>, StoreError> {
+        let block = &self.blocks[i];
+        let mut bytes = vec![0; block.len as usize];
+        {
+            let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
+            file.seek(SeekFrom::Start(block.offset))
+                .and_then(|_| file.read_exact(&mut bytes))
+                .map_err(|e| io(&self.path, e))?;
+        }
+        let bad = || corrupt(&self.path, &format!("block {i} is damaged"));
+        if crc32fast::hash(&bytes) != block.crc {
+            return Err(bad());
+        }
+        let mut entries: Vec<Entry> = Vec::new();
+        let mut at = 0;
+        while at < bytes.len() {
+            let shared = read_varint(&bytes, &mut at).ok_or_else(bad)?;
+            let rest = read_varint(&bytes, &mut at).ok_or_else(bad)?;
+            let mut key = match entries.last() {
+                Some((previous, _)) if shared <= previous.len() => previous[..shared].to_vec(),
+                None if shared == 0 => Vec::new(),
+                _ => return Err(bad()),
+            };
+            key.extend_from_slice(bytes.get(at..at + rest).ok_or_else(bad)?);
+            at += rest;
+            let present = *bytes.get(at).ok_or_else(bad)? == 1;
+            at += 1;
+            entries.push((key, present));
+        }
+        Ok(entries)
+    }
+
+    /// Whether the file holds `key` (as there or as removed).
+    pub fn contains(&self, key: &[u8]) -> Result<bool, StoreError> {
+        if !self.bloom.may_hold(lookup_part(key)) {
+            return Ok(false);
+        }
+        let Some(i) = self
+            .blocks
+            .partition_point(|b| b.first.as_slice() <= key)
+            .checked_sub(1)
+        else {
+            return Ok(false);
+        };
+        Ok(self
+            .block(i)?
+            .binary_search_by(|(k, _)| k.as_slice().cmp(key))
+            .is_ok())
+    }
+
+    /// The entries whose key starts with `prefix`, read a block at a time.
+    pub fn range(self: &Arc<Self>, prefix: &[u8], reverse: bool) -> Entries<'static> {
+        if is_exact_lookup(prefix) && !self.bloom.may_hold(prefix) {
+            return Box::new(std::iter::empty());
+        }
+        let from = self
+            .blocks
+            .partition_point(|b| b.first.as_slice() < prefix)
+            .saturating_sub(1);
+        let to = self
+            .blocks
+            .partition_point(|b| b.first.as_slice() < prefix || b.first.starts_with(prefix));
+        let order: Box<dyn Iterator<Item = usize>> = if reverse {
+            Box::new((from..to).rev())
+        } else {
+            Box::new(from..to)
+        };
+        let file = Arc::clone(self);
+        let prefix = prefix.to_vec();
+        Box::new(
+            order
+                .map(move |i| file.block(i))
+                .flat_map(move |block| -> Entries<'static> {
+                    match block {
+                        Ok(mut entries) => {
+                            if reverse {
+                                entries.reverse();
+                            }
+                            let prefix = prefix.clone();
+                            Box::new(
+                                entries
+                                    .into_iter()
+                                    .filter(move |(k, _)| k.starts_with(&prefix))
+                                    .map(Ok),
+                            )
+                        }
+                        Err(e) => Box::new(std::iter::once(Err(e))),
+                    }
+                }),
+        )
+    }
+}
+
+/// A Bloom filter with a hash that is the same in every build (CRC-32 twice, seeded apart).
+struct Bloom {
+    words: Vec<u64>,
+}
+
+impl Bloom {
+    fn with_entries(n: u64) -> Bloom {
+        let bits = (n.max(1) * BLOOM_BITS).div_ceil(64);
+        Bloom {
+            words: vec![0; bits as usize],
+        }
+    }
+
+    fn probes(&self, part: &[u8]) -> impl Iterator<Item = (usize, u64)> + use<> {
+        let h1 = u64::from(crc32fast::hash(part));
+        let mut seeded = crc32fast::Hasher::new_with_initial(0x9e37_79b9);
+        seeded.update(part);
+        let h2 = u64::from(seeded.finalize()) | 1;
+        let bits = self.words.len() as u64 * 64;
+        (0..BLOOM_PROBES).map(move |i| {
+            let bit = h1.wrapping_add(i.wrapping_mul(h2)) % bits;
+            ((bit / 64) as usize, 1 << (bit % 64))
+        })
+    }
+
+    fn add(&mut self, part: &[u8]) {
+        for (word, bit) in self.probes(part) {
+            self.words[word] |= bit;
+        }
+    }
+
+    fn may_hold(&self, part: &[u8]) -> bool {
+        self.words.is_empty()
+            || self
+                .probes(part)
+                .all(|(word, bit)| self.words[word] & bit != 0)
+    }
+}
+
+/// The entries a bulk load writes, kept in memory up to a bound and then in sorted files of
+/// their own (runs), newest winning, until they are folded into the database's file.
+pub struct Sorter {
+    dir: PathBuf,
+    memory: BTreeMap<Vec<u8>, bool>,
+    bytes: usize,
+    /// Oldest first.
+    runs: Vec<Arc<EntryFile>>,
+    written: u64,
+}
+
+/// How many bytes of entries a bulk load keeps in memory before writing them to a run.
+const SORTER_BYTES: usize = 24 << 20;
+
+/// The name of the `n`th run of a bulk load in the database directory.
+pub fn run_name(n: usize) -> String {
+    format!("entries-bulk-{n}")
+}
+
+impl Sorter {
+    pub fn new(dir: &Path) -> Sorter {
+        Sorter {
+            dir: dir.to_path_buf(),
+            memory: BTreeMap::new(),
+            bytes: 0,
+            runs: Vec::new(),
+            written: 0,
+        }
+    }
+
+    /// Sets `key` there or removed, over anything put before.
+    pub fn put(&mut self, key: Vec<u8>, present: bool) -> Result<(), StoreError> {
+        self.written += 1;
+        // A map node's share and the key's allocation, roughly.
+        let size = key.len() + 48;
+        if self.memory.insert(key, present).is_none() {
+            self.bytes += size;
+        }
+        if self.bytes >= SORTER_BYTES {
+            self.spill()?;
+        }
+        Ok(())
+    }
+
+    fn spill(&mut self) -> Result<(), StoreError> {
+        let memory = std::mem::take(&mut self.memory);
+        let path = self.dir.join(run_name(self.runs.len()));
+        let n = memory.len() as u64;
+        let run = EntryFile::write(&path, memory.into_iter().map(Ok), n)?;
+        self.runs.push(Arc::new(run));
+        self.bytes = 0;
+        Ok(())
+    }
+
+    /// How many entries were put (those put twice counted twice).
+    pub fn written(&self) -> u64 {
+        self.written
+    }
+
+    /// The sources of the entries starting with `prefix`, newest first, for [`merge`].
+    pub fn sources(&self, prefix: &[u8], reverse: bool) -> Vec<Entries<'static>> {
+        let mut found: Vec<Entry> = self
+            .memory
+            .range(prefix.to_vec()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .map(|(k, p)| (k.clone(), *p))
+            .collect();
+        if reverse {
+            found.reverse();
+        }
+        let mut sources: Vec<Entries<'static>> = vec![Box::new(found.into_iter().map(Ok))];
+        sources.extend(self.runs.iter().rev().map(|run| run.range(prefix, reverse)));
+        sources
+    }
+
+    /// Removes the runs' files.
+    pub fn remove_runs(&self) {
+        for run in &self.runs {
+            let _ = std::fs::remove_file(run.path());
+        }
+    }
+}
+
+/// One ordered stream of the entries of `sources` (each in the same order, newest source
+/// first): each key once, as the newest source that has it says.
+pub fn merge<'a>(sources: Vec<Entries<'a>>, reverse: bool) -> Entries<'a> {
+    let mut heads: Vec<Option<Entry>> = Vec::with_capacity(sources.len());
+    let mut sources = sources;
+    let mut failed: Option<StoreError> = None;
+    for source in &mut sources {
+        match source.next().transpose() {
+            Ok(head) => heads.push(head),
+            Err(e) => {
+                failed.get_or_insert(e);
+                heads.push(None);
+            }
+        }
+    }
+    Box::new(std::iter::from_fn(move || {
+        if let Some(e) = failed.take() {
+            return Some(Err(e));
+        }
+        // The first (newest) source holding the key that comes next.
+        let mut next: Option<usize> = None;
+        for (i, head) in heads.iter().enumerate() {
+            let Some((key, _)) = head else { continue };
+            let better = next.is_none_or(|n| {
+                let best = &heads[n].as_ref().expect("a head").0;
+                if reverse { key > best } else { key < best }
+            });
+            if better {
+                next = Some(i);
+            }
+        }
+        let winner = heads[next?].clone().expect("a head");
+        for (i, head) in heads.iter_mut().enumerate() {
+            if head.as_ref().is_some_and(|(k, _)| *k == winner.0) {
+                match sources[i].next().transpose() {
+                    Ok(h) => *head = h,
+                    Err(e) => return Some(Err(e)),
+                }
+            }
+        }
+        Some(Ok(winner))
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(index: &str, value: &str, id: &str) -> Vec<u8> {
+        format!("x:{index}\0{value}\0{id}").into_bytes()
+    }
+
+    fn keys(entries: Entries<'_>) -> Vec<String> {
+        entries
+            .map(|e| {
+                let (k, present) = e.unwrap();
+                let k = String::from_utf8(k).unwrap().replace('\0', "/");
+                if present { k } else { format!("-{k}") }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_file_reads_back_its_entries_by_prefix_both_ways_and_knows_what_it_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut all: Vec<Entry> = (0..5000)
+            .map(|n| {
+                (
+                    key(
+                        "account.email",
+                        &format!("m{n:05}@x.example"),
+                        &format!("A-{n}"),
+                    ),
+                    n % 7 != 0,
+                )
+            })
+            .collect();
+        all.push((key("account.name", "acme", "A-1"), true));
+        all.sort();
+        let path = dir.path().join("entries-1");
+        let file =
+            Arc::new(EntryFile::write(&path, all.clone().into_iter().map(Ok), 5001).unwrap());
+        assert!(file.blocks.len() > 10, "many blocks: {}", file.blocks.len());
+        assert_eq!(file.len(), 5001);
+        let file = Arc::new(EntryFile::open(&path).unwrap());
+        let every: Vec<Entry> = file.range(b"x:", false).map(Result::unwrap).collect();
+        assert_eq!(every, all);
+        let mut backwards: Vec<Entry> = file.range(b"x:", true).map(Result::unwrap).collect();
+        backwards.reverse();
+        assert_eq!(backwards, all);
+        assert_eq!(
+            keys(file.range(b"x:account.email\0m01234@x.example\0", false)),
+            ["x:account.email/m01234@x.example/A-1234"]
+        );
+        assert_eq!(
+            keys(file.range(b"x:account.email\0m00007@x.example\0", true)),
+            ["-x:account.email/m00007@x.example/A-7"]
+        );
+        assert_eq!(keys(file.range(b"x:account.email\0m0123", false)).len(), 10);
+        assert_eq!(
+            keys(file.range(b"x:account.name\0", false)),
+            ["x:account.name/acme/A-1"]
+        );
+        assert!(keys(file.range(b"x:account.email\0nobody\0", false)).is_empty());
+        assert!(keys(file.range(b"x:b", false)).is_empty());
+        assert!(
+            file.contains(&key("account.email", "m04999@x.example", "A-4999"))
+                .unwrap()
+        );
+        assert!(
+            !file
+                .contains(&key("account.email", "m04999@x.example", "A-1"))
+                .unwrap()
+        );
+        assert!(!file.contains(b"x:a").unwrap());
+    }
+
+    #[test]
+    fn an_empty_file_holds_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let file =
+            Arc::new(EntryFile::write(&dir.path().join("e"), std::iter::empty(), 0).unwrap());
+        assert!(keys(file.range(b"x:", false)).is_empty());
+        assert!(!file.contains(b"x:a\0b\0c").unwrap());
+    }
+
+    #[test]
+    fn a_damaged_or_cut_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("e");
+        let all: Vec<Entry> = (0..2000)
+            .map(|n| (key("i", &format!("{n:05}"), "A-1"), true))
+            .collect();
+        EntryFile::write(&path, all.into_iter().map(Ok), 2000).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[..bytes.len() - 1]).unwrap();
+        assert!(EntryFile::open(&path).is_err());
+        let mut damaged = bytes.clone();
+        damaged[100] ^= 1;
+        std::fs::write(&path, &damaged).unwrap();
+        assert!(EntryFile::open(&path).is_err());
+        let mut damaged = bytes;
+        let at = damaged.len() - FOOTER - 3;
+        damaged[at] ^= 1;
+        std::fs::write(&path, &damaged).unwrap();
+        assert!(EntryFile::open(&path).is_err());
+    }
+
+    #[test]
+    fn entries_out_of_order_are_not_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let entries = vec![(b"x:b".to_vec(), true), (b"x:a".to_vec(), true)];
+        assert!(EntryFile::write(&dir.path().join("e"), entries.into_iter().map(Ok), 2).is_err());
+    }
+
+    #[test]
+    fn the_newest_source_says_whether_a_key_is_there() {
+        let source = |keys: &[(&str, bool)]| -> Entries<'static> {
+            let owned: Vec<Entry> = keys
+                .iter()
+                .map(|(k, p)| (k.as_bytes().to_vec(), *p))
+                .collect();
+            Box::new(owned.into_iter().map(Ok))
+        };
+        let newest = source(&[("b", false), ("d", true)]);
+        let middle = source(&[("a", true), ("d", false), ("e", true)]);
+        let oldest = source(&[("a", false), ("b", true), ("c", true)]);
+        assert_eq!(
+            keys(merge(vec![newest, middle, oldest], false)),
+            ["a", "-b", "c", "d", "e"]
+        );
+        let newest = source(&[("d", true), ("b", false)]);
+        let oldest = source(&[("c", true), ("b", true), ("a", true)]);
+        assert_eq!(
+            keys(merge(vec![newest, oldest], true)),
+            ["d", "c", "-b", "a"]
+        );
+    }
+
+    #[test]
+    fn a_sorter_spills_to_runs_and_reads_as_one_set() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut sorter = Sorter::new(dir.path());
+        let n = SORTER_BYTES / 60 * 2 + 10;
+        for i in 0..n {
+            sorter
+                .put(key("i", &format!("{i:07}"), "A-1"), true)
+                .unwrap();
+        }
+        sorter.put(key("i", "0000003", "A-1"), false).unwrap();
+        assert!(sorter.runs.len() >= 2, "{} runs", sorter.runs.len());
+        let merged: Vec<Entry> = merge(sorter.sources(b"x:", false), false)
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(merged.len(), n);
+        assert_eq!(merged.iter().filter(|(_, p)| !p).count(), 1);
+        assert_eq!(
+            keys(merge(sorter.sources(b"x:i\x000000003\0", false), false)),
+            ["-x:i/0000003/A-1"]
+        );
+        sorter.remove_runs();
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+}
