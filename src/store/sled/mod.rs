@@ -42,6 +42,52 @@ pub struct SledKv {
     db: ::sled::Db,
     path: PathBuf,
     entries: RwLock<EntryState>,
+    in_sled: InSled,
+}
+
+/// Which indexes have keys in sled: delta entries under `x:<index>\0`, tombstones under
+/// `y:<index>\0`. Found out once an index, kept up as such keys are written, so that a lookup
+/// skips sled for an index that has none there (an import's lookups, most of them).
+#[derive(Default)]
+struct InSled(Mutex<std::collections::HashMap<Vec<u8>, bool>>);
+
+/// A key's first part, up to its first separator (`x:<index>\0`).
+fn index_part(key: &[u8]) -> Option<&[u8]> {
+    let at = key.iter().position(|&b| b == 0)?;
+    Some(&key[..=at])
+}
+
+impl InSled {
+    /// Whether sled may hold keys starting with `prefix`.
+    fn may_hold(&self, db: &::sled::Db, prefix: &[u8]) -> Result<bool, StoreError> {
+        let Some(part) = index_part(prefix) else {
+            return Ok(true);
+        };
+        // Held through the look, so that a key written meanwhile is not marked absent after.
+        let mut known = lock(&self.0);
+        if let Some(&held) = known.get(part) {
+            return Ok(held);
+        }
+        let held = db
+            .scan_prefix(part)
+            .next()
+            .transpose()
+            .map_err(backend)?
+            .is_some();
+        known.insert(part.to_vec(), held);
+        Ok(held)
+    }
+
+    /// Notes that a key is being written to sled.
+    fn written(&self, key: &[u8]) {
+        if let Some(part) = index_part(key) {
+            lock(&self.0).insert(part.to_vec(), true);
+        }
+    }
+
+    fn forget(&self) {
+        lock(&self.0).clear();
+    }
 }
 
 /// Where the index entries not in sled are.
@@ -284,6 +330,7 @@ fn try_open_kv(path: &Path) -> Result<SledKv, StoreError> {
         db,
         path: path.to_path_buf(),
         entries: RwLock::default(),
+        in_sled: InSled::default(),
     })
 }
 
@@ -428,6 +475,7 @@ impl SledKv {
         batch.insert(ENTRIES_KEY, &number.to_be_bytes());
         batch.remove(PENDING_KEY);
         self.db.apply_batch(batch).map_err(backend)?;
+        self.in_sled.forget();
         self.flush()?;
         state.file = Some((number, Arc::new(file)));
         if let Some(previous) = previous {
@@ -452,6 +500,7 @@ impl SledKv {
         }
         batch.remove(PENDING_KEY);
         self.db.apply_batch(batch).map_err(backend)?;
+        self.in_sled.forget();
         self.flush()
     }
 
@@ -477,6 +526,7 @@ impl SledKv {
 
 struct SledTxn<'a> {
     tree: &'a TransactionalTree,
+    in_sled: &'a InSled,
     file: Option<&'a EntryFile>,
     /// During a bulk load, the entries this transaction puts aside, handed to the sorter once
     /// it commits.
@@ -518,13 +568,16 @@ impl Txn for SledTxn<'_> {
             deferred.borrow_mut().push((key.to_vec(), true));
             Ok(())
         } else {
+            self.in_sled.written(key);
             self.insert(key, &[])
         }
     }
 
     fn remove_entry(&self, key: &[u8]) -> Result<(), StoreError> {
         if self.in_file(key)? {
-            return self.insert(&flipped(key, TOMBSTONE), &[]);
+            let tombstone = flipped(key, TOMBSTONE);
+            self.in_sled.written(&tombstone);
+            return self.insert(&tombstone, &[]);
         }
         if let Some(deferred) = self.deferred {
             deferred.borrow_mut().push((key.to_vec(), false));
@@ -616,6 +669,7 @@ impl Kv for SledKv {
             deferred.borrow_mut().clear();
             let txn = SledTxn {
                 tree,
+                in_sled: &self.in_sled,
                 file: state.file.as_ref().map(|(_, file)| file.as_ref()),
                 deferred: bulk.as_ref().map(|_| &deferred),
             };
@@ -646,15 +700,25 @@ impl Kv for SledKv {
             Some(bulk) => lock(bulk).sorter.sources(prefix, reverse),
             None => Vec::new(),
         };
-        sources.push(Box::new(
-            self.scan(&flipped(prefix, TOMBSTONE), reverse)
-                .map(|pair| pair.map(|(key, _)| (flipped(&key, b'x'), false))),
-        ));
-        sources.push(Box::new(
-            self.scan(prefix, reverse)
-                .filter(|pair| pair.as_ref().map_or(true, |(key, _)| is_record_entry(key)))
-                .map(|pair| pair.map(|(key, _)| (key, true))),
-        ));
+        let tombstones = flipped(prefix, TOMBSTONE);
+        let in_sled = |prefix: &[u8]| self.in_sled.may_hold(&self.db, prefix);
+        match in_sled(&tombstones) {
+            Ok(true) => sources
+                .push(Box::new(self.scan(&tombstones, reverse).map(|pair| {
+                    pair.map(|(key, _)| (flipped(&key, b'x'), false))
+                }))),
+            Ok(false) => {}
+            Err(e) => return Box::new(std::iter::once(Err(e))),
+        }
+        match in_sled(prefix) {
+            Ok(true) => sources.push(Box::new(
+                self.scan(prefix, reverse)
+                    .filter(|pair| pair.as_ref().map_or(true, |(key, _)| is_record_entry(key)))
+                    .map(|pair| pair.map(|(key, _)| (key, true))),
+            )),
+            Ok(false) => {}
+            Err(e) => return Box::new(std::iter::once(Err(e))),
+        }
         if let Some((_, file)) = &state.file {
             sources.push(file.range(prefix, reverse));
         }
