@@ -508,3 +508,45 @@ fn the_contract_holds_within_a_bulk_load() {
     story(&memory);
     memory.end_bulk().unwrap();
 }
+
+fn custom_fields_are_counted_as_records_gain_and_lose_them(store: &dyn Store) {
+    let mut a = account(store, "Acme", "info@acme.example");
+    a.meta.custom.insert("Region".into(), "North".into());
+    a.meta.custom.insert("Tier".into(), "gold".into());
+    let mut b = account(store, "Beta", "hello@beta.example");
+    b.meta.custom.insert("Tier".into(), "silver".into());
+    let day = at("2026-01-01T00:00:00Z");
+    store
+        .commit(Commit::new("ann", day).put(a.clone()).put(b.clone()))
+        .unwrap();
+    let names = |store: &dyn Store| -> Vec<String> {
+        store
+            .custom_field_names(Kind::Account)
+            .unwrap()
+            .into_iter()
+            .collect()
+    };
+    assert_eq!(names(store), ["Region", "Tier"]);
+    assert!(store.custom_field_names(Kind::Contact).unwrap().is_empty());
+    a.meta.custom.remove("Region");
+    store
+        .commit(Commit::new("ann", day).put(a.clone()))
+        .unwrap();
+    assert_eq!(names(store), ["Tier"]);
+    store
+        .commit(Commit::new("ann", day).delete(b.meta.id))
+        .unwrap();
+    assert_eq!(names(store), ["Tier"], "Acme still has one");
+    a.meta.custom.clear();
+    store.commit(Commit::new("ann", day).put(a)).unwrap();
+    assert!(names(store).is_empty());
+    assert_eq!(store.check().unwrap(), Vec::<String>::new());
+}
+
+#[test]
+fn custom_fields_are_counted_in_memory_and_on_disk() {
+    custom_fields_are_counted_as_records_gain_and_lose_them(&MemoryStore::empty());
+    let dir = tempfile::tempdir().unwrap();
+    let store = rapport::store::sled::open(&dir.path().join("db")).unwrap();
+    custom_fields_are_counted_as_records_gain_and_lose_them(&store);
+}

@@ -175,11 +175,48 @@ fn write_record(
             txn.add_entry(key)?;
         }
     }
+    let old_custom = before.map(|r| &r.meta().custom);
+    let new_custom = after.map(|r| &r.meta().custom);
+    for name in old_custom.into_iter().flat_map(|c| c.keys()) {
+        if !new_custom.is_some_and(|c| c.contains_key(name)) {
+            count_custom(txn, id.kind, name, false)?;
+        }
+    }
+    for name in new_custom.into_iter().flat_map(|c| c.keys()) {
+        if !old_custom.is_some_and(|c| c.contains_key(name)) {
+            count_custom(txn, id.kind, name, true)?;
+        }
+    }
     let key = layout::record_key(id);
     match after {
         Some(record) => txn.insert(&key, &layout::encode(record)),
         None => txn.remove(&key),
     }
+}
+
+/// Counts one more (or one fewer) record of `kind` carrying the custom field `name`.
+fn count_custom(txn: &dyn Txn, kind: Kind, name: &str, more: bool) -> Result<(), StoreError> {
+    let key = layout::custom_key(kind, name);
+    let count = read_u64(txn.get(&key)?)?;
+    match (more, count) {
+        (true, n) => txn.insert(&key, &(n + 1).to_be_bytes()),
+        (false, 0 | 1) => txn.remove(&key),
+        (false, n) => txn.insert(&key, &(n - 1).to_be_bytes()),
+    }
+}
+
+/// How many records of each kind carry each custom field, read off the records themselves.
+pub(crate) fn count_custom_fields(kv: &impl Kv) -> Result<BTreeMap<Vec<u8>, u64>, StoreError> {
+    let mut counts = BTreeMap::new();
+    for kind in Kind::ALL {
+        for pair in kv.scan(&layout::record_prefix(kind), false) {
+            let (key, bytes) = pair?;
+            for name in layout::decode_custom_field_names(&key, &bytes)? {
+                *counts.entry(layout::custom_key(kind, &name)).or_insert(0) += 1;
+            }
+        }
+    }
+    Ok(counts)
 }
 
 fn read_record(txn: &dyn Txn, id: Id) -> Result<Option<Record>, StoreError> {
@@ -377,12 +414,15 @@ impl<K: Kv> Store for KvStore<K> {
     }
 
     fn custom_field_names(&self, kind: Kind) -> Result<BTreeSet<String>, StoreError> {
-        let mut names = BTreeSet::new();
-        for pair in self.kv.scan(&layout::record_prefix(kind), false) {
-            let (key, bytes) = pair?;
-            names.extend(layout::decode_custom_field_names(&key, &bytes)?);
-        }
-        Ok(names)
+        let prefix = layout::custom_prefix(kind);
+        self.kv
+            .scan(&prefix, false)
+            .map(|pair| {
+                let (key, _) = pair?;
+                String::from_utf8(key[prefix.len()..].to_vec())
+                    .map_err(|_| StoreError::corrupt(&key, "custom field name is not text"))
+            })
+            .collect()
     }
 
     fn ids(&self, scan: &IndexScan) -> Result<Vec<Id>, StoreError> {
@@ -670,6 +710,14 @@ impl<K: Kv> Store for KvStore<K> {
                 "missing index entry {}",
                 String::from_utf8_lossy(key).replace('\0', " / ")
             ));
+        }
+        let counted: BTreeMap<Vec<u8>, u64> = self
+            .kv
+            .scan(layout::CUSTOM_PREFIX, false)
+            .map(|pair| pair.and_then(|(key, value)| Ok((key, read_u64(Some(value))?))))
+            .collect::<Result<_, _>>()?;
+        if counted != count_custom_fields(&self.kv)? {
+            problems.push("the counts of custom fields disagree with the records".to_string());
         }
         if self.kv.scan(layout::SEARCH_PREFIX, false).next().is_some() {
             problems.push("search documents of schema 1 are left under s: keys".to_string());

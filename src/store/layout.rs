@@ -17,7 +17,10 @@
 //!   [`encode_entry`]);
 //! - `l:<seq>`: a run of the audit log: the records of the entries `seq`, `seq + 1`, … (ids, one
 //!   a line), one for each commit, so that the log reads in order of sequence;
-//! - `x:audit.user\0<user>\0<seq>`: the entries of one commit's user (see [`audit_user_run`]).
+//! - `x:audit.user\0<user>\0<seq>`: the entries of one commit's user (see [`audit_user_run`]);
+//! - `c:<prefix>:<name>`: how many records of a kind carry the custom field `name` (u64,
+//!   big-endian; absent is none), so that a CSV export knows its columns without a pass over
+//!   the records.
 //!
 //! Prefixes for knowledge-base articles (`KB`), opportunities (`O`) and campaigns (`CP`) are
 //! reserved by [`Kind`].
@@ -32,7 +35,8 @@ use crate::search::keys::SearchDocument;
 /// record, the log's order in runs under `l:`, instead of entries under `l:` and a by-record
 /// index entry for each. 4: an account's search document holds what a search shows of it, and
 /// a creation's audit entry is kept without its changes. 5: the records' index entries may be
-/// kept in a file beside the tree (see [`super::sled`]), which older builds would not read.
+/// kept in a file beside the tree (see [`super::sled`]), which older builds would not read, and
+/// the custom fields of each kind are counted under `c:`.
 pub const SCHEMA_VERSION: u32 = 5;
 /// The codec version byte at the start of every stored record: 2, JSON then the search
 /// document. 1 (JSON alone, the document under `s:`) is still read, for the migration.
@@ -85,6 +89,21 @@ pub fn id_of_record_key(kind: Kind, key: &[u8]) -> Result<Id, StoreError> {
         .and_then(|n| n.try_into().ok())
         .ok_or_else(|| StoreError::corrupt(key, "record key of the wrong length"))?;
     Ok(Id::new(kind, u64::from_be_bytes(number)))
+}
+
+/// The prefix of every count of custom fields.
+pub const CUSTOM_PREFIX: &[u8] = b"c:";
+
+/// The prefix of the counts of custom fields of `kind`.
+pub fn custom_prefix(kind: Kind) -> Vec<u8> {
+    format!("c:{}:", kind.prefix()).into_bytes()
+}
+
+/// The key of the count of records of `kind` carrying the custom field `name`.
+pub fn custom_key(kind: Kind, name: &str) -> Vec<u8> {
+    let mut key = custom_prefix(kind);
+    key.extend_from_slice(name.as_bytes());
+    key
 }
 
 /// The prefix of every audit entry.

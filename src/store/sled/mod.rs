@@ -198,11 +198,21 @@ const MIGRATIONS: &[Migration] = &[
     },
 ];
 
-/// 4 → 5: nothing to move: the index entries in sled are the delta of an empty file, and the
-/// first bulk load folds them into one. The version moves so that an older build, which reads
-/// the entries from sled alone, refuses the database.
-fn entries_apart(_: &SledKv) -> Result<(), StoreError> {
-    Ok(())
+/// 4 → 5: the custom fields of every record are counted (a few seconds at a million
+/// accounts). The index entries stay: in sled they are the delta of an empty file, and the
+/// first bulk load folds them into one; the version moves so that an older build, which reads
+/// the entries from sled alone, refuses the database. Run again after a crash, it counts
+/// afresh.
+fn entries_apart(kv: &SledKv) -> Result<(), StoreError> {
+    let mut batch = ::sled::Batch::default();
+    for key in kv.db.scan_prefix(layout::CUSTOM_PREFIX).keys() {
+        batch.remove(key.map_err(backend)?);
+    }
+    for (key, count) in kv::count_custom_fields(kv)? {
+        batch.insert(key, &count.to_be_bytes());
+    }
+    kv.db.apply_batch(batch).map_err(backend)?;
+    kv.flush()
 }
 
 /// 1 → 2: each record's search document moves from its `s:` key into the record's value, one
@@ -901,6 +911,35 @@ mod tests {
         assert_eq!(store.changed_since(0, 10).unwrap(), Some(vec![id]));
         let by_record = layout::Index::AuditRecord.prefix(b"", false);
         assert!(store.kv().db.scan_prefix(by_record).next().is_none());
+        assert_eq!(store.check().unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn schema_4_gets_its_custom_fields_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let at: jiff::Timestamp = "2026-01-05T09:00:00Z".parse().unwrap();
+        {
+            let store = open(dir.path()).unwrap();
+            let id = store.allocate(Kind::Account).unwrap();
+            let mut account = Account::new(Meta::new(id, "ann", at), "Umbrella".into());
+            account.meta.custom.insert("Region".into(), "North".into());
+            store.commit(Commit::new("ann", at).put(account)).unwrap();
+            // Schema 4 kept no counts.
+            for key in store.kv().db.scan_prefix(layout::CUSTOM_PREFIX).keys() {
+                store.kv().db.remove(key.unwrap()).unwrap();
+            }
+            assert!(store.custom_field_names(Kind::Account).unwrap().is_empty());
+            assert!(!store.check().unwrap().is_empty());
+            store.kv().set_schema_version(4).unwrap();
+        }
+        let store = open(dir.path()).unwrap();
+        assert_eq!(store.kv().schema_version().unwrap(), Some(SCHEMA_VERSION));
+        let names: Vec<String> = store
+            .custom_field_names(Kind::Account)
+            .unwrap()
+            .into_iter()
+            .collect();
+        assert_eq!(names, ["Region"]);
         assert_eq!(store.check().unwrap(), Vec::<String>::new());
     }
 
