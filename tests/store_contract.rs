@@ -485,6 +485,32 @@ fn a_bulk_load_cut_short_or_a_lost_entry_file_is_rebuilt_from_the_records_on_ope
         assert_eq!(by_email(&store, "3@x.example"), [made[3].meta.id]);
         assert_eq!(store.check().unwrap(), Vec::<String>::new());
     }
+    {
+        // A crash between a fold and its clean-up leaves entries in sled that are on file too,
+        // and tombstones of entries that are not.
+        use rapport::store::kv::Kv;
+        let store = rapport::store::sled::open(&path).unwrap();
+        let on_file = rapport::store::layout::index_keys(&Record::Account(made[4].clone()));
+        store
+            .kv()
+            .transact(&|txn| {
+                for key in &on_file {
+                    txn.insert(key, &[])?;
+                }
+                txn.insert(b"y:account.email\0gone@x.example\0A-1", &[])?;
+                txn.insert(b"m:entries.cleanup", &[])
+            })
+            .unwrap();
+    }
+    {
+        let store = rapport::store::sled::open(&path).unwrap();
+        assert_eq!(
+            store.kv().entries_layout(),
+            (vec!["entries-2".into()], 0, 0)
+        );
+        assert_eq!(by_email(&store, "4@x.example"), [made[4].meta.id]);
+        assert_eq!(store.check().unwrap(), Vec::<String>::new());
+    }
     let file = path.join("entries-2");
     let mut bytes = std::fs::read(&file).unwrap();
     let middle = bytes.len() / 2;
@@ -549,4 +575,26 @@ fn custom_fields_are_counted_in_memory_and_on_disk() {
     let dir = tempfile::tempdir().unwrap();
     let store = rapport::store::sled::open(&dir.path().join("db")).unwrap();
     custom_fields_are_counted_as_records_gain_and_lose_them(&store);
+}
+
+#[test]
+fn entries_left_in_sled_by_an_older_schema_move_to_the_file_a_chunk_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let store = rapport::store::sled::open(&path).unwrap();
+    // Written one commit at a time, as schema 4 kept them all: in sled.
+    let made = accounts(&store, 0..5200);
+    let (files, tombstones, delta) = store.kv().entries_layout();
+    assert_eq!((files.len(), tombstones), (0, 0));
+    assert!(delta > 10_000, "{delta} entries, more than one chunk");
+    store.begin_bulk().unwrap();
+    accounts(&store, 5200..5201);
+    store.end_bulk().unwrap();
+    assert_eq!(
+        store.kv().entries_layout(),
+        (vec!["entries-0".into()], 0, 0)
+    );
+    assert_eq!(by_email(&store, "5199@x.example"), [made[5199].meta.id]);
+    assert_eq!(by_name(&store, false).len(), 5201);
+    assert_eq!(store.check().unwrap(), Vec::<String>::new());
 }

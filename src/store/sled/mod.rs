@@ -19,8 +19,9 @@
 //! delta. A bulk load (an import, a restore) sorts its entries aside and folds them in at its
 //! end, writing a new file when that is cheaper than writing them to sled one by one. While
 //! one runs, `m:entries.pending` is set: a crash leaves it, and the next open rebuilds the file
-//! from the records, as it does when the file is missing or damaged. The audit log's by-user
-//! entries stay in sled.
+//! from the records, as it does when the file is missing or damaged. A fold then removes what it
+//! moved into the file from sled a chunk at a time, under `m:entries.cleanup`, which the next
+//! open finishes after a crash. The audit log's by-user entries stay in sled.
 
 mod entries;
 
@@ -109,6 +110,10 @@ struct Bulk {
 const ENTRIES_KEY: &[u8] = b"m:entries";
 /// Set while a bulk load's entries are not all in the file or in sled.
 const PENDING_KEY: &[u8] = b"m:entries.pending";
+/// Set while the delta and tombstones a fold put into the file are still in sled.
+const CLEANUP_KEY: &[u8] = b"m:entries.cleanup";
+/// How many keys one sled batch writes when entries move in bulk.
+const CHUNK: usize = 10_000;
 /// The first byte of a tombstone, for the `x` of the entry it removes.
 const TOMBSTONE: u8 = b'y';
 
@@ -376,7 +381,10 @@ impl SledKv {
         match (number, file) {
             (Some(n), Some(file)) => state.file = Some((n, Arc::new(file))),
             (None, _) if !pending => {}
-            _ => self.rebuild(&mut state)?,
+            _ => return self.rebuild(&mut state),
+        }
+        if self.db.get(CLEANUP_KEY).map_err(backend)?.is_some() {
+            self.clean_up()?;
         }
         Ok(())
     }
@@ -473,31 +481,53 @@ impl SledKv {
             .filter(|entry| entry.as_ref().map_or(true, |(_, present)| *present));
         let file = EntryFile::write(&path, present, expected)?;
         let mut batch = ::sled::Batch::default();
-        for key in self.db.scan_prefix([TOMBSTONE, b':']).keys() {
-            batch.remove(key.map_err(backend)?);
-        }
-        for key in self.db.scan_prefix(layout::INDEX_PREFIX).keys() {
-            let key = key.map_err(backend)?;
-            if is_record_entry(&key) {
-                batch.remove(key);
-            }
-        }
         batch.insert(ENTRIES_KEY, &number.to_be_bytes());
+        batch.insert(CLEANUP_KEY, &[]);
         batch.remove(PENDING_KEY);
         self.db.apply_batch(batch).map_err(backend)?;
-        self.in_sled.forget();
         self.flush()?;
         state.file = Some((number, Arc::new(file)));
         if let Some(previous) = previous {
             let _ = std::fs::remove_file(self.path.join(entry_file_name(previous)));
         }
-        Ok(())
+        self.clean_up()
+    }
+
+    /// Removes from sled the delta and tombstones a fold has put into the file, a chunk at a
+    /// time (one batch of millions of keys takes gigabytes in sled), then the mark that they
+    /// are to go. Until it is done nothing else runs, and a crash leaves the mark, for the next
+    /// open to finish the work.
+    fn clean_up(&self) -> Result<(), StoreError> {
+        loop {
+            let tombstones = self.db.scan_prefix([TOMBSTONE, b':']).keys();
+            let delta = self
+                .db
+                .scan_prefix(layout::INDEX_PREFIX)
+                .keys()
+                .filter(|key| key.as_ref().map_or(true, |key| is_record_entry(key)));
+            let mut batch = ::sled::Batch::default();
+            let mut removed = 0;
+            for key in tombstones.chain(delta).take(CHUNK) {
+                batch.remove(key.map_err(backend)?);
+                removed += 1;
+            }
+            if removed == 0 {
+                break;
+            }
+            self.db.apply_batch(batch).map_err(backend)?;
+        }
+        self.db.remove(CLEANUP_KEY).map_err(backend)?;
+        self.in_sled.forget();
+        self.flush()
     }
 
     /// Writes the sorter's entries to sled as the delta and tombstones of the current file.
     fn replay(&self, state: &EntryState, sorter: &Sorter) -> Result<(), StoreError> {
         let file = state.file.as_ref().map(|(_, file)| file);
+        // In chunks, as in `clean_up`; a crash in between leaves the pending mark, and the next
+        // open rebuilds the file.
         let mut batch = ::sled::Batch::default();
+        let mut staged = 0;
         for entry in entries::merge(sorter.sources(layout::INDEX_PREFIX, false), false) {
             let (key, present) = entry?;
             let in_file = file.map_or(Ok(false), |f| f.contains(&key))?;
@@ -506,6 +536,13 @@ impl SledKv {
                 (true, false) => batch.insert(key, &[]),
                 (false, true) => batch.insert(flipped(&key, TOMBSTONE), &[]),
                 (false, false) => batch.remove(key),
+            }
+            staged += 1;
+            if staged == CHUNK {
+                self.db
+                    .apply_batch(std::mem::take(&mut batch))
+                    .map_err(backend)?;
+                staged = 0;
             }
         }
         batch.remove(PENDING_KEY);
