@@ -423,6 +423,36 @@ impl SledKv {
         (files, tombstones, delta)
     }
 
+    /// The entries starting with `prefix` outside a bulk load, newest first, for
+    /// [`entries::merge`]: sled's tombstones, sled's delta, the file. sled's are left out for an
+    /// index it holds no key of.
+    fn settled_sources(
+        &self,
+        state: &EntryState,
+        prefix: &[u8],
+        reverse: bool,
+    ) -> Result<Vec<entries::Entries<'_>>, StoreError> {
+        let mut sources: Vec<entries::Entries<'_>> = Vec::new();
+        let tombstones = flipped(prefix, TOMBSTONE);
+        if self.in_sled.may_hold(&self.db, &tombstones)? {
+            sources
+                .push(Box::new(self.scan(&tombstones, reverse).map(|pair| {
+                    pair.map(|(key, _)| (flipped(&key, b'x'), false))
+                })));
+        }
+        if self.in_sled.may_hold(&self.db, prefix)? {
+            sources.push(Box::new(
+                self.scan(prefix, reverse)
+                    .filter(|pair| pair.as_ref().map_or(true, |(key, _)| is_record_entry(key)))
+                    .map(|pair| pair.map(|(key, _)| (key, true))),
+            ));
+        }
+        if let Some((_, file)) = &state.file {
+            sources.push(file.range(prefix, reverse));
+        }
+        Ok(sources)
+    }
+
     /// The number of the entry file, when there is one.
     fn entries_number(&self) -> Result<Option<u64>, StoreError> {
         self.db
@@ -460,19 +490,9 @@ impl SledKv {
         let mut sources = sorter.sources(layout::INDEX_PREFIX, false);
         let mut expected = sorter.written();
         if keep {
-            sources
-                .push(Box::new(self.scan(&[TOMBSTONE, b':'], false).map(|pair| {
-                    pair.map(|(key, _)| (flipped(&key, b'x'), false))
-                })));
-            let delta = self
-                .scan(layout::INDEX_PREFIX, false)
-                .filter(|pair| pair.as_ref().map_or(true, |(key, _)| is_record_entry(key)));
             expected += self.db.scan_prefix(layout::INDEX_PREFIX).keys().count() as u64;
-            sources.push(Box::new(delta.map(|pair| pair.map(|(key, _)| (key, true)))));
-            if let Some((_, file)) = &state.file {
-                expected += file.len();
-                sources.push(file.range(layout::INDEX_PREFIX, false));
-            }
+            expected += state.file.as_ref().map_or(0, |(_, file)| file.len());
+            sources.extend(self.settled_sources(state, layout::INDEX_PREFIX, false)?);
         }
         let previous = self.entries_number()?;
         let number = previous.map_or(0, |n| n + 1);
@@ -747,27 +767,9 @@ impl Kv for SledKv {
             Some(bulk) => lock(bulk).sorter.sources(prefix, reverse),
             None => Vec::new(),
         };
-        let tombstones = flipped(prefix, TOMBSTONE);
-        let in_sled = |prefix: &[u8]| self.in_sled.may_hold(&self.db, prefix);
-        match in_sled(&tombstones) {
-            Ok(true) => sources
-                .push(Box::new(self.scan(&tombstones, reverse).map(|pair| {
-                    pair.map(|(key, _)| (flipped(&key, b'x'), false))
-                }))),
-            Ok(false) => {}
+        match self.settled_sources(&state, prefix, reverse) {
+            Ok(settled) => sources.extend(settled),
             Err(e) => return Box::new(std::iter::once(Err(e))),
-        }
-        match in_sled(prefix) {
-            Ok(true) => sources.push(Box::new(
-                self.scan(prefix, reverse)
-                    .filter(|pair| pair.as_ref().map_or(true, |(key, _)| is_record_entry(key)))
-                    .map(|pair| pair.map(|(key, _)| (key, true))),
-            )),
-            Ok(false) => {}
-            Err(e) => return Box::new(std::iter::once(Err(e))),
-        }
-        if let Some((_, file)) = &state.file {
-            sources.push(file.range(prefix, reverse));
         }
         Box::new(
             entries::merge(sources, reverse)
