@@ -6,8 +6,9 @@
 //! cargo bench --bench search -- --dump big.jsonl
 //! ```
 //!
-//! `bash benches/run` does both. Without `--dump` it only says how to run it (so that building
-//! every target for the tests does not run it).
+//! `bash benches/run` does both. `--index FILE` keeps the index in FILE and reads it from there
+//! on the next run, without the dump. Without either it only says how to run it (so that
+//! building every target for the tests does not run it).
 
 use rapport::domain::Record;
 use rapport::interchange::dump::{Line, Reader};
@@ -41,46 +42,64 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let Some(path) = args
+    // `--index FILE`: the index kept in FILE between runs (written there from the dump the
+    // first time, read from it after), to time the queries again without reading the dump.
+    let kept = args
+        .iter()
+        .position(|a| a == "--index")
+        .and_then(|i| args.get(i + 1))
+        .map(std::path::PathBuf::from);
+    let file = kept.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("rapport-search-bench-{}.idx", std::process::id()))
+    });
+    let dump = args
         .iter()
         .position(|a| a == "--dump")
-        .and_then(|i| args.get(i + 1))
-    else {
-        eprintln!(
-            "usage: cargo bench --bench search -- --dump FILE   (bash benches/run makes one)"
-        );
-        return;
-    };
-    let started = Instant::now();
-    let (builder, accounts, keys) = read(path);
-    let read_time = started.elapsed();
-    let started = Instant::now();
-    let index = builder.finish();
-    let build = started.elapsed();
-
-    let file =
-        std::env::temp_dir().join(format!("rapport-search-bench-{}.idx", std::process::id()));
-    let started = Instant::now();
-    let stamp = rapport::store::Generation { epoch: 0, seq: 1 };
-    snapshot::write(&file, &index, stamp).expect("the snapshot is written");
-    let saved = started.elapsed();
+        .and_then(|i| args.get(i + 1));
+    let mut built = None;
+    if !kept.as_ref().is_some_and(|f| f.exists()) {
+        let Some(path) = dump else {
+            eprintln!(
+                "usage: cargo bench --bench search -- --dump FILE [--index FILE] [--verbose]   (bash benches/run makes the dump)"
+            );
+            return;
+        };
+        let started = Instant::now();
+        let builder = read(path);
+        let read_time = started.elapsed();
+        let started = Instant::now();
+        let index = builder.finish();
+        let build = started.elapsed();
+        let started = Instant::now();
+        let stamp = rapport::store::Generation { epoch: 0, seq: 1 };
+        snapshot::write(&file, &index, stamp).expect("the snapshot is written");
+        built = Some(Built {
+            read_time,
+            build,
+            saved: started.elapsed(),
+            peak: peak_mb(),
+        });
+        // The rest runs on the index as a search loads it, the built one gone.
+    }
     let file_mb = std::fs::metadata(&file).map_or(0, |m| m.len() >> 20);
-    let built_peak = peak_mb();
-    // The rest runs on the index as a search loads it, the built one gone.
-    drop(index);
     let started = Instant::now();
     let (index, _) = snapshot::read(&file).expect("the snapshot reads back");
     let loaded = started.elapsed();
-    let _ = std::fs::remove_file(&file);
+    if kept.is_none() {
+        let _ = std::fs::remove_file(&file);
+    }
     let verbose = args.iter().any(|a| a == "--verbose");
     if let Some(only) = args
         .iter()
         .position(|a| a == "--profile")
         .and_then(|i| args.get(i + 1))
     {
-        // Only the fast path, over and over, for a profiler.
+        // Only the fast path, the query typed one key at a time over and over, for a profiler.
+        let chars: Vec<char> = only.chars().collect();
         for _ in 0..50 {
-            index.query(only, LIMIT);
+            for n in 1..=chars.len() {
+                index.query(&chars[..n].iter().collect::<String>(), LIMIT);
+            }
         }
         return;
     }
@@ -118,13 +137,17 @@ fn main() {
     let p99 = rest[(rest.len() * 99).div_ceil(100) - 1];
     let worst_first = *first.last().expect("queries");
     println!(
-        "\nrapport search benchmark: {accounts} accounts, {} documents, {keys} keys",
-        index.len()
+        "\nrapport search benchmark: {} accounts, {} documents, {} keys",
+        index.accounts(),
+        index.len(),
+        index.keys()
     );
     println!("{:<44} {:>12} {:>12}", "figure", "measured", "target");
-    row("read the dump", read_time, "");
-    row("build the index", build, "");
-    row(&format!("write its file ({file_mb} MB)"), saved, "");
+    if let Some(built) = &built {
+        row("read the dump", built.read_time, "");
+        row("build the index", built.build, "");
+        row(&format!("write its file ({file_mb} MB)"), built.saved, "");
+    }
     row("load the index from its file", loaded, "");
     row(
         "first key (slowest of the queries)",
@@ -134,11 +157,13 @@ fn main() {
     row("keys 2-10, p99", p99, "<= 16 ms");
     row("keys 2-10, median", rest[rest.len() / 2], "");
     row("one query the plain way (reference)", plain, "");
-    println!(
-        "{:<44} {:>12}",
-        "peak memory while building (whole process)",
-        format!("{built_peak} MB")
-    );
+    if let Some(built) = &built {
+        println!(
+            "{:<44} {:>12}",
+            "peak memory while building (whole process)",
+            format!("{} MB", built.peak)
+        );
+    }
     println!(
         "{:<44} {:>12}",
         "resident after loading and querying",
@@ -161,6 +186,14 @@ fn main() {
     }
 }
 
+/// What building the index from the dump took.
+struct Built {
+    read_time: Duration,
+    build: Duration,
+    saved: Duration,
+    peak: u64,
+}
+
 fn row(what: &str, took: Duration, target: &str) {
     println!(
         "{what:<44} {:>9.2} ms {target:>12}",
@@ -169,24 +202,21 @@ fn row(what: &str, took: Duration, target: &str) {
 }
 
 /// Accounts' and contacts' search documents from a dump, added to an index builder one at a
-/// time as a store's are; with the number of accounts and keys.
-fn read(path: &str) -> (IndexBuilder, usize, usize) {
+/// time as a store's are.
+fn read(path: &str) -> IndexBuilder {
     let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let reader = Reader::new(BufReader::with_capacity(1 << 20, file), path)
         .unwrap_or_else(|e| panic!("{e}"));
     let mut builder = IndexBuilder::default();
-    let (mut accounts, mut keys) = (0, 0);
     for line in reader {
         if let Line::Record(record @ (Record::Account(_) | Record::Contact(_))) =
             line.unwrap_or_else(|e| panic!("{e}"))
             && let Some(doc) = document(&record)
         {
-            accounts += usize::from(matches!(record, Record::Account(_)));
-            keys += doc.keys.len();
             builder.add(record.id(), &doc);
         }
     }
-    (builder, accounts, keys)
+    builder
 }
 
 /// The process's peak resident memory, from /proc (0 where there is none).

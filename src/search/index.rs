@@ -354,6 +354,16 @@ impl SearchIndex {
         self.docs.len()
     }
 
+    /// How many accounts it holds.
+    pub fn accounts(&self) -> usize {
+        self.accounts.len()
+    }
+
+    /// How many keys it holds.
+    pub fn keys(&self) -> usize {
+        self.keys.len()
+    }
+
     /// The bytes the index holds: its text, keys, documents and accounts.
     pub fn footprint(&self) -> [(&'static str, usize); 5] {
         use std::mem::size_of;
