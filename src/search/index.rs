@@ -13,8 +13,11 @@
 //! account further down can only displace one with a better tier, so the walk checks only the
 //! better tiers from there on, and stops when nothing can. Each key carries a mask of the
 //! characters it holds, so most keys are refused by one `and` before any text is compared, and
-//! fuzzy scores are computed only for accounts that could enter the results. The accounts are
-//! split between the cores. [`SearchIndex::query_plain`] is the same ranking done the simple
+//! fuzzy scores are computed only for accounts that could enter the results. Once only an exact
+//! match can enter, runs of 64 accounts whose Bloom filter holds none of the query's exact forms
+//! are passed over unread. An account a contact moves up the tie order keeps its place (so the
+//! filters stay true) and is walked first, among the few moved. The accounts are split between
+//! the cores. [`SearchIndex::query_plain`] is the same ranking done the simple
 //! way, for the tests and the benchmarks to check the fast one against.
 
 use super::keys::{KeyField, SearchDocument, Shown, fold};
@@ -121,7 +124,8 @@ struct AccountEntry {
     shown: Span,
     kind: Kind,
     /// Whether a contact moved it up the tie order since the index was built: it is then
-    /// walked among [`SearchIndex::moved`], before the others, and skipped in its place.
+    /// walked among [`SearchIndex::moved`], before the others, and skipped in its place, where
+    /// it keeps the last contact it was placed by.
     moved: bool,
 }
 
@@ -281,8 +285,9 @@ pub struct SearchIndex {
     /// newest first. An account a contact has moved up since stays in its place, marked
     /// `moved`, and is found in its new place through `moved`.
     accounts: Vec<AccountEntry>,
-    /// The places of the accounts moved up since the index was built, in their tie order.
-    moved: Vec<u32>,
+    /// The places of the accounts moved up since the index was built and their last contacts
+    /// now, in their tie order now.
+    moved: Vec<(u32, i64)>,
     /// The exact forms of each run of accounts.
     blocks: ExactBlocks,
     /// What a search shows of each account, one [`Shown`] line after another; empty when left
@@ -374,12 +379,10 @@ impl SearchIndex {
         docs: Vec<Id>,
         accounts: Vec<AccountEntry>,
         blocks: ExactBlocks,
+        mut moved: Vec<(u32, i64)>,
         shown: String,
     ) -> SearchIndex {
-        let mut moved: Vec<u32> = (0..accounts.len() as u32)
-            .filter(|p| accounts[*p as usize].moved)
-            .collect();
-        moved.sort_unstable_by_key(|p| Reverse(accounts[*p as usize].order()));
+        moved.sort_unstable_by_key(|(p, at)| Reverse((*at, accounts[*p as usize].id())));
         SearchIndex {
             text,
             keys,
@@ -453,6 +456,10 @@ impl SearchIndex {
 
     /// The entry of the account of `hit`, found by its place in the ranking order.
     fn entry_of(&self, hit: &Hit) -> Option<&AccountEntry> {
+        let mut moved = self.moved.iter().map(|(p, _)| &self.accounts[*p as usize]);
+        if let Some(entry) = moved.find(|a| a.id() == hit.account) {
+            return Some(entry);
+        }
         let order = Reverse((hit.last_contact.unwrap_or(NEVER), hit.account));
         let at = self
             .accounts
@@ -495,30 +502,50 @@ impl SearchIndex {
     /// The `limit` accounts contacted most recently, newest first; never-contacted accounts
     /// follow, newest id first.
     pub fn recent(&self, limit: usize) -> Vec<Id> {
-        self.in_order().take(limit).map(AccountEntry::id).collect()
+        self.in_order()
+            .take(limit)
+            .map(|p| self.accounts[p].id())
+            .collect()
     }
 
     /// [`recent`](Self::recent), with where what a search shows of each is in the shown text.
     pub(crate) fn recent_spans(&self, limit: usize) -> Vec<(Id, Option<Span>)> {
         self.in_order()
             .take(limit)
-            .map(|a| (a.id(), a.shown()))
+            .map(|p| (self.accounts[p].id(), self.accounts[p].shown()))
             .collect()
     }
 
-    /// The accounts in tie order: the moved ones merged in among the others.
-    fn in_order(&self) -> impl Iterator<Item = &AccountEntry> {
+    /// The places of the accounts in tie order: the moved ones merged in among the others.
+    fn in_order(&self) -> impl Iterator<Item = usize> {
         let mut moved = self
             .moved
             .iter()
-            .map(|p| &self.accounts[*p as usize])
+            .map(|(p, at)| (*p as usize, *at))
             .peekable();
-        let mut others = self.accounts.iter().filter(|a| !a.moved).peekable();
+        let mut others = (0..self.accounts.len())
+            .filter(|p| !self.accounts[*p].moved)
+            .peekable();
         std::iter::from_fn(move || match (moved.peek(), others.peek()) {
-            (Some(m), Some(o)) if m.order() < o.order() => others.next(),
-            (Some(_), _) => moved.next(),
+            (Some((m, at)), Some(o))
+                if (*at, self.accounts[*m].id()) < self.accounts[*o].order() =>
+            {
+                others.next()
+            }
+            (Some(_), _) => moved.next().map(|(p, _)| p),
             (None, _) => others.next(),
         })
+    }
+
+    /// The last contact of the account at `position` ([`NEVER`] when it was not contacted).
+    fn last_at(&self, position: usize) -> i64 {
+        let account = &self.accounts[position];
+        if account.moved
+            && let Some((_, at)) = self.moved.iter().find(|(p, _)| *p as usize == position)
+        {
+            return *at;
+        }
+        account.last_contact
     }
 
     /// Records that `account` was contacted at `at` (seconds since the epoch), moving it up the
@@ -528,19 +555,21 @@ impl SearchIndex {
         let Some(from) = self.accounts.iter().position(|a| a.id() == account) else {
             return;
         };
-        let entry = &mut self.accounts[from];
-        if entry.last_contact() >= Some(at) {
+        let now = self.last_at(from);
+        if now != NEVER && now >= at {
             return;
         }
         *self.last.get_mut().unwrap_or_else(|e| e.into_inner()) = None;
-        entry.last_contact = at;
-        if !entry.moved {
-            entry.moved = true;
-            self.moved.push(from as u32);
+        match self.moved.iter_mut().find(|(p, _)| *p as usize == from) {
+            Some(moved) => moved.1 = at,
+            None => {
+                self.accounts[from].moved = true;
+                self.moved.push((from as u32, at));
+            }
         }
         let accounts = &self.accounts;
         self.moved
-            .sort_unstable_by_key(|p| Reverse(accounts[*p as usize].order()));
+            .sort_unstable_by_key(|(p, at)| Reverse((*at, accounts[*p as usize].id())));
     }
 
     /// The best `limit` accounts for `query`, best first. A blank query finds nothing.
@@ -577,7 +606,7 @@ impl SearchIndex {
                     let moved = if i == 0 { &self.moved[..] } else { &[] };
                     let walk = moved
                         .iter()
-                        .map(|p| *p as usize)
+                        .map(|(p, _)| *p as usize)
                         .chain(range.filter(|p| self.moved.is_empty() || !self.accounts[*p].moved));
                     self.top(&query, walk, limit)
                 }
@@ -611,7 +640,7 @@ impl SearchIndex {
         best.sort_unstable_by_key(|(rank, _)| Reverse(*rank));
         best.truncate(limit);
         best.into_iter()
-            .filter_map(|(_, a)| self.account_hit(&query, &self.accounts[a]))
+            .filter_map(|(_, a)| self.account_hit(&query, a))
             .collect()
     }
 
@@ -622,10 +651,8 @@ impl SearchIndex {
         if query.compact.is_empty() {
             return Vec::new();
         }
-        let mut hits: Vec<Hit> = self
-            .accounts
-            .iter()
-            .filter_map(|a| self.account_hit(&query, a))
+        let mut hits: Vec<Hit> = (0..self.accounts.len())
+            .filter_map(|p| self.account_hit(&query, p))
             .collect();
         hits.sort_by_key(|h| Reverse(rank(h)));
         hits.truncate(limit);
@@ -719,7 +746,7 @@ impl SearchIndex {
             } else {
                 0
             };
-            let rank = (tier, score, account.last_contact, account.id());
+            let rank = (tier, score, self.last_at(position), account.id());
             if floor.is_none_or(|f| rank > f) {
                 heap.push(Reverse((rank, position)));
                 if heap.len() > limit {
@@ -813,8 +840,10 @@ impl SearchIndex {
         }
     }
 
-    /// An account's best hit: the first of its keys with the best tier and score.
-    fn account_hit(&self, query: &Query, account: &AccountEntry) -> Option<Hit> {
+    /// The best hit of the account at `position`: the first of its keys with the best tier and
+    /// score.
+    fn account_hit(&self, query: &Query, position: usize) -> Option<Hit> {
+        let account = &self.accounts[position];
         let mut best: Option<(u8, i64, usize)> = None;
         for k in self.account_keys(account) {
             let entry = self.keys[k];
@@ -834,7 +863,7 @@ impl SearchIndex {
             matched: self.key_text(k).to_string(),
             tier,
             score,
-            last_contact: account.last_contact(),
+            last_contact: Some(self.last_at(position)).filter(|at| *at != NEVER),
         })
     }
 
@@ -912,6 +941,11 @@ impl SearchIndex {
             w.u32(a.shown.start)?;
             w.u32(a.shown.len)?;
         }
+        w.u64(self.moved.len() as u64)?;
+        for (p, at) in &self.moved {
+            w.u32(*p)?;
+            w.u64(*at as u64)?;
+        }
         w.u64(self.blocks.starts.len() as u64)?;
         for start in &self.blocks.starts {
             w.u32(*start)?;
@@ -963,6 +997,8 @@ impl SearchIndex {
             };
             Some(entry)
         })?;
+        let count = r.len(12)?;
+        let moved = r.records(count, |f: &mut Fields<12>| Some((f.u32(), f.u64() as i64)))?;
         let count = r.len(4)?;
         let starts = r.records(count, |f: &mut Fields<4>| Some(f.u32()))?;
         let count = r.len(8)?;
@@ -984,15 +1020,36 @@ impl SearchIndex {
             .all(|a| a.first as usize + a.count as usize <= keys.len())
             && in_place.windows(2).all(|w| w[0].order() > w[1].order());
         let blocks_fit = blocks.fits(accounts.len());
-        (r.left == 0 && starts_fit && docs_fit && accounts_fit && shown_fit && blocks_fit).then(
-            || {
+        let mut places: Vec<u32> = moved.iter().map(|(p, _)| *p).collect();
+        places.sort_unstable();
+        places.dedup();
+        let moved_fit = places.len() == moved.len()
+            && places.len() == accounts.len() - in_place.len()
+            && places
+                .iter()
+                .all(|p| accounts.get(*p as usize).is_some_and(|a| a.moved));
+        (r.left == 0
+            && starts_fit
+            && docs_fit
+            && accounts_fit
+            && shown_fit
+            && blocks_fit
+            && moved_fit)
+            .then(|| {
                 (
-                    SearchIndex::from_parts(text, keys, docs, accounts, blocks, String::new()),
+                    SearchIndex::from_parts(
+                        text,
+                        keys,
+                        docs,
+                        accounts,
+                        blocks,
+                        moved,
+                        String::new(),
+                    ),
                     shown_at,
                     shown_len as u64,
                 )
-            },
-        )
+            })
     }
 
     /// The index with the documents of `changed` records replaced (`None`: the record is gone
@@ -1001,7 +1058,7 @@ impl SearchIndex {
         let replaced: std::collections::HashSet<Id> = changed.iter().map(|(id, _)| *id).collect();
         let mut builder = IndexBuilder::default();
         let mut renumbered: Vec<Option<u32>> = vec![None; self.docs.len()];
-        for account in &self.accounts {
+        for (position, account) in self.accounts.iter().enumerate() {
             for k in self.account_keys(account) {
                 let key = self.keys[k];
                 let id = self.docs[key.doc() as usize];
@@ -1013,7 +1070,7 @@ impl SearchIndex {
                         builder.add_document(
                             id,
                             id,
-                            account.last_contact(),
+                            Some(self.last_at(position)).filter(|at| *at != NEVER),
                             self.shown_text(account),
                         )
                     } else {
@@ -1304,7 +1361,7 @@ impl IndexBuilder {
             forms.dedup();
             forms
         }));
-        SearchIndex::from_parts(text, keys, docs, accounts, blocks, shown)
+        SearchIndex::from_parts(text, keys, docs, accounts, blocks, Vec::new(), shown)
     }
 }
 
@@ -1564,6 +1621,9 @@ mod tests {
                 "{query:?}, limit {limit}"
             );
             assert_eq!(fast, built.query(&query, limit), "{query:?}, limit {limit}");
+            for hit in &fast {
+                assert_eq!(index.shown(hit), built.shown(hit), "{hit:?}");
+            }
         }
         assert_eq!(index.recent(3_000), built.recent(3_000));
         // Written and read back, the moved accounts are still where their contacts put them.
