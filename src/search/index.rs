@@ -1342,15 +1342,17 @@ impl IndexBuilder {
         let blocks = ExactBlocks::new(accounts.chunks(BLOCK).map(|run| {
             let mut forms = Vec::new();
             for account in run {
-                for k in account.first as usize..(account.first + account.count) as usize {
+                let first = account.first as usize;
+                let own = &keys[first..first + account.count as usize];
+                for (k, entry) in (first..).zip(own) {
                     let key = key_text(k);
-                    if keys[k].field() == KeyField::Phone {
+                    if entry.field() == KeyField::Phone {
                         forms.push(exact_hash(EXACT_PHONE_END, phone_end(key)));
                         continue;
                     }
                     let compact: String = key.split_whitespace().collect();
                     forms.push(exact_hash(EXACT_KEY, &compact));
-                    if keys[k].field() == KeyField::Id
+                    if entry.field() == KeyField::Id
                         && let Some((_, number)) = key.split_once('-')
                     {
                         forms.push(exact_hash(EXACT_ID_NUMBER, number));
