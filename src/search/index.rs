@@ -15,10 +15,11 @@
 //! characters it holds, so most keys are refused by one `and` before any text is compared, and
 //! fuzzy scores are computed only for accounts that could enter the results. Once only an exact
 //! match can enter, runs of 64 accounts whose Bloom filter holds none of the query's exact forms
-//! are passed over unread. An account a contact moves up the tie order keeps its place (so the
-//! filters stay true) and is walked first, among the few moved. The accounts are split between
-//! the cores. [`SearchIndex::query_plain`] is the same ranking done the simple
-//! way, for the tests and the benchmarks to check the fast one against.
+//! are passed over unread, and the walk no longer lists the accounts it passes for the next key
+//! to narrow to, keeping the rest of its range instead. An account a contact moves up the tie
+//! order keeps its place (so the filters stay true) and is walked first, among the few moved.
+//! The accounts are split between the cores. [`SearchIndex::query_plain`] is the same ranking
+//! done the simple way, for the tests and the benchmarks to check the fast one against.
 
 use super::keys::{KeyField, SearchDocument, Shown, fold};
 use crate::domain::{Id, Kind};
@@ -27,6 +28,7 @@ use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
+use std::ops::ControlFlow;
 use std::sync::Mutex;
 
 /// One account found by a query.
@@ -303,17 +305,16 @@ pub struct SearchIndex {
 /// What one walk found.
 struct Scan {
     best: Vec<(Rank, usize)>,
-    /// Every account that may match (positions, ascending): those matched, and those not
-    /// examined for the lower tiers once the results were full. None when the walk stopped
-    /// early.
-    matched: Option<Vec<u32>>,
+    /// Every account that may match, in tie order: those matched, and those not examined for
+    /// the lower tiers once the results were full. None when the walk stopped early.
+    matched: Option<Vec<Part>>,
 }
 
 /// A query and every account it may match.
 struct Last {
     text: String,
     digits: bool,
-    matched: Vec<u32>,
+    matched: Vec<Part>,
 }
 
 impl Last {
@@ -370,6 +371,223 @@ fn char_mask(text: &str) -> u32 {
 fn is_subsequence(needle: &str, hay: &str) -> bool {
     let mut hay = hay.chars();
     needle.chars().all(|n| hay.any(|h| h == n))
+}
+
+/// Part of a walk over the accounts: places listed, or every place in a range but those of
+/// the moved accounts (which are walked first, listed). A walk is parts in tie order.
+#[derive(Debug, Clone)]
+enum Part {
+    Listed(Vec<u32>),
+    Range(u32, u32),
+}
+
+/// Part of a walk, borrowed, or a piece of one.
+#[derive(Debug, Clone, Copy)]
+enum Stretch<'a> {
+    Listed(&'a [u32]),
+    Range(usize, usize),
+}
+
+impl Part {
+    fn stretch(&self) -> Stretch<'_> {
+        match self {
+            Part::Listed(places) => Stretch::Listed(places),
+            Part::Range(start, end) => Stretch::Range(*start as usize, *end as usize),
+        }
+    }
+}
+
+impl<'a> Stretch<'a> {
+    fn len(&self) -> usize {
+        match self {
+            Stretch::Listed(places) => places.len(),
+            Stretch::Range(start, end) => end - start,
+        }
+    }
+
+    /// Its places `from..to`, counted from its start.
+    fn piece(self, from: usize, to: usize) -> Stretch<'a> {
+        match self {
+            Stretch::Listed(places) => Stretch::Listed(&places[from..to]),
+            Stretch::Range(start, _) => Stretch::Range(start + from, start + to),
+        }
+    }
+}
+
+/// `parts` cut into at most `pieces` walks of about as many places each, in order.
+fn split(parts: &[Part], pieces: usize) -> Vec<Vec<Stretch<'_>>> {
+    let total: usize = parts.iter().map(|p| p.stretch().len()).sum();
+    let size = total.div_ceil(pieces.max(1)).max(1);
+    let mut walks = vec![Vec::new()];
+    let mut room = size;
+    for part in parts {
+        let mut rest = part.stretch();
+        while rest.len() > 0 {
+            if room == 0 {
+                walks.push(Vec::new());
+                room = size;
+            }
+            let take = rest.len().min(room);
+            walks
+                .last_mut()
+                .expect("one walk at least")
+                .push(rest.piece(0, take));
+            rest = rest.piece(take, rest.len());
+            room -= take;
+        }
+    }
+    walks
+}
+
+/// One walk of [`SearchIndex::top`] under way.
+struct Walker<'a> {
+    index: &'a SearchIndex,
+    query: &'a Query,
+    limit: usize,
+    /// The best so far, the worst on top.
+    heap: BinaryHeap<Reverse<(Rank, usize)>>,
+    /// Every account that may match, as far as the walk went; None once it was cut short.
+    matched: Option<Vec<Part>>,
+    /// The places of `matched` not yet made a part.
+    listed: Vec<u32>,
+    /// The mask a key must hold.
+    mask: u32,
+    /// The query's exact forms, hashed as the filters hash them.
+    forms: Vec<u64>,
+    /// The run of accounts last asked of its filter, and its answer.
+    block: (usize, bool),
+    /// Whether only an exact match can enter the results from here on: the worst kept is a
+    /// prefix match ahead in tie order of every account still to come.
+    exact_only: bool,
+    buf: String,
+}
+
+impl<'a> Walker<'a> {
+    fn new(index: &'a SearchIndex, query: &'a Query, limit: usize) -> Walker<'a> {
+        let mut forms = vec![exact_hash(EXACT_KEY, &query.compact)];
+        if let Some(d) = &query.digits {
+            forms.push(exact_hash(EXACT_ID_NUMBER, d));
+            forms.push(exact_hash(EXACT_PHONE_END, phone_end(d)));
+        }
+        Walker {
+            index,
+            query,
+            limit,
+            heap: BinaryHeap::with_capacity(limit + 1),
+            matched: Some(Vec::new()),
+            listed: Vec::new(),
+            mask: query.digits.as_deref().map_or(query.mask, char_mask),
+            forms,
+            block: (usize::MAX, false),
+            exact_only: false,
+            buf: String::new(),
+        }
+    }
+
+    /// Whether the run of accounts holding `position` may hold an exact match.
+    fn may_hold(&mut self, position: usize) -> bool {
+        let block = position / BLOCK;
+        if self.block.0 != block {
+            self.block = (block, self.index.blocks.may_hold(block, &self.forms));
+        }
+        self.block.1
+    }
+
+    /// Adds `part` to what may match.
+    fn keep(&mut self, part: Part) {
+        if let Some(matched) = &mut self.matched {
+            if !self.listed.is_empty() {
+                matched.push(Part::Listed(std::mem::take(&mut self.listed)));
+            }
+            matched.push(part);
+        }
+    }
+
+    /// Looks at the account at `position`, listing it among those that may match when
+    /// `listing` (not when a range kept already holds it). Breaks when no account after it
+    /// can enter the results.
+    fn visit(&mut self, position: usize, listing: bool) -> ControlFlow<()> {
+        let index = self.index;
+        let query = self.query;
+        let account = &index.accounts[position];
+        if account.mask & self.mask != self.mask {
+            return ControlFlow::Continue(());
+        }
+        // The others come in tie order, so once the worst kept is ahead of this one in it,
+        // this one and every later one must beat it by its tier (or, among fuzzy matches, its
+        // score). A moved one may be followed by others ahead of it.
+        let floor = (self.heap.len() == self.limit).then(|| self.heap.peek().expect("full").0.0);
+        let need = match floor {
+            Some((tier, _, last, id)) if tier >= 2 => {
+                let behind = !account.moved && (last, id) > account.order();
+                self.exact_only |= behind && tier >= 3;
+                tier + u8::from(behind)
+            }
+            _ => 1,
+        };
+        if need > 4 {
+            self.matched = None;
+            return ControlFlow::Break(());
+        }
+        let list = listing && self.matched.is_some();
+        if need > 1 && list {
+            // Matches below the tier needed go unexamined from here on: keep every account
+            // that may match, for the next key to narrow to.
+            self.listed.push(position as u32);
+        }
+        if need == 4 && !self.may_hold(position) {
+            return ControlFlow::Continue(());
+        }
+        let keys = index.account_keys(account);
+        let mut tier = 0;
+        for k in keys.clone() {
+            tier = tier.max(index.key_tier(query, k, need.max(tier + 1), &mut self.buf));
+            if tier == 4 {
+                break;
+            }
+        }
+        if tier == 0 {
+            return ControlFlow::Continue(());
+        }
+        if need == 1 && list {
+            self.listed.push(position as u32);
+        }
+        let score = if tier == 1 {
+            keys.filter_map(|k| {
+                if index.keys[k].field() == KeyField::Id {
+                    return None;
+                }
+                let compact = index.compact(k, &mut self.buf);
+                is_subsequence(&query.compact, compact)
+                    .then(|| index.matcher.fuzzy_match(compact, &query.compact))
+                    .flatten()
+            })
+            .max()
+            .unwrap_or(0)
+        } else {
+            0
+        };
+        let rank = (tier, score, index.last_at(position), account.id());
+        if floor.is_none_or(|f| rank > f) {
+            self.heap.push(Reverse((rank, position)));
+            if self.heap.len() > self.limit {
+                self.heap.pop();
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn finish(mut self) -> Scan {
+        if let Some(matched) = &mut self.matched
+            && !self.listed.is_empty()
+        {
+            matched.push(Part::Listed(self.listed));
+        }
+        Scan {
+            best: self.heap.into_iter().map(|Reverse(r)| r).collect(),
+            matched: self.matched,
+        }
+    }
 }
 
 impl SearchIndex {
@@ -582,46 +800,33 @@ impl SearchIndex {
             return Vec::new();
         }
         // Taken, not copied: the last query is replaced by this one below.
-        let narrowed: Option<Vec<u32>> = self
+        let parts: Vec<Part> = self
             .last
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .take()
             .filter(|l| l.extended_by(&query))
-            .map(|l| l.matched);
-        let positions: &[u32] = narrowed.as_deref().unwrap_or_default();
-        let total = narrowed.as_ref().map_or(self.accounts.len(), Vec::len);
+            .map_or_else(|| self.every_account(), |l| l.matched);
+        let total: usize = parts.iter().map(|p| p.stretch().len()).sum();
         let threads = if total < self.parallel_from {
             1
         } else {
             std::thread::available_parallelism().map_or(1, |n| n.get())
         };
-        let chunk = total.div_ceil(threads).max(1);
-        let part = |i: usize| -> Scan {
-            let range = i * chunk..((i + 1) * chunk).min(total);
-            match narrowed {
-                Some(_) => self.top(&query, positions[range].iter().map(|p| *p as usize), limit),
-                // The moved accounts first, then the others in their places.
-                None => {
-                    let moved = if i == 0 { &self.moved[..] } else { &[] };
-                    let walk = moved
-                        .iter()
-                        .map(|(p, _)| *p as usize)
-                        .chain(range.filter(|p| self.moved.is_empty() || !self.accounts[*p].moved));
-                    self.top(&query, walk, limit)
-                }
-            }
-        };
-        let scans: Vec<Scan> = if threads == 1 {
-            vec![part(0)]
-        } else {
-            std::thread::scope(|scope| {
-                let workers: Vec<_> = (0..threads).map(|i| scope.spawn(move || part(i))).collect();
+        let walks = split(&parts, threads);
+        let scans: Vec<Scan> = match &walks[..] {
+            [walk] => vec![self.top(&query, walk, limit)],
+            _ => std::thread::scope(|scope| {
+                let query = &query;
+                let workers: Vec<_> = walks
+                    .iter()
+                    .map(|walk| scope.spawn(move || self.top(query, walk, limit)))
+                    .collect();
                 workers
                     .into_iter()
                     .map(|w| w.join().expect("a search thread does not panic"))
                     .collect()
-            })
+            }),
         };
         let mut best = Vec::new();
         let mut matched = Some(Vec::new());
@@ -644,6 +849,14 @@ impl SearchIndex {
             .collect()
     }
 
+    /// A walk over every account: the moved ones, then the others in their places.
+    fn every_account(&self) -> Vec<Part> {
+        vec![
+            Part::Listed(self.moved.iter().map(|(p, _)| *p).collect()),
+            Part::Range(0, self.accounts.len() as u32),
+        ]
+    }
+
     /// The same ranking as [`query`](Self::query), computed by matching every key and sorting
     /// every matched account: the reference the fast path is checked against.
     pub fn query_plain(&self, query: &str, limit: usize) -> Vec<Hit> {
@@ -659,105 +872,47 @@ impl SearchIndex {
         hits
     }
 
-    /// The best `limit` of the accounts at `positions` (in tie order: the moved ones first,
-    /// then the others ascending), as their rank and position, and every account matched when
-    /// the walk looked at them all.
-    fn top(&self, query: &Query, positions: impl Iterator<Item = usize>, limit: usize) -> Scan {
-        let mut heap: BinaryHeap<Reverse<(Rank, usize)>> = BinaryHeap::with_capacity(limit + 1);
-        let mut matched = Some(Vec::new());
-        let mut buf = String::new();
-        let mask = match &query.digits {
-            Some(digits) => char_mask(digits),
-            None => query.mask,
-        };
-        let mut forms = vec![exact_hash(EXACT_KEY, &query.compact)];
-        if let Some(d) = &query.digits {
-            forms.push(exact_hash(EXACT_ID_NUMBER, d));
-            forms.push(exact_hash(EXACT_PHONE_END, phone_end(d)));
-        }
-        // The run of accounts last asked of its filter, and its answer.
-        let mut block = (usize::MAX, false);
-        for position in positions {
-            let account = &self.accounts[position];
-            if account.mask & mask != mask {
-                continue;
-            }
-            // The others come in tie order, so once the worst kept is ahead of this one in it,
-            // this one and every later one must beat it by its tier (or, among fuzzy matches,
-            // its score). A moved one may be followed by others ahead of it.
-            let floor = (heap.len() == limit).then(|| heap.peek().expect("full").0.0);
-            let need = match floor {
-                Some((tier, _, last, id)) if tier >= 2 => {
-                    tier + u8::from(!account.moved && (last, id) > account.order())
-                }
-                _ => 1,
-            };
-            if need > 4 {
-                matched = None;
-                break;
-            }
-            if need > 1
-                && let Some(matched) = &mut matched
-            {
-                // Matches below the tier needed go unexamined from here on: keep every account
-                // that may match, for the next key to narrow to.
-                matched.push(position as u32);
-            }
-            if need == 4 {
-                if block.0 != position / BLOCK {
-                    block = (
-                        position / BLOCK,
-                        self.blocks.may_hold(position / BLOCK, &forms),
-                    );
-                }
-                if !block.1 {
-                    continue;
-                }
-            }
-            let keys = self.account_keys(account);
-            let mut tier = 0;
-            for k in keys.clone() {
-                tier = tier.max(self.key_tier(query, k, need.max(tier + 1), &mut buf));
-                if tier == 4 {
-                    break;
-                }
-            }
-            if tier == 0 {
-                continue;
-            }
-            if need == 1
-                && let Some(matched) = &mut matched
-            {
-                matched.push(position as u32);
-            }
-            let score = if tier == 1 {
-                keys.filter_map(|k| {
-                    let key = &self.keys[k];
-                    if key.field() == KeyField::Id {
-                        return None;
+    /// The best `limit` of the accounts of `walk` (in tie order: the moved ones first, then
+    /// the others ascending), as their rank and position, and every account that may match
+    /// when the walk was not cut short.
+    fn top(&self, query: &Query, walk: &[Stretch], limit: usize) -> Scan {
+        let mut walker = Walker::new(self, query, limit);
+        'walk: for stretch in walk {
+            match *stretch {
+                Stretch::Listed(places) => {
+                    for &p in places {
+                        if walker.visit(p as usize, true).is_break() {
+                            break 'walk;
+                        }
                     }
-                    let compact = self.compact(k, &mut buf);
-                    is_subsequence(&query.compact, compact)
-                        .then(|| self.matcher.fuzzy_match(compact, &query.compact))
-                        .flatten()
-                })
-                .max()
-                .unwrap_or(0)
-            } else {
-                0
-            };
-            let rank = (tier, score, self.last_at(position), account.id());
-            if floor.is_none_or(|f| rank > f) {
-                heap.push(Reverse((rank, position)));
-                if heap.len() > limit {
-                    heap.pop();
+                }
+                Stretch::Range(start, end) => {
+                    let mut p = start;
+                    let mut listing = true;
+                    while p < end {
+                        if walker.exact_only {
+                            // Every account from here may match a longer query: kept as the
+                            // range, and the runs that cannot hold an exact match passed over.
+                            if listing {
+                                walker.keep(Part::Range(p as u32, end as u32));
+                                listing = false;
+                            }
+                            if !walker.may_hold(p) {
+                                p = (p / BLOCK + 1) * BLOCK;
+                                continue;
+                            }
+                        }
+                        if (self.moved.is_empty() || !self.accounts[p].moved)
+                            && walker.visit(p, listing).is_break()
+                        {
+                            break 'walk;
+                        }
+                        p += 1;
+                    }
                 }
             }
         }
-        Scan {
-            best: heap.into_iter().map(|Reverse(r)| r).collect(),
-            matched,
-        }
+        walker.finish()
     }
 
     fn account_keys(&self, account: &AccountEntry) -> std::ops::Range<usize> {
