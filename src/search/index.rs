@@ -147,25 +147,32 @@ pub(crate) struct Span {
     pub len: u32,
 }
 
-/// Bloom filters of what an exact match can be, one for each run of [`BLOCK`] accounts (by
-/// their place in [`SearchIndex::accounts`]): the accounts' keys without white space, the
-/// numbers of their ids, the last three digits of their phones. Once only an exact match can
-/// enter the results, a walk skips every run whose filter holds none of the query's forms,
-/// without reading its accounts.
+/// Bloom filters of hashed forms, one for each run of [`BLOCK`] accounts (by their place in
+/// [`SearchIndex::accounts`]). The index keeps two kinds: what an exact match can be (the
+/// accounts' keys without white space, the numbers of their ids, the last three and the last
+/// four digits of their phones), so that once only an exact match can enter the results a walk skips every run whose
+/// filter holds none of the query's forms; and every four digits in a row of their phones, so
+/// that a walk for phone digits skips every run whose phones cannot hold them (see
+/// [`SearchIndex::key_digits`]).
 #[derive(Debug, Clone, Default)]
-struct ExactBlocks {
+struct BlockFilters {
     /// Where each run's filter starts in `words`, and (last) where the last one ends.
     starts: Vec<u32>,
     /// The filters end to end, each a power of two of words long.
     words: Vec<u64>,
 }
 
-/// Accounts a filter of [`ExactBlocks`] covers.
+/// Accounts a filter of [`BlockFilters`] covers.
 const BLOCK: usize = 64;
-/// The bits a filter gives each form it holds, and the bits a form sets: about one run in
-/// 150 holds a form it does not have.
+/// The bits an exact filter gives each form it holds, and the bits a form sets: about one run
+/// in 150 holds a form it does not have.
 const BITS_PER_FORM: usize = 12;
 const PROBES: u32 = 4;
+/// The bits a filter of phone digits gives each run of digits: about one run in six holds a
+/// run it does not have, and a query's runs must all be held.
+const BITS_PER_GRAM: usize = 4;
+/// The digits in a row a filter of phone digits holds.
+const GRAM: usize = 4;
 
 /// The 64-bit hash of an exact form of some kind.
 fn exact_hash(kind: u8, text: &str) -> u64 {
@@ -189,17 +196,15 @@ pub(crate) fn filter_fingerprint() -> u64 {
             .fold(0, |acc, bit| acc << 16 | bit as u64)
 }
 
-impl ExactBlocks {
-    /// The filters of runs whose forms are given one run after another.
-    fn new(runs: impl Iterator<Item = Vec<u64>>) -> ExactBlocks {
-        let mut blocks = ExactBlocks {
+impl BlockFilters {
+    /// The filters of runs whose forms are given one run after another, `bits` a form.
+    fn new(runs: impl Iterator<Item = Vec<u64>>, bits: usize) -> BlockFilters {
+        let mut blocks = BlockFilters {
             starts: vec![0],
             words: Vec::new(),
         };
         for forms in runs {
-            let len = (forms.len() * BITS_PER_FORM)
-                .div_ceil(64)
-                .next_power_of_two();
+            let len = (forms.len() * bits).div_ceil(64).next_power_of_two();
             let at = blocks.words.len();
             blocks.words.resize(at + len, 0);
             let filter = &mut blocks.words[at..];
@@ -215,13 +220,20 @@ impl ExactBlocks {
 
     /// Whether the run of accounts `block` may hold one of the forms hashed in `forms`.
     fn may_hold(&self, block: usize, forms: &[u64]) -> bool {
-        let filter = &self.words[self.starts[block] as usize..self.starts[block + 1] as usize];
-        forms.iter().any(|h| {
-            form_bits(*h, filter.len() * 64).all(|bit| filter[bit / 64] >> (bit % 64) & 1 == 1)
-        })
+        forms.iter().any(|h| self.may_hold_form(block, *h))
     }
 
-    /// Whether the filters are laid out as [`ExactBlocks::new`] lays them, for `accounts`.
+    /// Whether the run of accounts `block` may hold every form hashed in `forms`.
+    fn may_hold_all(&self, block: usize, forms: &[u64]) -> bool {
+        forms.iter().all(|h| self.may_hold_form(block, *h))
+    }
+
+    fn may_hold_form(&self, block: usize, h: u64) -> bool {
+        let filter = &self.words[self.starts[block] as usize..self.starts[block + 1] as usize];
+        form_bits(h, filter.len() * 64).all(|bit| filter[bit / 64] >> (bit % 64) & 1 == 1)
+    }
+
+    /// Whether the filters are laid out as [`BlockFilters::new`] lays them, for `accounts`.
     fn fits(&self, accounts: usize) -> bool {
         self.starts.len() == accounts.div_ceil(BLOCK) + 1
             && self.starts.first() == Some(&0)
@@ -237,13 +249,103 @@ impl ExactBlocks {
     }
 }
 
+/// What each run of [`BLOCK`] accounts may hold.
+#[derive(Debug, Clone, Default)]
+struct RunFilters {
+    /// Their exact forms.
+    exact: BlockFilters,
+    /// The digits in a row of their phones.
+    phone_grams: BlockFilters,
+    /// The most digits a key of theirs but a phone holds (at most 255). A query of phone digits
+    /// can only match a run whose phones hold all its digits, or one with a key of as many
+    /// digits as its longest word (a word prefix needs that many, every other match them all),
+    /// so a walk passes over the other runs, for this query and every longer one.
+    key_digits: Vec<u8>,
+}
+
+impl RunFilters {
+    /// The filters of the runs of `accounts`, whose keys are `keys` and `key_text` their text.
+    fn new<'a>(
+        accounts: &[AccountEntry],
+        keys: &[KeyEntry],
+        key_text: impl Fn(usize) -> &'a str,
+    ) -> RunFilters {
+        let mut exact = Vec::new();
+        let mut grams = Vec::new();
+        let mut key_digits = Vec::new();
+        for run in accounts.chunks(BLOCK) {
+            let (mut forms, mut phone, mut digits) = (Vec::new(), Vec::new(), 0);
+            for account in run {
+                let first = account.first as usize;
+                let own = &keys[first..first + account.count as usize];
+                for (k, entry) in (first..).zip(own) {
+                    let key = key_text(k);
+                    if entry.field() == KeyField::Phone {
+                        forms.extend(
+                            [3, GRAM].map(|n| exact_hash(EXACT_PHONE_END, phone_end(key, n))),
+                        );
+                        phone.extend(phone_grams(key));
+                        continue;
+                    }
+                    digits = digits.max(key.bytes().filter(u8::is_ascii_digit).count());
+                    let compact: String = key.split_whitespace().collect();
+                    forms.push(exact_hash(EXACT_KEY, &compact));
+                    if entry.field() == KeyField::Id
+                        && let Some((_, number)) = key.split_once('-')
+                    {
+                        forms.push(exact_hash(EXACT_ID_NUMBER, number));
+                    }
+                }
+            }
+            for hashes in [&mut forms, &mut phone] {
+                hashes.sort_unstable();
+                hashes.dedup();
+            }
+            exact.push(forms);
+            grams.push(phone);
+            key_digits.push(digits.min(255) as u8);
+        }
+        RunFilters {
+            exact: BlockFilters::new(exact.into_iter(), BITS_PER_FORM),
+            phone_grams: BlockFilters::new(grams.into_iter(), BITS_PER_GRAM),
+            key_digits,
+        }
+    }
+
+    /// Whether the filters are laid out as [`RunFilters::new`] lays them, for `accounts`.
+    fn fits(&self, accounts: usize) -> bool {
+        self.exact.fits(accounts)
+            && self.phone_grams.fits(accounts)
+            && self.key_digits.len() == accounts.div_ceil(BLOCK)
+    }
+
+    fn bytes(&self) -> usize {
+        self.exact.bytes() + self.phone_grams.bytes() + self.key_digits.len()
+    }
+}
+
 const EXACT_KEY: u8 = 0;
 const EXACT_ID_NUMBER: u8 = 1;
 const EXACT_PHONE_END: u8 = 2;
+const PHONE_GRAM: u8 = 3;
 
-/// The last three digits of a phone's or a query's digits.
-fn phone_end(digits: &str) -> &str {
-    &digits[digits.len().saturating_sub(3)..]
+/// The runs of [`GRAM`] digits in a row of a phone's or a query's digits, hashed.
+fn phone_grams(digits: &str) -> impl Iterator<Item = u64> + '_ {
+    (0..(digits.len() + 1).saturating_sub(GRAM))
+        .map(move |at| exact_hash(PHONE_GRAM, &digits[at..at + GRAM]))
+}
+
+/// The most digits in one word of a query's `text`.
+fn word_digits(text: &str) -> usize {
+    text.split(' ')
+        .map(|word| word.bytes().filter(u8::is_ascii_digit).count())
+        .max()
+        .unwrap_or(0)
+}
+
+/// The last `n` digits of a phone's or a query's digits.
+fn phone_end(digits: &str, n: usize) -> &str {
+    &digits[digits.len().saturating_sub(n)..]
 }
 
 impl AccountEntry {
@@ -290,8 +392,8 @@ pub struct SearchIndex {
     /// The places of the accounts moved up since the index was built and their last contacts
     /// now, in their tie order now.
     moved: Vec<(u32, i64)>,
-    /// The exact forms of each run of accounts.
-    blocks: ExactBlocks,
+    /// What each run of accounts may hold.
+    runs: RunFilters,
     /// What a search shows of each account, one [`Shown`] line after another; empty when left
     /// in the file (see [`SearchIndex::decode`]) or let go (see [`SearchIndex::without_shown`]).
     shown: String,
@@ -308,6 +410,9 @@ struct Scan {
     /// Every account that may match, in tie order: those matched, and those not examined for
     /// the lower tiers once the results were full. None when the walk stopped early.
     matched: Option<Vec<Part>>,
+    /// How many accounts it read the keys of (for the tests to see what it passed over).
+    #[cfg_attr(not(test), allow(dead_code))]
+    read: usize,
 }
 
 /// A query and every account it may match.
@@ -454,11 +559,18 @@ struct Walker<'a> {
     mask: u32,
     /// The query's exact forms, hashed as the filters hash them.
     forms: Vec<u64>,
-    /// The run of accounts last asked of its filter, and its answer.
+    /// The run of accounts last asked of its exact filter, and its answer.
     block: (usize, bool),
+    /// For a query of phone digits (four or more), the digits its longest word holds and its
+    /// runs of digits hashed (see [`RunFilters::key_digits`]).
+    digits: Option<(usize, Vec<u64>)>,
+    /// The run of accounts last asked whether it may match those digits, and its answer.
+    digit_block: (usize, bool),
     /// Whether only an exact match can enter the results from here on: the worst kept is a
     /// prefix match ahead in tie order of every account still to come.
     exact_only: bool,
+    /// How many accounts it read the keys of.
+    read: usize,
     buf: String,
 }
 
@@ -467,7 +579,7 @@ impl<'a> Walker<'a> {
         let mut forms = vec![exact_hash(EXACT_KEY, &query.compact)];
         if let Some(d) = &query.digits {
             forms.push(exact_hash(EXACT_ID_NUMBER, d));
-            forms.push(exact_hash(EXACT_PHONE_END, phone_end(d)));
+            forms.push(exact_hash(EXACT_PHONE_END, phone_end(d, d.len().min(GRAM))));
         }
         Walker {
             index,
@@ -479,7 +591,14 @@ impl<'a> Walker<'a> {
             mask: query.digits.as_deref().map_or(query.mask, char_mask),
             forms,
             block: (usize::MAX, false),
+            digits: query
+                .digits
+                .as_deref()
+                .filter(|d| d.len() >= GRAM)
+                .map(|d| (word_digits(&query.text), phone_grams(d).collect())),
+            digit_block: (usize::MAX, true),
             exact_only: false,
+            read: 0,
             buf: String::new(),
         }
     }
@@ -488,9 +607,26 @@ impl<'a> Walker<'a> {
     fn may_hold(&mut self, position: usize) -> bool {
         let block = position / BLOCK;
         if self.block.0 != block {
-            self.block = (block, self.index.blocks.may_hold(block, &self.forms));
+            self.block = (block, self.index.runs.exact.may_hold(block, &self.forms));
         }
         self.block.1
+    }
+
+    /// Whether the run of accounts holding `position` may match the query at all: false only
+    /// for a query of phone digits the run cannot hold, nor any longer one.
+    fn may_match(&mut self, position: usize) -> bool {
+        let block = position / BLOCK;
+        if let Some((need, grams)) = &self.digits
+            && self.digit_block.0 != block
+        {
+            let runs = &self.index.runs;
+            self.digit_block = (
+                block,
+                usize::from(runs.key_digits[block]) >= *need
+                    || runs.phone_grams.may_hold_all(block, grams),
+            );
+        }
+        self.digit_block.1
     }
 
     /// Adds `part` to what may match.
@@ -510,7 +646,7 @@ impl<'a> Walker<'a> {
         let index = self.index;
         let query = self.query;
         let account = &index.accounts[position];
-        if account.mask & self.mask != self.mask {
+        if account.mask & self.mask != self.mask || !self.may_match(position) {
             return ControlFlow::Continue(());
         }
         // The others come in tie order, so once the worst kept is ahead of this one in it,
@@ -538,6 +674,7 @@ impl<'a> Walker<'a> {
         if need == 4 && !self.may_hold(position) {
             return ControlFlow::Continue(());
         }
+        self.read += 1;
         let keys = index.account_keys(account);
         let mut tier = 0;
         for k in keys.clone() {
@@ -554,7 +691,8 @@ impl<'a> Walker<'a> {
         }
         let score = if tier == 1 {
             keys.filter_map(|k| {
-                if index.keys[k].field() == KeyField::Id {
+                // Ids and phones are never fuzzy matches.
+                if matches!(index.keys[k].field(), KeyField::Id | KeyField::Phone) {
                     return None;
                 }
                 let compact = index.compact(k, &mut self.buf);
@@ -586,6 +724,7 @@ impl<'a> Walker<'a> {
         Scan {
             best: self.heap.into_iter().map(|Reverse(r)| r).collect(),
             matched: self.matched,
+            read: self.read,
         }
     }
 }
@@ -596,7 +735,7 @@ impl SearchIndex {
         keys: Vec<KeyEntry>,
         docs: Vec<Id>,
         accounts: Vec<AccountEntry>,
-        blocks: ExactBlocks,
+        runs: RunFilters,
         mut moved: Vec<(u32, i64)>,
         shown: String,
     ) -> SearchIndex {
@@ -607,7 +746,7 @@ impl SearchIndex {
             docs,
             accounts,
             moved,
-            blocks,
+            runs,
             shown,
             matcher: SkimMatcherV2::default(),
             last: Mutex::new(None),
@@ -658,7 +797,7 @@ impl SearchIndex {
             ("keys", self.keys.len() * size_of::<KeyEntry>()),
             ("documents", self.docs.len() * size_of::<Id>()),
             ("accounts", self.accounts.len() * size_of::<AccountEntry>()),
-            ("filters", self.blocks.bytes()),
+            ("filters", self.runs.bytes()),
         ]
     }
 
@@ -897,10 +1036,10 @@ impl SearchIndex {
                                 walker.keep(Part::Range(p as u32, end as u32));
                                 listing = false;
                             }
-                            if !walker.may_hold(p) {
-                                p = (p / BLOCK + 1) * BLOCK;
-                                continue;
-                            }
+                        }
+                        if !walker.may_match(p) || walker.exact_only && !walker.may_hold(p) {
+                            p = (p / BLOCK + 1) * BLOCK;
+                            continue;
                         }
                         if (self.moved.is_empty() || !self.accounts[p].moved)
                             && walker.visit(p, listing).is_break()
@@ -1101,14 +1240,17 @@ impl SearchIndex {
             w.u32(*p)?;
             w.u64(*at as u64)?;
         }
-        w.u64(self.blocks.starts.len() as u64)?;
-        for start in &self.blocks.starts {
-            w.u32(*start)?;
+        for filters in [&self.runs.exact, &self.runs.phone_grams] {
+            w.u64(filters.starts.len() as u64)?;
+            for start in &filters.starts {
+                w.u32(*start)?;
+            }
+            w.u64(filters.words.len() as u64)?;
+            for word in &filters.words {
+                w.u64(*word)?;
+            }
         }
-        w.u64(self.blocks.words.len() as u64)?;
-        for word in &self.blocks.words {
-            w.u64(*word)?;
-        }
+        w.bytes(&self.runs.key_digits)?;
         // Last, so that a reader can leave it in the file.
         w.bytes(self.shown.as_bytes())
     }
@@ -1154,11 +1296,18 @@ impl SearchIndex {
         })?;
         let count = r.len(12)?;
         let moved = r.records(count, |f: &mut Fields<12>| Some((f.u32(), f.u64() as i64)))?;
-        let count = r.len(4)?;
-        let starts = r.records(count, |f: &mut Fields<4>| Some(f.u32()))?;
-        let count = r.len(8)?;
-        let words = r.records(count, |f: &mut Fields<8>| Some(f.u64()))?;
-        let blocks = ExactBlocks { starts, words };
+        let mut filters = || -> Option<BlockFilters> {
+            let count = r.len(4)?;
+            let starts = r.records(count, |f: &mut Fields<4>| Some(f.u32()))?;
+            let count = r.len(8)?;
+            let words = r.records(count, |f: &mut Fields<8>| Some(f.u64()))?;
+            Some(BlockFilters { starts, words })
+        };
+        let runs = RunFilters {
+            exact: filters()?,
+            phone_grams: filters()?,
+            key_digits: r.bytes()?,
+        };
         let shown_len = r.len(1)?;
         let shown_at = length - r.left;
         r.skip(shown_len)?;
@@ -1174,7 +1323,7 @@ impl SearchIndex {
             .iter()
             .all(|a| a.first as usize + a.count as usize <= keys.len())
             && in_place.windows(2).all(|w| w[0].order() > w[1].order());
-        let blocks_fit = blocks.fits(accounts.len());
+        let runs_fit = runs.fits(accounts.len());
         let mut places: Vec<u32> = moved.iter().map(|(p, _)| *p).collect();
         places.sort_unstable();
         places.dedup();
@@ -1188,19 +1337,11 @@ impl SearchIndex {
             && docs_fit
             && accounts_fit
             && shown_fit
-            && blocks_fit
+            && runs_fit
             && moved_fit)
             .then(|| {
                 (
-                    SearchIndex::from_parts(
-                        text,
-                        keys,
-                        docs,
-                        accounts,
-                        blocks,
-                        moved,
-                        String::new(),
-                    ),
+                    SearchIndex::from_parts(text, keys, docs, accounts, runs, moved, String::new()),
                     shown_at,
                     shown_len as u64,
                 )
@@ -1494,31 +1635,8 @@ impl IndexBuilder {
             let end = keys.get(k + 1).map_or(text.len(), |n| n.start as usize);
             &text[keys[k].start as usize..end]
         };
-        let blocks = ExactBlocks::new(accounts.chunks(BLOCK).map(|run| {
-            let mut forms = Vec::new();
-            for account in run {
-                let first = account.first as usize;
-                let own = &keys[first..first + account.count as usize];
-                for (k, entry) in (first..).zip(own) {
-                    let key = key_text(k);
-                    if entry.field() == KeyField::Phone {
-                        forms.push(exact_hash(EXACT_PHONE_END, phone_end(key)));
-                        continue;
-                    }
-                    let compact: String = key.split_whitespace().collect();
-                    forms.push(exact_hash(EXACT_KEY, &compact));
-                    if entry.field() == KeyField::Id
-                        && let Some((_, number)) = key.split_once('-')
-                    {
-                        forms.push(exact_hash(EXACT_ID_NUMBER, number));
-                    }
-                }
-            }
-            forms.sort_unstable();
-            forms.dedup();
-            forms
-        }));
-        SearchIndex::from_parts(text, keys, docs, accounts, blocks, Vec::new(), shown)
+        let runs = RunFilters::new(&accounts, &keys, key_text);
+        SearchIndex::from_parts(text, keys, docs, accounts, runs, Vec::new(), shown)
     }
 }
 
@@ -1690,6 +1808,8 @@ mod tests {
             "c-7",
             "x4",
             "info3@c",
+            "14155501234",
+            "415 555 01",
             "xq",
             "severstal",
             "petr",
@@ -1714,6 +1834,29 @@ mod tests {
                 "{query:?}, limit {limit}"
             );
         }
+    }
+
+    #[test]
+    fn a_walk_for_phone_digits_reads_only_the_runs_whose_phones_may_hold_them() {
+        let index = SearchIndex::new(crowd(3_000, 9));
+        let phones: Vec<&str> = (0..index.keys.len())
+            .filter(|k| index.keys[*k].field() == KeyField::Phone)
+            .map(|k| index.key_text(k))
+            .step_by(97)
+            .collect();
+        assert!(phones.len() > 10);
+        let mut read = 0;
+        for phone in &phones {
+            let query = Query::new(phone);
+            read += index
+                .top(&query, &split(&index.every_account(), 1)[0], 10)
+                .read;
+            let hits = index.query(phone, 10);
+            assert_eq!(hits, index.query_plain(phone, 10), "{phone}");
+            assert!(hits.iter().any(|h| h.tier == 4 && h.matched == *phone));
+        }
+        let walked = phones.len() * index.accounts();
+        assert!(read < walked / 10, "{read} accounts read of {walked}");
     }
 
     #[test]
