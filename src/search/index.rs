@@ -1080,11 +1080,11 @@ impl SearchIndex {
     /// The tier key `k` matches in, 0 when below `need` (checking only what can reach it).
     fn key_tier(&self, query: &Query, k: usize, need: u8, buf: &mut String) -> u8 {
         let entry = self.keys[k];
-        let key = self.key_text(k);
         if entry.field() == KeyField::Phone {
             let Some(digits) = query.digits.as_deref() else {
                 return 0;
             };
+            let key = self.key_text(k);
             return if key.ends_with(digits) {
                 4
             } else if need <= 3 && key.contains(digits) {
@@ -1095,13 +1095,18 @@ impl SearchIndex {
         }
         if entry.field() == KeyField::Id
             && let Some(digits) = &query.digits
-            && key.split_once('-').is_some_and(|(_, n)| n == digits)
+            && self
+                .key_text(k)
+                .split_once('-')
+                .is_some_and(|(_, n)| n == digits)
         {
             return 4;
         }
+        // Before the key's text is read: most keys of a long walk go here.
         if entry.mask & query.mask != query.mask {
             return 0;
         }
+        let key = self.key_text(k);
         if need >= 3 {
             // Only an exact match or a prefix can do: compared with the key's compact form as
             // it goes, without making it (most of a long walk is spent here).
