@@ -185,6 +185,13 @@ fn a_damaged_or_foreign_file_is_rebuilt_and_a_crash_mid_write_leaves_a_usable_on
     assert_eq!(opened(&store).1, Source::Built);
     std::fs::write(file(&db), b"not an index").unwrap();
     assert_eq!(opened(&store).1, Source::Built);
+    // Written by a rapport of another layout (its first line names it): rebuilt.
+    let line = good.iter().position(|b| *b == b'\n').unwrap();
+    let mut older = good.clone();
+    older[line - 1] -= 1;
+    assert!(older.starts_with(b"rapport search index "));
+    std::fs::write(file(&db), &older).unwrap();
+    assert_eq!(opened(&store).1, Source::Built);
 
     // A crash while writing the next file: a half-written temporary beside the last good
     // file, and records written after it. The good file is caught up.
