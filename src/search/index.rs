@@ -148,12 +148,12 @@ pub(crate) struct Span {
 }
 
 /// Bloom filters of hashed forms, one for each run of [`BLOCK`] accounts (by their place in
-/// [`SearchIndex::accounts`]). The index keeps two kinds: what an exact match can be (the
-/// accounts' keys without white space, the numbers of their ids, the last three and the last
-/// four digits of their phones), so that once only an exact match can enter the results a walk skips every run whose
-/// filter holds none of the query's forms; and every four digits in a row of their phones, so
-/// that a walk for phone digits skips every run whose phones cannot hold them (see
-/// [`SearchIndex::key_digits`]).
+/// [`SearchIndex::accounts`]). The index keeps two kinds (see [`RunFilters`]): what an exact
+/// match can be (the accounts' keys without white space, the numbers of their ids, the last
+/// three and the last four digits of their phones), so that once only an exact match can enter
+/// the results a walk skips every run whose filter holds none of the query's forms; and every
+/// four digits in a row of their phones, so that a walk for phone digits skips every run whose
+/// phones cannot hold them.
 #[derive(Debug, Clone, Default)]
 struct BlockFilters {
     /// Where each run's filter starts in `words`, and (last) where the last one ends.
@@ -174,8 +174,9 @@ const BITS_PER_GRAM: usize = 4;
 /// The digits in a row a filter of phone digits holds.
 const GRAM: usize = 4;
 
-/// The 64-bit hash of an exact form of some kind.
-fn exact_hash(kind: u8, text: &str) -> u64 {
+/// The 64-bit hash of an exact form of some kind (bytes, so that a form cut from a key's end
+/// or middle needs no character boundary there).
+fn exact_hash(kind: u8, text: &[u8]) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::hash::DefaultHasher::new();
     (kind, text).hash(&mut hasher);
@@ -192,7 +193,7 @@ fn form_bits(h: u64, bits: usize) -> impl Iterator<Item = usize> {
 /// masks differ says so by a different value, and is rebuilt rather than trusted.
 pub(crate) fn filter_fingerprint() -> u64 {
     u64::from(char_mask("rapport зa 张")) << 32
-        ^ form_bits(exact_hash(EXACT_KEY, "rapport зa 张"), 1 << 16)
+        ^ form_bits(exact_hash(EXACT_KEY, "rapport зa 张".as_bytes()), 1 << 16)
             .fold(0, |acc, bit| acc << 16 | bit as u64)
 }
 
@@ -289,11 +290,11 @@ impl RunFilters {
                     }
                     digits = digits.max(key.bytes().filter(u8::is_ascii_digit).count());
                     let compact: String = key.split_whitespace().collect();
-                    forms.push(exact_hash(EXACT_KEY, &compact));
+                    forms.push(exact_hash(EXACT_KEY, compact.as_bytes()));
                     if entry.field() == KeyField::Id
                         && let Some((_, number)) = key.split_once('-')
                     {
-                        forms.push(exact_hash(EXACT_ID_NUMBER, number));
+                        forms.push(exact_hash(EXACT_ID_NUMBER, number.as_bytes()));
                     }
                 }
             }
@@ -303,7 +304,7 @@ impl RunFilters {
             }
             exact.push(forms);
             grams.push(phone);
-            key_digits.push(digits.min(255) as u8);
+            key_digits.push(digits.min(KEY_DIGITS_KEPT) as u8);
         }
         RunFilters {
             exact: BlockFilters::new(exact.into_iter(), BITS_PER_FORM),
@@ -324,6 +325,10 @@ impl RunFilters {
     }
 }
 
+/// The most digits [`RunFilters::key_digits`] counts: a run with more counts as many, and may
+/// match any query of at least as many.
+const KEY_DIGITS_KEPT: usize = u8::MAX as usize;
+
 const EXACT_KEY: u8 = 0;
 const EXACT_ID_NUMBER: u8 = 1;
 const EXACT_PHONE_END: u8 = 2;
@@ -331,8 +336,10 @@ const PHONE_GRAM: u8 = 3;
 
 /// The runs of [`GRAM`] digits in a row of a phone's or a query's digits, hashed.
 fn phone_grams(digits: &str) -> impl Iterator<Item = u64> + '_ {
-    (0..(digits.len() + 1).saturating_sub(GRAM))
-        .map(move |at| exact_hash(PHONE_GRAM, &digits[at..at + GRAM]))
+    digits
+        .as_bytes()
+        .windows(GRAM)
+        .map(|gram| exact_hash(PHONE_GRAM, gram))
 }
 
 /// The most digits in one word of a query's `text`.
@@ -344,8 +351,9 @@ fn word_digits(text: &str) -> usize {
 }
 
 /// The last `n` digits of a phone's or a query's digits.
-fn phone_end(digits: &str, n: usize) -> &str {
-    &digits[digits.len().saturating_sub(n)..]
+fn phone_end(digits: &str, n: usize) -> &[u8] {
+    let bytes = digits.as_bytes();
+    &bytes[bytes.len().saturating_sub(n)..]
 }
 
 impl AccountEntry {
@@ -576,9 +584,9 @@ struct Walker<'a> {
 
 impl<'a> Walker<'a> {
     fn new(index: &'a SearchIndex, query: &'a Query, limit: usize) -> Walker<'a> {
-        let mut forms = vec![exact_hash(EXACT_KEY, &query.compact)];
+        let mut forms = vec![exact_hash(EXACT_KEY, query.compact.as_bytes())];
         if let Some(d) = &query.digits {
-            forms.push(exact_hash(EXACT_ID_NUMBER, d));
+            forms.push(exact_hash(EXACT_ID_NUMBER, d.as_bytes()));
             forms.push(exact_hash(EXACT_PHONE_END, phone_end(d, d.len().min(GRAM))));
         }
         Walker {
@@ -622,7 +630,7 @@ impl<'a> Walker<'a> {
             let runs = &self.index.runs;
             self.digit_block = (
                 block,
-                usize::from(runs.key_digits[block]) >= *need
+                usize::from(runs.key_digits[block]) >= (*need).min(KEY_DIGITS_KEPT)
                     || runs.phone_grams.may_hold_all(block, grams),
             );
         }
@@ -2130,6 +2138,18 @@ mod tests {
         assert_eq!(hits[0].account.number, 1, "prefix of the name");
         assert_eq!(hits[1].account.number, 2, "prefix of a word");
         assert!(hits.iter().all(|h| h.tier >= 1));
+    }
+
+    #[test]
+    fn a_key_of_hundreds_of_digits_is_found_by_them() {
+        let long = "7".repeat(300);
+        let index = SearchIndex::new(vec![
+            account(1, &long, None, None),
+            account(2, "Beta", Some("+1 415 555 0123"), None),
+        ]);
+        let query = &long[..260];
+        assert_eq!(names(&index, query), [1]);
+        assert_eq!(index.query(query, 10), index.query_plain(query, 10));
     }
 
     #[test]
