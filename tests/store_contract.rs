@@ -5,6 +5,7 @@ use rapport::domain::audit;
 use rapport::domain::record::{Account, Contact, Meta};
 use rapport::domain::{Id, Kind, Record};
 use rapport::store::memory::MemoryStore;
+use rapport::store::sled::OpenWork;
 use rapport::store::{AuditQuery, Commit, Index, IndexScan, Store};
 
 fn at(text: &str) -> jiff::Timestamp {
@@ -453,6 +454,14 @@ fn index_entries_stay_in_step_through_bulk_loads_writes_deletes_and_reopening() 
     assert_eq!(store.check().unwrap(), Vec::<String>::new());
 }
 
+/// Opens the database at `path`, with the long work the open told of.
+fn open_telling(path: &std::path::Path) -> (rapport::store::sled::SledStore, Vec<OpenWork>) {
+    let told = std::cell::RefCell::new(Vec::new());
+    let store =
+        rapport::store::sled::open_telling(path, &|work| told.borrow_mut().push(work)).unwrap();
+    (store, told.into_inner())
+}
+
 #[test]
 fn a_bulk_load_cut_short_or_a_lost_entry_file_is_rebuilt_from_the_records_on_open() {
     let dir = tempfile::tempdir().unwrap();
@@ -470,7 +479,8 @@ fn a_bulk_load_cut_short_or_a_lost_entry_file_is_rebuilt_from_the_records_on_ope
     };
     std::fs::write(path.join("entries-bulk-3"), b"left by a crash").unwrap();
     {
-        let store = rapport::store::sled::open(&path).unwrap();
+        let (store, told) = open_telling(&path);
+        assert_eq!(told, [OpenWork::RebuildingEntries], "said before the wait");
         assert_eq!(
             store.kv().entries_layout(),
             (vec!["entries-1".into()], 0, 0)
@@ -479,9 +489,11 @@ fn a_bulk_load_cut_short_or_a_lost_entry_file_is_rebuilt_from_the_records_on_ope
         assert_eq!(by_name(&store, false).len(), 120);
         assert_eq!(store.check().unwrap(), Vec::<String>::new());
     }
+    assert_eq!(open_telling(&path).1, [], "nothing to wait for");
     std::fs::remove_file(path.join("entries-1")).unwrap();
     {
-        let store = rapport::store::sled::open(&path).unwrap();
+        let (store, told) = open_telling(&path);
+        assert_eq!(told, [OpenWork::RebuildingEntries]);
         assert_eq!(by_email(&store, "3@x.example"), [made[3].meta.id]);
         assert_eq!(store.check().unwrap(), Vec::<String>::new());
     }

@@ -330,13 +330,13 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 None => {
                     // The index file is read while sled opens.
                     let prefetch = crate::search::snapshot::Prefetch::start(&path);
-                    let store = crate::store::sled::open(&path)?;
+                    let store = crate::store::sled::open_telling(&path, &progress::opening)?;
                     search::run(&Ops::new(&store, acting_user(&cli), now()?), a, prefetch)?
                 }
             }
         }
         Some(command) => {
-            let store = crate::store::sled::open(&database_dir(&cli)?)?;
+            let store = crate::store::sled::open_telling(&database_dir(&cli)?, &progress::opening)?;
             let ops = Ops::new(&store, acting_user(&cli), now()?);
             match command {
                 Command::Account(c) => account::run(&ops, c)?,

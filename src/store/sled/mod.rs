@@ -260,8 +260,24 @@ fn backend(e: ::sled::Error) -> StoreError {
     StoreError::Backend(e.to_string())
 }
 
+/// Long work an open may have to do before the database is ready, each once: told as it
+/// starts (see [`open_telling`]), so that the caller can say why it waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenWork {
+    /// Rewriting what the migration to schema `to` changes.
+    Migrating { to: u32 },
+    /// Writing the index entry file again from the records: the last bulk load did not end,
+    /// or the file is missing or damaged.
+    RebuildingEntries,
+}
+
 /// Opens (creating if needed) the database at `path`.
 pub fn open(path: &Path) -> Result<SledStore, StoreError> {
+    open_telling(path, &|_| {})
+}
+
+/// [`open`], telling `tell` of the long work it does before it returns.
+pub fn open_telling(path: &Path, tell: &dyn Fn(OpenWork)) -> Result<SledStore, StoreError> {
     let kv = open_kv(path)?;
     let found = kv.schema_version()?;
     match found {
@@ -278,13 +294,14 @@ pub fn open(path: &Path) -> Result<SledStore, StoreError> {
                 let step = MIGRATIONS.iter().find(|m| m.from == v).ok_or_else(|| {
                     StoreError::Backend(format!("no migration from schema version {v}"))
                 })?;
+                tell(OpenWork::Migrating { to: v + 1 });
                 (step.run)(&kv)?;
                 v += 1;
                 kv.set_schema_version(v)?;
             }
         }
     }
-    kv.load_entries()?;
+    kv.load_entries(tell)?;
     Ok(KvStore::new(kv))
 }
 
@@ -361,7 +378,7 @@ impl SledKv {
 
     /// Opens the entry file, or rebuilds it from the records when a bulk load did not end or
     /// the file is missing or damaged; removes files left by a crash.
-    fn load_entries(&self) -> Result<(), StoreError> {
+    fn load_entries(&self, tell: &dyn Fn(OpenWork)) -> Result<(), StoreError> {
         let number = self.entries_number()?;
         let pending = self.db.get(PENDING_KEY).map_err(backend)?.is_some();
         let file = match number {
@@ -381,7 +398,10 @@ impl SledKv {
         match (number, file) {
             (Some(n), Some(file)) => state.file = Some((n, Arc::new(file))),
             (None, _) if !pending => {}
-            _ => return self.rebuild(&mut state),
+            _ => {
+                tell(OpenWork::RebuildingEntries);
+                return self.rebuild(&mut state);
+            }
         }
         if self.db.get(CLEANUP_KEY).map_err(backend)?.is_some() {
             self.clean_up()?;
@@ -971,7 +991,12 @@ mod tests {
             assert!(!store.check().unwrap().is_empty());
             store.kv().set_schema_version(4).unwrap();
         }
-        let store = open(dir.path()).unwrap();
+        let told = std::cell::RefCell::new(Vec::new());
+        let store = open_telling(dir.path(), &|work| told.borrow_mut().push(work)).unwrap();
+        let steps: Vec<OpenWork> = (5..=SCHEMA_VERSION)
+            .map(|to| OpenWork::Migrating { to })
+            .collect();
+        assert_eq!(told.into_inner(), steps, "each step said before it runs");
         assert_eq!(store.kv().schema_version().unwrap(), Some(SCHEMA_VERSION));
         let names: Vec<String> = store
             .custom_field_names(Kind::Account)
