@@ -260,6 +260,36 @@ fn check_reports_an_audit_entry_the_by_user_index_misses() {
 }
 
 #[test]
+fn check_reports_a_missing_index_entry_and_one_that_points_at_nothing() {
+    use rapport::store::kv::Kv;
+    let dir = tempfile::tempdir().unwrap();
+    let store = rapport::store::sled::open(&dir.path().join("db")).unwrap();
+    let made = accounts(&store, 0..20);
+    assert_eq!(store.check().unwrap(), Vec::<String>::new());
+    let needed = rapport::store::layout::index_keys(&Record::Account(made[3].clone()));
+    let gone = needed
+        .iter()
+        .find(|k| k.starts_with(b"x:account.email\0"))
+        .unwrap()
+        .clone();
+    store
+        .kv()
+        .transact(&|txn| {
+            txn.remove_entry(&gone)?;
+            txn.add_entry(b"x:account.email\0stray@x.example\0A-999")
+        })
+        .unwrap();
+    let problems = store.check().unwrap();
+    assert_eq!(
+        problems,
+        [
+            "index entry x:account.email / stray@x.example / A-999 points at nothing that needs it",
+            "missing index entry x:account.email / 3@x.example / A-4",
+        ]
+    );
+}
+
+#[test]
 fn check_reports_audit_entries_that_no_run_of_the_log_names() {
     use rapport::store::kv::Kv;
     let dir = tempfile::tempdir().unwrap();
