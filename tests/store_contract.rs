@@ -4,8 +4,8 @@
 use rapport::domain::audit;
 use rapport::domain::record::{Account, Contact, Meta};
 use rapport::domain::{Id, Kind, Record};
+use rapport::store::OpenWork;
 use rapport::store::memory::MemoryStore;
-use rapport::store::sled::OpenWork;
 use rapport::store::{AuditQuery, Commit, Index, IndexScan, Store};
 
 fn at(text: &str) -> jiff::Timestamp {

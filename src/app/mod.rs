@@ -378,6 +378,10 @@ impl App {
                 self.dashboard.accept(request, dashboard);
                 Vec::new()
             }
+            Msg::Opening(work) => {
+                self.info(format!("{work}…"));
+                Vec::new()
+            }
             Msg::Failed { request, message } => self.failed(request, message),
         };
         if self.search.query.text() != query_before {

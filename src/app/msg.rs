@@ -12,6 +12,7 @@ use crate::domain::record::{Channel, Direction, Outcome, Relationship};
 use crate::domain::sla::Sla;
 use crate::domain::ticket::{Action, Priority};
 use crate::domain::{Account, Contact, Id, Interaction, Ticket};
+use crate::store::OpenWork;
 use jiff::Timestamp;
 use std::collections::BTreeMap;
 
@@ -145,6 +146,8 @@ pub enum Msg {
         request: RequestId,
         report: ImportReport,
     },
+    /// The store is still opening, doing this first (once); shown in the status line.
+    Opening(OpenWork),
     /// Work failed; the message is shown in the status line.
     Failed {
         request: Option<RequestId>,

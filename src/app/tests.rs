@@ -1646,3 +1646,17 @@ fn palette_kb_suggests_for_any_ticket_and_links_to_the_selected_one() {
         crate::domain::ticket::EventKind::KbLinked { article } if article == id(Kind::Article, 4)
     ));
 }
+
+#[test]
+fn a_store_slow_to_open_says_why_in_the_status_line() {
+    let mut app = app();
+    let effects = app.update(Msg::Opening(crate::store::OpenWork::RebuildingEntries));
+    assert!(effects.is_empty());
+    let notice = app.notice.as_ref().unwrap();
+    assert!(!notice.error);
+    assert!(
+        notice.text.starts_with("rebuilding the index entries"),
+        "{}",
+        notice.text
+    );
+}

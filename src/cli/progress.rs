@@ -1,6 +1,6 @@
 //! Progress on stderr for long work: a bar when stderr is a terminal, nothing otherwise.
 
-use crate::store::sled::OpenWork;
+use crate::store::OpenWork;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 
@@ -21,16 +21,7 @@ pub fn counter(unit: &'static str) -> ProgressBar {
 
 /// Says on stderr, when it is a terminal, why opening the database takes a while.
 pub fn opening(work: OpenWork) {
-    if !std::io::stderr().is_terminal() {
-        return;
-    }
-    match work {
-        OpenWork::Migrating { to } => eprintln!(
-            "updating the database to schema {to}, once (up to a minute for a million accounts)…"
-        ),
-        OpenWork::RebuildingEntries => eprintln!(
-            "rebuilding the index entries from the records, once (the last import did not end, \
-             or their file is missing; about ten seconds for a million accounts)…"
-        ),
+    if std::io::stderr().is_terminal() {
+        eprintln!("{work}…");
     }
 }

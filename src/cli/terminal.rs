@@ -56,7 +56,8 @@ fn run_tui(
 pub fn terminal(cli: &Cli) -> Result<Output, CliError> {
     let path = database_dir(cli)?;
     let database = Some(path.clone());
-    let open: OpenStore = Box::new(move || Ok(Arc::new(crate::store::sled::open(&path)?)));
+    let open: OpenStore =
+        Box::new(move |tell| Ok(Arc::new(crate::store::sled::open_telling(&path, tell)?)));
     run_tui(open, database, cli, None)?;
     Ok(Output::Nothing)
 }
@@ -86,7 +87,7 @@ pub fn demo(cli: &Cli, keep: bool) -> Result<Output, CliError> {
     };
     eprintln!("{banner}");
     let result = run_tui(
-        Box::new(move || Ok(Arc::new(store))),
+        Box::new(move |_| Ok(Arc::new(store))),
         None,
         cli,
         Some(banner),

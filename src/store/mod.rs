@@ -18,6 +18,33 @@ use jiff::Timestamp;
 pub use layout::Index;
 use std::path::PathBuf;
 
+/// Long work an open may have to do before the database is ready, each once: told as it
+/// starts, so that whoever waits can be told why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenWork {
+    /// Rewriting what the migration to schema `to` changes.
+    Migrating { to: u32 },
+    /// Writing the index entry file again from the records: the last bulk load did not end,
+    /// or the file is missing or damaged.
+    RebuildingEntries,
+}
+
+impl std::fmt::Display for OpenWork {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OpenWork::Migrating { to } => write!(
+                f,
+                "updating the database to schema {to}, once (up to a minute a million accounts)"
+            ),
+            OpenWork::RebuildingEntries => write!(
+                f,
+                "rebuilding the index entries from the records, once (about ten seconds a \
+                 million accounts)"
+            ),
+        }
+    }
+}
+
 /// Why the store could not do what was asked.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -14,7 +14,7 @@ pub mod worker;
 
 use crate::app::{App, Effect, Key, Msg};
 use crate::keymap::Keymap;
-use crate::store::{Store, StoreError};
+use crate::store::{OpenWork, Store, StoreError};
 use jiff::Timestamp;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -37,7 +37,8 @@ pub struct TuiOptions {
 }
 
 /// Opens the store: run on the worker thread while the first frame is drawn.
-pub type OpenStore = Box<dyn FnOnce() -> Result<Arc<dyn Store>, StoreError> + Send>;
+pub type OpenStore =
+    Box<dyn FnOnce(&dyn Fn(OpenWork)) -> Result<Arc<dyn Store>, StoreError> + Send>;
 
 /// Why the TUI stopped with an error. The terminal has been restored when this is returned.
 #[derive(Debug, thiserror::Error)]

@@ -13,7 +13,7 @@ use crate::domain::ticket::Action;
 use crate::ops::{CallLog, Ops, OpsError, TicketDraft, TicketFilter};
 use crate::search::keys::{KeyField, Shown};
 use crate::search::{Hit, SearchIndex, snapshot};
-use crate::store::Store;
+use crate::store::{OpenWork, Store};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender};
@@ -58,9 +58,13 @@ pub fn spawn(
             let failures = replies.clone();
             let opener = std::thread::Builder::new()
                 .name("rapport-open".into())
-                .spawn(move || match open() {
-                    Ok(store) => drop(opened_tx.send(store)),
-                    Err(e) => drop(failures.send(Event::StoreFailed(e))),
+                .spawn(move || {
+                    let tell =
+                        |work: OpenWork| drop(failures.send(Event::Reply(Msg::Opening(work))));
+                    match open(&tell) {
+                        Ok(store) => drop(opened_tx.send(store)),
+                        Err(e) => drop(failures.send(Event::StoreFailed(e))),
+                    }
                 })
                 .expect("spawning the thread that opens the store");
             let mut prefetch = database.as_deref().map(snapshot::Prefetch::read);
@@ -583,7 +587,7 @@ mod tests {
         } // closed: the stamp matches the file
         let (gate, gated) = mpsc::channel::<()>();
         let path = db.clone();
-        let open: OpenStore = Box::new(move || {
+        let open: OpenStore = Box::new(move |_| {
             gated.recv().unwrap(); // the store opens only when the test says
             Ok(Arc::new(crate::store::sled::open(&path)?) as Arc<dyn Store>)
         });
@@ -650,7 +654,7 @@ mod tests {
         let (effects_tx, effects_rx) = mpsc::channel();
         let (replies_tx, replies_rx) = mpsc::channel();
         let clock = Clock::from_env().unwrap();
-        let open: OpenStore = Box::new(move || Ok(store));
+        let open: OpenStore = Box::new(move |_| Ok(store));
         let worker = spawn(open, None, "ann".into(), clock, effects_rx, replies_tx);
         for e in effects {
             effects_tx.send(e).unwrap();
@@ -664,6 +668,26 @@ mod tests {
                 _ => panic!("not a reply"),
             })
             .collect()
+    }
+
+    #[test]
+    fn long_work_while_the_store_opens_is_told_to_the_app() {
+        let (effects_tx, effects_rx) = mpsc::channel::<Effect>();
+        let (replies_tx, replies_rx) = mpsc::channel();
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::empty());
+        let open: OpenStore = Box::new(move |tell| {
+            tell(OpenWork::RebuildingEntries);
+            Ok(store)
+        });
+        let clock = Clock::from_env().unwrap();
+        let worker = spawn(open, None, "ann".into(), clock, effects_rx, replies_tx);
+        drop(effects_tx);
+        worker.join().unwrap();
+        assert!(
+            replies_rx
+                .try_iter()
+                .any(|e| matches!(e, Event::Reply(Msg::Opening(OpenWork::RebuildingEntries))))
+        );
     }
 
     #[test]

@@ -29,7 +29,7 @@ use crate::domain::audit::AuditEntry;
 use crate::domain::{Id, Kind};
 use crate::store::kv::{self, Kv, KvStore, Pairs, Txn};
 use crate::store::layout::{self, SCHEMA_KEY, SCHEMA_VERSION};
-use crate::store::{Generation, StoreError};
+use crate::store::{Generation, OpenWork, StoreError};
 use ::sled::transaction::{
     ConflictableTransactionError, TransactionError, TransactionalTree, UnabortableTransactionError,
 };
@@ -258,17 +258,6 @@ fn shown_in_documents(kv: &SledKv) -> Result<(), StoreError> {
 
 fn backend(e: ::sled::Error) -> StoreError {
     StoreError::Backend(e.to_string())
-}
-
-/// Long work an open may have to do before the database is ready, each once: told as it
-/// starts (see [`open_telling`]), so that the caller can say why it waits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OpenWork {
-    /// Rewriting what the migration to schema `to` changes.
-    Migrating { to: u32 },
-    /// Writing the index entry file again from the records: the last bulk load did not end,
-    /// or the file is missing or damaged.
-    RebuildingEntries,
 }
 
 /// Opens (creating if needed) the database at `path`.
