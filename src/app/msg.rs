@@ -12,7 +12,6 @@ use crate::domain::record::{Channel, Direction, Outcome, Relationship};
 use crate::domain::sla::Sla;
 use crate::domain::ticket::{Action, Priority};
 use crate::domain::{Account, Contact, Id, Interaction, Ticket};
-use crate::store::OpenWork;
 use jiff::Timestamp;
 use std::collections::BTreeMap;
 
@@ -146,8 +145,9 @@ pub enum Msg {
         request: RequestId,
         report: ImportReport,
     },
-    /// The store is still opening, doing this first (once); shown in the status line.
-    Opening(OpenWork),
+    /// The store is still opening, doing this long work first (once); shown in the status
+    /// line.
+    Opening(String),
     /// Work failed; the message is shown in the status line.
     Failed {
         request: Option<RequestId>,

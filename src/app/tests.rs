@@ -1650,7 +1650,7 @@ fn palette_kb_suggests_for_any_ticket_and_links_to_the_selected_one() {
 #[test]
 fn a_store_slow_to_open_says_why_in_the_status_line() {
     let mut app = app();
-    let effects = app.update(Msg::Opening(crate::store::OpenWork::RebuildingEntries));
+    let effects = app.update(Msg::Opening("rebuilding the index entries".into()));
     assert!(effects.is_empty());
     let notice = app.notice.as_ref().unwrap();
     assert!(!notice.error);

@@ -59,8 +59,9 @@ pub fn spawn(
             let opener = std::thread::Builder::new()
                 .name("rapport-open".into())
                 .spawn(move || {
-                    let tell =
-                        |work: OpenWork| drop(failures.send(Event::Reply(Msg::Opening(work))));
+                    let tell = |work: OpenWork| {
+                        drop(failures.send(Event::Reply(Msg::Opening(work.to_string()))))
+                    };
                     match open(&tell) {
                         Ok(store) => drop(opened_tx.send(store)),
                         Err(e) => drop(failures.send(Event::StoreFailed(e))),
@@ -683,10 +684,11 @@ mod tests {
         let worker = spawn(open, None, "ann".into(), clock, effects_rx, replies_tx);
         drop(effects_tx);
         worker.join().unwrap();
+        let said = OpenWork::RebuildingEntries.to_string();
         assert!(
             replies_rx
                 .try_iter()
-                .any(|e| matches!(e, Event::Reply(Msg::Opening(OpenWork::RebuildingEntries))))
+                .any(|e| matches!(e, Event::Reply(Msg::Opening(text)) if text == said))
         );
     }
 
