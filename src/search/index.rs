@@ -552,6 +552,35 @@ fn split(parts: &[Part], pieces: usize) -> Vec<Vec<Stretch<'_>>> {
     walks
 }
 
+/// A run's answer to one question, kept while a walk stays in the run.
+struct RunAnswer {
+    block: usize,
+    answer: bool,
+}
+
+impl Default for RunAnswer {
+    fn default() -> RunAnswer {
+        RunAnswer {
+            block: usize::MAX,
+            answer: false,
+        }
+    }
+}
+
+impl RunAnswer {
+    /// The answer for the run holding `position`, asked of `question` when it is a new run.
+    fn ask(&mut self, position: usize, question: impl FnOnce(usize) -> bool) -> bool {
+        let block = position / BLOCK;
+        if self.block != block {
+            *self = RunAnswer {
+                block,
+                answer: question(block),
+            };
+        }
+        self.answer
+    }
+}
+
 /// One walk of [`SearchIndex::top`] under way.
 struct Walker<'a> {
     index: &'a SearchIndex,
@@ -567,13 +596,13 @@ struct Walker<'a> {
     mask: u32,
     /// The query's exact forms, hashed as the filters hash them.
     forms: Vec<u64>,
-    /// The run of accounts last asked of its exact filter, and its answer.
-    block: (usize, bool),
+    /// Whether the run last asked may hold an exact match.
+    exact_run: RunAnswer,
     /// For a query of phone digits (four or more), the digits its longest word holds and its
     /// runs of digits hashed (see [`RunFilters::key_digits`]).
     digits: Option<(usize, Vec<u64>)>,
-    /// The run of accounts last asked whether it may match those digits, and its answer.
-    digit_block: (usize, bool),
+    /// Whether the run last asked may match those digits.
+    digit_run: RunAnswer,
     /// Whether only an exact match can enter the results from here on: the worst kept is a
     /// prefix match ahead in tie order of every account still to come.
     exact_only: bool,
@@ -598,13 +627,13 @@ impl<'a> Walker<'a> {
             listed: Vec::new(),
             mask: query.digits.as_deref().map_or(query.mask, char_mask),
             forms,
-            block: (usize::MAX, false),
+            exact_run: RunAnswer::default(),
             digits: query
                 .digits
                 .as_deref()
                 .filter(|d| d.len() >= GRAM)
                 .map(|d| (word_digits(&query.text), phone_grams(d).collect())),
-            digit_block: (usize::MAX, true),
+            digit_run: RunAnswer::default(),
             exact_only: false,
             read: 0,
             buf: String::new(),
@@ -613,28 +642,22 @@ impl<'a> Walker<'a> {
 
     /// Whether the run of accounts holding `position` may hold an exact match.
     fn may_hold(&mut self, position: usize) -> bool {
-        let block = position / BLOCK;
-        if self.block.0 != block {
-            self.block = (block, self.index.runs.exact.may_hold(block, &self.forms));
-        }
-        self.block.1
+        let (runs, forms) = (&self.index.runs, &self.forms);
+        self.exact_run
+            .ask(position, |block| runs.exact.may_hold(block, forms))
     }
 
     /// Whether the run of accounts holding `position` may match the query at all: false only
     /// for a query of phone digits the run cannot hold, nor any longer one.
     fn may_match(&mut self, position: usize) -> bool {
-        let block = position / BLOCK;
-        if let Some((need, grams)) = &self.digits
-            && self.digit_block.0 != block
-        {
-            let runs = &self.index.runs;
-            self.digit_block = (
-                block,
-                usize::from(runs.key_digits[block]) >= (*need).min(KEY_DIGITS_KEPT)
-                    || runs.phone_grams.may_hold_all(block, grams),
-            );
-        }
-        self.digit_block.1
+        let Some((need, grams)) = &self.digits else {
+            return true;
+        };
+        let runs = &self.index.runs;
+        self.digit_run.ask(position, |block| {
+            usize::from(runs.key_digits[block]) >= (*need).min(KEY_DIGITS_KEPT)
+                || runs.phone_grams.may_hold_all(block, grams)
+        })
     }
 
     /// Adds `part` to what may match.
