@@ -275,8 +275,8 @@ fn check_reports_a_missing_index_entry_and_one_that_points_at_nothing() {
     store
         .kv()
         .transact(&|txn| {
-            txn.remove_entry(&gone)?;
-            txn.add_entry(b"x:account.email\0stray@x.example\0A-999")
+            txn.remove(&gone)?;
+            txn.insert(b"x:account.email\0stray@x.example\0A-999", &[])
         })
         .unwrap();
     let problems = store.check().unwrap();
@@ -493,7 +493,7 @@ fn open_telling(path: &std::path::Path) -> (rapport::store::sled::SledStore, Vec
 }
 
 #[test]
-fn a_bulk_load_cut_short_or_a_lost_entry_file_is_rebuilt_from_the_records_on_open() {
+fn a_bulk_load_cut_short_is_finished_from_its_log_on_open() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db");
     let made = {
@@ -503,30 +503,29 @@ fn a_bulk_load_cut_short_or_a_lost_entry_file_is_rebuilt_from_the_records_on_ope
         store.end_bulk().unwrap();
         store.begin_bulk().unwrap();
         let more = accounts(&store, 50..120);
-        // The process dies: the load's entries are lost with it.
+        // The process dies: what the load sorted aside is lost with it, its log is not.
         store.kv().abandon_bulk();
         made.into_iter().chain(more).collect::<Vec<_>>()
     };
     std::fs::write(path.join("entries-bulk-3"), b"left by a crash").unwrap();
     {
         let (store, told) = open_telling(&path);
-        assert_eq!(told, [OpenWork::RebuildingEntries], "said before the wait");
+        assert_eq!(told, [OpenWork::FinishingBulkLoad], "said before the wait");
         assert_eq!(
             store.kv().entries_layout(),
             (vec!["entries-1".into()], 0, 0)
         );
+        assert_eq!(store.kv().records_in_sled(), 0, "all in the file");
         assert_eq!(by_email(&store, "99@x.example"), [made[99].meta.id]);
         assert_eq!(by_name(&store, false).len(), 120);
+        assert_eq!(
+            store.get(made[119].meta.id).unwrap(),
+            Some(Record::Account(made[119].clone()))
+        );
+        assert_eq!(store.audit(&Default::default()).unwrap().len(), 120);
         assert_eq!(store.check().unwrap(), Vec::<String>::new());
     }
     assert_eq!(open_telling(&path).1, [], "nothing to wait for");
-    std::fs::remove_file(path.join("entries-1")).unwrap();
-    {
-        let (store, told) = open_telling(&path);
-        assert_eq!(told, [OpenWork::RebuildingEntries]);
-        assert_eq!(by_email(&store, "3@x.example"), [made[3].meta.id]);
-        assert_eq!(store.check().unwrap(), Vec::<String>::new());
-    }
     {
         // A crash between a fold and its clean-up leaves entries in sled that are on file too,
         // and tombstones of entries that are not.
@@ -548,18 +547,120 @@ fn a_bulk_load_cut_short_or_a_lost_entry_file_is_rebuilt_from_the_records_on_ope
         let store = rapport::store::sled::open(&path).unwrap();
         assert_eq!(
             store.kv().entries_layout(),
-            (vec!["entries-2".into()], 0, 0)
+            (vec!["entries-1".into()], 0, 0)
         );
         assert_eq!(by_email(&store, "4@x.example"), [made[4].meta.id]);
         assert_eq!(store.check().unwrap(), Vec::<String>::new());
     }
-    let file = path.join("entries-2");
+    // The file holds the records: damaged, it is refused, by name, not rebuilt.
+    let file = path.join("entries-1");
     let mut bytes = std::fs::read(&file).unwrap();
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0x55;
     std::fs::write(&file, bytes).unwrap();
+    let refused = rapport::store::sled::open(&path)
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        refused.contains("entries-1") && refused.contains("backup"),
+        "{refused}"
+    );
+}
+
+#[test]
+fn a_lost_file_of_index_entries_only_is_rebuilt_and_takes_the_records_in() {
+    use rapport::store::kv::Kv;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let made = {
+        let store = rapport::store::sled::open(&path).unwrap();
+        // Written one commit at a time, the records stay in sled, with no file; a file of
+        // entries of an older layout is named as the database's, as schema 5 left it.
+        let made = accounts(&store, 0..30);
+        store
+            .kv()
+            .transact(&|txn| txn.insert(b"m:entries", &0u64.to_be_bytes()))
+            .unwrap();
+        std::fs::write(path.join("entries-0"), b"rapport index entries 1\n...").unwrap();
+        assert!(store.kv().records_in_sled() >= 60);
+        made
+    };
+    let (store, told) = open_telling(&path);
+    assert_eq!(told, [OpenWork::RebuildingEntries]);
+    assert_eq!(
+        store.kv().entries_layout(),
+        (vec!["entries-1".into()], 0, 0)
+    );
+    assert_eq!(
+        store.kv().records_in_sled(),
+        0,
+        "the records moved into the file"
+    );
+    assert_eq!(by_email(&store, "29@x.example"), [made[29].meta.id]);
+    assert_eq!(
+        store.get(made[3].meta.id).unwrap(),
+        Some(Record::Account(made[3].clone()))
+    );
+    assert_eq!(store.check().unwrap(), Vec::<String>::new());
+}
+
+#[test]
+fn records_in_the_file_are_changed_and_deleted_through_sled_and_fold_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
     let store = rapport::store::sled::open(&path).unwrap();
-    assert_eq!(by_name(&store, false).len(), 120);
+    store.begin_bulk().unwrap();
+    let made = accounts(&store, 0..40);
+    store.end_bulk().unwrap();
+    assert_eq!(store.kv().records_in_sled(), 0);
+    let mut changed = made[5].clone();
+    changed.name = "Renamed after the import".into();
+    store
+        .commit(Commit::new("ann", at("2026-02-01T00:00:00Z")).put(changed.clone()))
+        .unwrap();
+    store
+        .commit(Commit::new("ann", at("2026-02-01T00:00:00Z")).delete(made[6].meta.id))
+        .unwrap();
+    let check = |store: &rapport::store::sled::SledStore| {
+        assert_eq!(
+            store.get(made[5].meta.id).unwrap(),
+            Some(Record::Account(changed.clone()))
+        );
+        assert_eq!(store.get(made[6].meta.id).unwrap(), None);
+        assert_eq!(
+            store.get(made[7].meta.id).unwrap(),
+            Some(Record::Account(made[7].clone()))
+        );
+        assert_eq!(store.scan(Kind::Account).count(), 39);
+        let history = store
+            .audit(&AuditQuery {
+                record: Some(made[5].meta.id),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(history.len(), 2, "the creation on file, the change in sled");
+        assert_eq!(store.check().unwrap(), Vec::<String>::new());
+    };
+    check(&store);
+    assert!(
+        store.kv().records_in_sled() >= 3,
+        "the change, its audit entry, a tombstone"
+    );
+    drop(store);
+    let store = rapport::store::sled::open(&path).unwrap();
+    check(&store);
+    // A large load folds what sled holds into a new file.
+    store.begin_bulk().unwrap();
+    accounts(&store, 40..400);
+    store.end_bulk().unwrap();
+    assert_eq!(store.kv().records_in_sled(), 0);
+    assert_eq!(store.scan(Kind::Account).count(), 399);
+    assert_eq!(
+        store.get(made[5].meta.id).unwrap(),
+        Some(Record::Account(changed.clone()))
+    );
+    assert_eq!(store.get(made[6].meta.id).unwrap(), None);
     assert_eq!(store.check().unwrap(), Vec::<String>::new());
 }
 

@@ -21,14 +21,6 @@ pub trait Txn {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
     fn insert(&self, key: &[u8], value: &[u8]) -> Result<(), StoreError>;
     fn remove(&self, key: &[u8]) -> Result<(), StoreError>;
-    /// Adds a record's index entry (an `x:` key with an empty value).
-    fn add_entry(&self, key: &[u8]) -> Result<(), StoreError> {
-        self.insert(key, &[])
-    }
-    /// Removes a record's index entry.
-    fn remove_entry(&self, key: &[u8]) -> Result<(), StoreError> {
-        self.remove(key)
-    }
 }
 
 /// A key's 64-bit hash, for sets of millions of keys.
@@ -60,12 +52,7 @@ pub trait Kv: Send + Sync {
     fn transact(&self, f: &dyn Fn(&dyn Txn) -> Result<(), StoreError>) -> Result<(), StoreError>;
     /// Makes every completed write durable.
     fn flush(&self) -> Result<(), StoreError>;
-    /// The records' index entries whose key starts with `prefix` (with empty values), in key
-    /// order or reversed. A backend may keep them apart from its other keys, as sled's does.
-    fn entries(&self, prefix: &[u8], reverse: bool) -> Pairs<'_> {
-        self.scan(prefix, reverse)
-    }
-    /// Starts a bulk load: index entries may be put aside and folded in at [`Kv::end_bulk`].
+    /// Starts a bulk load: its writes may be put aside and folded in at [`Kv::end_bulk`].
     fn begin_bulk(&self) -> Result<(), StoreError> {
         Ok(())
     }
@@ -175,12 +162,12 @@ fn write_record(
     let new_keys = after.map(layout::index_keys).unwrap_or_default();
     for old_key in &old_keys {
         if new_keys.binary_search(old_key).is_err() {
-            txn.remove_entry(old_key)?;
+            txn.remove(old_key)?;
         }
     }
     for key in &new_keys {
         if old_keys.binary_search(key).is_err() {
-            txn.add_entry(key)?;
+            txn.insert(key, &[])?;
         }
     }
     let old_custom = before.map(|r| &r.meta().custom);
@@ -389,7 +376,7 @@ impl<K: Kv> KvStore<K> {
     fn index_targets(&self, scan: &IndexScan) -> Result<Vec<String>, StoreError> {
         let prefix = scan.index.prefix(&scan.value, scan.whole);
         let mut targets = Vec::new();
-        for pair in self.kv.entries(&prefix, scan.newest_first) {
+        for pair in self.kv.scan(&prefix, scan.newest_first) {
             if scan.limit.is_some_and(|n| targets.len() >= n) {
                 break;
             }
@@ -710,7 +697,7 @@ impl<K: Kv> Store for KvStore<K> {
         let mut found = vec![false; expected.len()];
         let by_user = Index::AuditUser.prefix(b"", false);
         let shown = |key: &[u8]| String::from_utf8_lossy(key).replace('\0', " / ");
-        for pair in self.kv.entries(layout::INDEX_PREFIX, false) {
+        for pair in self.kv.scan(layout::INDEX_PREFIX, false) {
             let (key, _) = pair?;
             if key.starts_with(&by_user) {
                 continue;

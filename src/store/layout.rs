@@ -36,8 +36,9 @@ use crate::search::keys::SearchDocument;
 /// index entry for each. 4: an account's search document holds what a search shows of it, and
 /// a creation's audit entry is kept without its changes. 5: the records' index entries may be
 /// kept in a file beside the tree (see [`super::sled`]), which older builds would not read, and
-/// the custom fields of each kind are counted under `c:`.
-pub const SCHEMA_VERSION: u32 = 5;
+/// the custom fields of each kind are counted under `c:`. 6: the records and their audit
+/// entries may be kept in that file too.
+pub const SCHEMA_VERSION: u32 = 6;
 /// The codec version byte at the start of every stored record: 2, JSON then the search
 /// document. 1 (JSON alone, the document under `s:`) is still read, for the migration.
 pub const RECORD_VERSION: u8 = 2;

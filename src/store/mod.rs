@@ -24,9 +24,11 @@ use std::path::PathBuf;
 pub enum OpenWork {
     /// Rewriting what the migration to schema `to` changes.
     Migrating { to: u32 },
-    /// Writing the index entry file again from the records: the last bulk load did not end,
-    /// or the file is missing or damaged.
+    /// Writing the entry file again from what sled holds: a load by an older build did not
+    /// end, or a file of index entries only is missing, damaged or of an older layout.
     RebuildingEntries,
+    /// Finishing a bulk load (an import, a restore) cut short, from its log.
+    FinishingBulkLoad,
 }
 
 impl std::fmt::Display for OpenWork {
@@ -38,8 +40,13 @@ impl std::fmt::Display for OpenWork {
             ),
             OpenWork::RebuildingEntries => write!(
                 f,
-                "rebuilding the index entries from the records, once (about ten seconds a \
-                 million accounts)"
+                "writing the records and their index entries to the entry file, once (about \
+                 half a minute a million accounts)"
+            ),
+            OpenWork::FinishingBulkLoad => write!(
+                f,
+                "finishing an import or restore that was cut short, from its log (up to half \
+                 a minute a million accounts)"
             ),
         }
     }

@@ -20,13 +20,14 @@ use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-/// A key and whether it is there; `false` says a newer source removed it from the older ones.
-pub type Entry = (Vec<u8>, bool);
+/// A key and its value, or `None` where a newer source removed the key from the older ones.
+/// An index entry's value is empty.
+pub type Entry = (Vec<u8>, Option<Vec<u8>>);
 
 /// Entries streamed from a source, in key order or reversed.
 pub type Entries<'a> = Box<dyn Iterator<Item = Result<Entry, StoreError>> + 'a>;
 
-const MAGIC: &[u8; 24] = b"rapport index entries 1\n";
+const MAGIC: &[u8; 24] = b"rapport index entries 2\n";
 const TAIL: &[u8; 4] = b"end\n";
 /// The footer: where the block list and the filter start, how many entries, the CRC-32 of the
 /// list and the filter, and [`TAIL`].
@@ -69,10 +70,46 @@ fn lookup_part(key: &[u8]) -> &[u8] {
         .map_or(key, |at| &key[..=at])
 }
 
-/// Whether every key starting with `prefix` has `prefix` as its [`lookup_part`]: an exact
+/// What the Bloom filter holds of a key: an index entry's [`lookup_part`], so that a lookup of
+/// one index value is filtered; the whole of any other key (a record's, an audit entry's),
+/// which is looked up whole.
+fn bloom_part(key: &[u8]) -> &[u8] {
+    if key.starts_with(b"x:") {
+        lookup_part(key)
+    } else {
+        key
+    }
+}
+
+/// Whether every key starting with `prefix` has `prefix` as its [`bloom_part`]: an exact
 /// lookup of one index value.
 fn is_exact_lookup(prefix: &[u8]) -> bool {
-    prefix.last() == Some(&0) && prefix.iter().filter(|&&b| b == 0).count() == 2
+    prefix.starts_with(b"x:")
+        && prefix.last() == Some(&0)
+        && prefix.iter().filter(|&&b| b == 0).count() == 2
+}
+
+/// Writes a value as blocks and logs keep it: 0 for removed, else its length + 1 and its bytes.
+fn push_value(out: &mut Vec<u8>, value: &Option<Vec<u8>>) {
+    match value {
+        None => push_varint(out, 0),
+        Some(value) => {
+            push_varint(out, value.len() + 1);
+            out.extend_from_slice(value);
+        }
+    }
+}
+
+/// Reads a value written by [`push_value`].
+fn read_value(bytes: &[u8], at: &mut usize) -> Option<Option<Vec<u8>>> {
+    match read_varint(bytes, at)? {
+        0 => Some(None),
+        n => {
+            let value = bytes.get(*at..*at + n - 1)?.to_vec();
+            *at += n - 1;
+            Some(Some(value))
+        }
+    }
 }
 
 fn push_varint(out: &mut Vec<u8>, mut n: usize) {
@@ -129,7 +166,7 @@ impl EntryFile {
             Ok(())
         };
         for entry in entries {
-            let (key, present) = entry?;
+            let (key, value) = entry?;
             if len > 0 && key <= previous {
                 return Err(corrupt(path, "entries written out of order"));
             }
@@ -153,8 +190,8 @@ impl EntryFile {
             push_varint(&mut block, shared);
             push_varint(&mut block, key.len() - shared);
             block.extend_from_slice(&key[shared..]);
-            block.push(u8::from(present));
-            bloom.add(lookup_part(&key));
+            push_value(&mut block, &value);
+            bloom.add(bloom_part(&key));
             previous = key;
             len += 1;
         }
@@ -311,29 +348,29 @@ impl EntryFile {
             };
             key.extend_from_slice(bytes.get(at..at + rest).ok_or_else(bad)?);
             at += rest;
-            let present = *bytes.get(at).ok_or_else(bad)? == 1;
-            at += 1;
-            entries.push((key, present));
+            let value = read_value(&bytes, &mut at).ok_or_else(bad)?;
+            entries.push((key, value));
         }
         Ok(entries)
     }
 
-    /// Whether the file holds `key` (as there or as removed).
-    pub fn contains(&self, key: &[u8]) -> Result<bool, StoreError> {
-        if !self.bloom.may_hold(lookup_part(key)) {
-            return Ok(false);
+    /// What the file says of `key`: nothing (`None`), its value, or that it is removed.
+    pub fn get(&self, key: &[u8]) -> Result<Option<Option<Vec<u8>>>, StoreError> {
+        if !self.bloom.may_hold(bloom_part(key)) {
+            return Ok(None);
         }
         let Some(i) = self
             .blocks
             .partition_point(|b| b.first.as_slice() <= key)
             .checked_sub(1)
         else {
-            return Ok(false);
+            return Ok(None);
         };
-        Ok(self
-            .block(i)?
+        let mut block = self.block(i)?;
+        Ok(block
             .binary_search_by(|(k, _)| k.as_slice().cmp(key))
-            .is_ok())
+            .ok()
+            .map(|at| block.swap_remove(at).1))
     }
 
     /// The entries whose key starts with `prefix`, read a block at a time.
@@ -422,7 +459,7 @@ impl Bloom {
 /// their own (runs), newest winning, until they are folded into the database's file.
 pub struct Sorter {
     dir: PathBuf,
-    memory: BTreeMap<Vec<u8>, bool>,
+    memory: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
     bytes: usize,
     /// Oldest first.
     runs: Vec<Arc<EntryFile>>,
@@ -448,14 +485,13 @@ impl Sorter {
         }
     }
 
-    /// Sets `key` there or removed, over anything put before.
-    pub fn put(&mut self, key: Vec<u8>, present: bool) -> Result<(), StoreError> {
+    /// Sets `key` to a value or removed, over anything put before.
+    pub fn put(&mut self, key: Vec<u8>, value: Option<Vec<u8>>) -> Result<(), StoreError> {
         self.written += 1;
-        // A map node's share and the key's allocation, roughly.
-        let size = key.len() + 48;
-        if self.memory.insert(key, present).is_none() {
-            self.bytes += size;
-        }
+        // A map node's share and the allocations, roughly; a value put again over an older
+        // one is counted again, which at worst spills a little early.
+        self.bytes += key.len() + value.as_ref().map_or(0, Vec::len) + 64;
+        self.memory.insert(key, value);
         if self.bytes >= SORTER_BYTES {
             self.spill()?;
         }
@@ -472,6 +508,19 @@ impl Sorter {
         Ok(())
     }
 
+    /// What the sorter says of `key`: nothing, its value, or that it is removed.
+    pub fn get(&self, key: &[u8]) -> Result<Option<Option<Vec<u8>>>, StoreError> {
+        if let Some(value) = self.memory.get(key) {
+            return Ok(Some(value.clone()));
+        }
+        for run in self.runs.iter().rev() {
+            if let Some(value) = run.get(key)? {
+                return Ok(Some(value));
+            }
+        }
+        Ok(None)
+    }
+
     /// How many entries were put (those put twice counted twice).
     pub fn written(&self) -> u64 {
         self.written
@@ -483,7 +532,7 @@ impl Sorter {
             .memory
             .range(prefix.to_vec()..)
             .take_while(|(k, _)| k.starts_with(prefix))
-            .map(|(k, p)| (k.clone(), *p))
+            .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         if reverse {
             found.reverse();
@@ -498,6 +547,97 @@ impl Sorter {
         for run in &self.runs {
             let _ = std::fs::remove_file(run.path());
         }
+    }
+}
+
+/// The log of a bulk load's transactions, so that a load cut short is finished from it: frames
+/// of the length of their entries (u32, little-endian), their CRC-32 and the entries, each its
+/// key's length, the key and its value (see [`push_value`]). A frame is written after the
+/// committed ones and synced before the transaction that writes it commits; the transaction
+/// records the log's new length, and only that much of the log is ever read.
+pub struct Log {
+    path: PathBuf,
+    file: File,
+    committed: u64,
+}
+
+fn frame_error(path: &Path) -> StoreError {
+    corrupt(path, "the log of the bulk load is damaged")
+}
+
+impl Log {
+    /// An empty log at `path`.
+    pub fn create(path: &Path) -> Result<Log, StoreError> {
+        let file = File::create(path).map_err(|e| io(path, e))?;
+        Ok(Log {
+            path: path.to_path_buf(),
+            file,
+            committed: 0,
+        })
+    }
+
+    /// Writes `entries` after the committed frames, durably, and returns the log's length with
+    /// them, for the transaction to record and then [`Log::commit`].
+    pub fn append<'a>(
+        &self,
+        entries: impl Iterator<Item = (&'a Vec<u8>, &'a Option<Vec<u8>>)>,
+    ) -> Result<u64, StoreError> {
+        let mut frame = vec![0; 8];
+        for (key, value) in entries {
+            push_varint(&mut frame, key.len());
+            frame.extend_from_slice(key);
+            push_value(&mut frame, value);
+        }
+        let len = (frame.len() - 8) as u32;
+        let crc = crc32fast::hash(&frame[8..]);
+        frame[..4].copy_from_slice(&len.to_le_bytes());
+        frame[4..8].copy_from_slice(&crc.to_le_bytes());
+        use std::os::unix::fs::FileExt;
+        self.file
+            .write_all_at(&frame, self.committed)
+            .and_then(|()| self.file.sync_data())
+            .map_err(|e| io(&self.path, e))?;
+        Ok(self.committed + frame.len() as u64)
+    }
+
+    /// The transaction that recorded `len` committed.
+    pub fn commit(&mut self, len: u64) {
+        self.committed = len;
+    }
+
+    /// The entries of the first `len` bytes of the log at `path`, in the order written.
+    pub fn read(path: &Path, len: u64) -> Result<Vec<Entry>, StoreError> {
+        let mut bytes = Vec::new();
+        File::open(path)
+            .and_then(|f| f.take(len).read_to_end(&mut bytes))
+            .map_err(|e| io(path, e))?;
+        if (bytes.len() as u64) < len {
+            return Err(frame_error(path));
+        }
+        let mut entries = Vec::new();
+        let mut at = 0;
+        while at < bytes.len() {
+            let head = bytes.get(at..at + 8).ok_or_else(|| frame_error(path))?;
+            let n = u32::from_le_bytes(head[..4].try_into().unwrap()) as usize;
+            let crc = u32::from_le_bytes(head[4..].try_into().unwrap());
+            let frame = bytes
+                .get(at + 8..at + 8 + n)
+                .ok_or_else(|| frame_error(path))?;
+            if crc32fast::hash(frame) != crc {
+                return Err(frame_error(path));
+            }
+            let mut i = 0;
+            while i < frame.len() {
+                let entry = read_varint(frame, &mut i).and_then(|k| {
+                    let key = frame.get(i..i + k)?.to_vec();
+                    i += k;
+                    Some((key, read_value(frame, &mut i)?))
+                });
+                entries.push(entry.ok_or_else(|| frame_error(path))?);
+            }
+            at += 8 + n;
+        }
+        Ok(entries)
     }
 }
 
@@ -556,9 +696,13 @@ mod tests {
     fn keys(entries: Entries<'_>) -> Vec<String> {
         entries
             .map(|e| {
-                let (k, present) = e.unwrap();
+                let (k, value) = e.unwrap();
                 let k = String::from_utf8(k).unwrap().replace('\0', "/");
-                if present { k } else { format!("-{k}") }
+                match value {
+                    Some(value) if value.is_empty() => k,
+                    Some(value) => format!("{k}={}", String::from_utf8(value).unwrap()),
+                    None => format!("-{k}"),
+                }
             })
             .collect()
     }
@@ -574,11 +718,11 @@ mod tests {
                         &format!("m{n:05}@x.example"),
                         &format!("A-{n}"),
                     ),
-                    n % 7 != 0,
+                    (n % 7 != 0).then(Vec::new),
                 )
             })
             .collect();
-        all.push((key("account.name", "acme", "A-1"), true));
+        all.push((key("account.name", "acme", "A-1"), Some(Vec::new())));
         all.sort();
         let path = dir.path().join("entries-1");
         let file =
@@ -606,16 +750,57 @@ mod tests {
         );
         assert!(keys(file.range(b"x:account.email\0nobody\0", false)).is_empty());
         assert!(keys(file.range(b"x:b", false)).is_empty());
-        assert!(
-            file.contains(&key("account.email", "m04999@x.example", "A-4999"))
-                .unwrap()
+        assert_eq!(
+            file.get(&key("account.email", "m04999@x.example", "A-4999"))
+                .unwrap(),
+            Some(Some(Vec::new()))
         );
-        assert!(
-            !file
-                .contains(&key("account.email", "m04999@x.example", "A-1"))
-                .unwrap()
+        assert_eq!(
+            file.get(&key("account.email", "m00007@x.example", "A-7"))
+                .unwrap(),
+            Some(None),
+            "removed"
         );
-        assert!(!file.contains(b"x:a").unwrap());
+        assert_eq!(
+            file.get(&key("account.email", "m04999@x.example", "A-1"))
+                .unwrap(),
+            None
+        );
+        assert_eq!(file.get(b"x:a").unwrap(), None);
+    }
+
+    #[test]
+    fn a_file_keeps_values_and_finds_whole_keys_by_the_filter() {
+        let dir = tempfile::tempdir().unwrap();
+        // Record keys end in a big-endian number, zero bytes and all.
+        let record = |n: u64| {
+            let mut k = b"r:A:".to_vec();
+            k.extend_from_slice(&n.to_be_bytes());
+            k
+        };
+        let all: Vec<Entry> = (1..=3000u64)
+            .map(|n| {
+                (
+                    record(n),
+                    Some(format!("account {n}").repeat(n as usize % 50).into_bytes()),
+                )
+            })
+            .collect();
+        let path = dir.path().join("entries-1");
+        let file =
+            Arc::new(EntryFile::write(&path, all.clone().into_iter().map(Ok), 3000).unwrap());
+        let every: Vec<Entry> = file.range(b"r:A:", false).map(Result::unwrap).collect();
+        assert_eq!(every, all);
+        assert_eq!(file.get(&record(1234)).unwrap(), Some(all[1233].1.clone()));
+        assert_eq!(file.get(&record(50)).unwrap(), Some(Some(Vec::new())));
+        assert_eq!(file.get(&record(3001)).unwrap(), None);
+        let looked_up_past_the_filter = (3001..13001u64)
+            .filter(|&n| file.bloom.may_hold(&record(n)))
+            .count();
+        assert!(
+            looked_up_past_the_filter < 300,
+            "{looked_up_past_the_filter} false hits"
+        );
     }
 
     #[test]
@@ -624,7 +809,7 @@ mod tests {
         let file =
             Arc::new(EntryFile::write(&dir.path().join("e"), std::iter::empty(), 0).unwrap());
         assert!(keys(file.range(b"x:", false)).is_empty());
-        assert!(!file.contains(b"x:a\0b\0c").unwrap());
+        assert_eq!(file.get(b"x:a\0b\0c").unwrap(), None);
     }
 
     #[test]
@@ -632,7 +817,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("e");
         let all: Vec<Entry> = (0..2000)
-            .map(|n| (key("i", &format!("{n:05}"), "A-1"), true))
+            .map(|n| (key("i", &format!("{n:05}"), "A-1"), Some(Vec::new())))
             .collect();
         EntryFile::write(&path, all.into_iter().map(Ok), 2000).unwrap();
         let bytes = std::fs::read(&path).unwrap();
@@ -652,7 +837,10 @@ mod tests {
     #[test]
     fn entries_out_of_order_are_not_written() {
         let dir = tempfile::tempdir().unwrap();
-        let entries = vec![(b"x:b".to_vec(), true), (b"x:a".to_vec(), true)];
+        let entries = vec![
+            (b"x:b".to_vec(), Some(Vec::new())),
+            (b"x:a".to_vec(), Some(Vec::new())),
+        ];
         assert!(EntryFile::write(&dir.path().join("e"), entries.into_iter().map(Ok), 2).is_err());
     }
 
@@ -661,7 +849,7 @@ mod tests {
         let source = |keys: &[(&str, bool)]| -> Entries<'static> {
             let owned: Vec<Entry> = keys
                 .iter()
-                .map(|(k, p)| (k.as_bytes().to_vec(), *p))
+                .map(|(k, p)| (k.as_bytes().to_vec(), p.then(Vec::new)))
                 .collect();
             Box::new(owned.into_iter().map(Ok))
         };
@@ -687,16 +875,23 @@ mod tests {
         let n = SORTER_BYTES / 60 * 2 + 10;
         for i in 0..n {
             sorter
-                .put(key("i", &format!("{i:07}"), "A-1"), true)
+                .put(key("i", &format!("{i:07}"), "A-1"), Some(Vec::new()))
                 .unwrap();
         }
-        sorter.put(key("i", "0000003", "A-1"), false).unwrap();
+        sorter.put(key("i", "0000003", "A-1"), None).unwrap();
         assert!(sorter.runs.len() >= 2, "{} runs", sorter.runs.len());
         let merged: Vec<Entry> = merge(sorter.sources(b"x:", false), false)
             .map(Result::unwrap)
             .collect();
         assert_eq!(merged.len(), n);
-        assert_eq!(merged.iter().filter(|(_, p)| !p).count(), 1);
+        assert_eq!(merged.iter().filter(|(_, v)| v.is_none()).count(), 1);
+        assert_eq!(sorter.get(&key("i", "0000003", "A-1")).unwrap(), Some(None));
+        assert_eq!(
+            sorter.get(&key("i", "0000004", "A-1")).unwrap(),
+            Some(Some(Vec::new())),
+            "from a run"
+        );
+        assert_eq!(sorter.get(&key("i", "x", "A-1")).unwrap(), None);
         assert_eq!(
             keys(merge(sorter.sources(b"x:i\x000000003\0", false), false)),
             ["-x:i/0000003/A-1"]

@@ -11,17 +11,20 @@
 //! and stamped with it can be read without opening the database (see [`closed_at`]). A
 //! database closed by a crash has no such file and is opened as before.
 //!
-//! The records' index entries are kept mostly out of sled's tree (see [`entries`]): in an
-//! immutable sorted file (`entries-<n>`, its number under `m:entries`), with the entries
-//! written since as `x:` keys in sled (the delta) and the file's entries removed since as `y:`
-//! keys (tombstones: the entry's key with `y` for `x`). A delta key is never in the file and a
-//! tombstone's entry always is, so that the set is the file less the tombstones, with the
-//! delta. A bulk load (an import, a restore) sorts its entries aside and folds them in at its
-//! end, writing a new file when that is cheaper than writing them to sled one by one. While
-//! one runs, `m:entries.pending` is set: a crash leaves it, and the next open rebuilds the file
-//! from the records, as it does when the file is missing or damaged. A fold then removes what it
-//! moved into the file from sled a chunk at a time, under `m:entries.cleanup`, which the next
-//! open finishes after a crash. The audit log's by-user entries stay in sled.
+//! The records (`r:`), their audit entries (`h:`) and their index entries (`x:`) are kept
+//! mostly out of sled's tree (see [`entries`]): in an immutable sorted file (`entries-<n>`, its
+//! number under `m:entries`), with what was written since in sled (the delta, under the same
+//! keys) and the file's keys removed since as tombstones in sled (the key with its first byte
+//! changed: `y` for `x`, `R` for `r`, `H` for `h`). A key is read from sled first, then, unless
+//! a tombstone says it is gone, from the file. An index entry in the delta is never in the file
+//! and a tombstone's key always is. A bulk load (an import, a restore) sorts what it writes
+//! aside and folds it in at its end, writing a new file when that is cheaper than writing to
+//! sled one key at a time; each of its transactions is first appended to a log beside the file
+//! (`bulk-log`, its committed length under `m:entries.log`, in the same transaction), so that
+//! a load cut short by a crash is finished from the log on the next open, every transaction it
+//! committed kept. A fold then removes what it moved into the file from sled a chunk at a time,
+//! under `m:entries.cleanup`, which the next open finishes after a crash. The audit log's runs
+//! (`l:`), its by-user entries, the counters and the custom field counts stay in sled.
 
 mod entries;
 
@@ -33,8 +36,9 @@ use crate::store::{Generation, OpenWork, StoreError};
 use ::sled::transaction::{
     ConflictableTransactionError, TransactionError, TransactionalTree, UnabortableTransactionError,
 };
-use entries::{Entry, EntryFile, Sorter};
+use entries::{EntryFile, Sorter};
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -52,12 +56,15 @@ pub struct SledKv {
 #[derive(Default)]
 struct InSled(Mutex<std::collections::HashMap<Vec<u8>, bool>>);
 
-/// A key's first part, up to its first separator (`x:<index>\0`).
+/// An index entry's or its tombstone's first part, up to its first separator
+/// (`x:<index>\0`).
 fn index_part(key: &[u8]) -> Option<&[u8]> {
+    if !key.starts_with(b"x:") && !key.starts_with(b"y:") {
+        return None;
+    }
     let at = key.iter().position(|&b| b == 0)?;
     Some(&key[..=at])
 }
-
 impl InSled {
     /// Whether sled may hold keys starting with `prefix`.
     fn may_hold(&self, db: &::sled::Db, prefix: &[u8]) -> Result<bool, StoreError> {
@@ -91,46 +98,60 @@ impl InSled {
     }
 }
 
-/// Where the index entries not in sled are.
+/// Where the keys kept out of sled's tree are.
 #[derive(Default)]
 struct EntryState {
     /// The file and its number.
     file: Option<(u64, Arc<EntryFile>)>,
-    /// While a bulk load runs, the entries it has written.
+    /// While a bulk load runs, what it has written.
     bulk: Option<Mutex<Bulk>>,
 }
 
 struct Bulk {
     sorter: Sorter,
-    /// An entry could not be put aside: the file is left to be rebuilt on the next open.
+    log: entries::Log,
+    /// What was written could not all be put aside: the load is finished from its log on the
+    /// next open.
     failed: bool,
 }
 
 /// The number of the entry file (u64, big-endian).
 const ENTRIES_KEY: &[u8] = b"m:entries";
-/// Set while a bulk load's entries are not all in the file or in sled.
+/// Set when the entry file holds records or audit entries: it cannot then be rebuilt.
+const RECORDS_KEY: &[u8] = b"m:entries.records";
+/// Set while a bulk load's writes are not all in the file or in sled.
 const PENDING_KEY: &[u8] = b"m:entries.pending";
+/// How many bytes of the bulk load's log its committed transactions wrote (u64, big-endian).
+const LOG_KEY: &[u8] = b"m:entries.log";
 /// Set while the delta and tombstones a fold put into the file are still in sled.
 const CLEANUP_KEY: &[u8] = b"m:entries.cleanup";
 /// How many keys one sled batch writes when entries move in bulk.
 const CHUNK: usize = 10_000;
-/// The first byte of a tombstone, for the `x` of the entry it removes.
-const TOMBSTONE: u8 = b'y';
+/// The bulk load's log, in the database directory.
+const LOG_FILE: &str = "bulk-log";
+
+/// The prefixes of the keys kept in the file, and of their tombstones.
+const FILED: [(&[u8], &[u8]); 3] = [(b"h:", b"H:"), (b"r:", b"R:"), (b"x:", b"y:")];
 
 fn entry_file_name(n: u64) -> String {
     format!("entries-{n}")
 }
 
-/// The tombstone of an index entry, or the entry of a tombstone.
-fn flipped(key: &[u8], first: u8) -> Vec<u8> {
+/// The tombstone of a key kept in the file, or the key of a tombstone.
+fn flipped(key: &[u8]) -> Vec<u8> {
     let mut key = key.to_vec();
-    key[0] = first;
+    key[0] = match key[0] {
+        b'x' => b'y',
+        b'y' => b'x',
+        other => other ^ 0x20,
+    };
     key
 }
 
-/// Whether `key` is a record's index entry (not one of the audit log's, which stay in sled).
-fn is_record_entry(key: &[u8]) -> bool {
-    key.starts_with(layout::INDEX_PREFIX) && !key.starts_with(b"x:audit.")
+/// Whether `key` is kept in the file: a record, an audit entry or a record's index entry (the
+/// audit log's by-user entries stay in sled).
+fn is_filed(key: &[u8]) -> bool {
+    FILED.iter().any(|(prefix, _)| key.starts_with(prefix)) && !key.starts_with(b"x:audit.")
 }
 
 /// A [`crate::store::Store`] on disk.
@@ -201,7 +222,19 @@ const MIGRATIONS: &[Migration] = &[
         from: 4,
         run: entries_apart,
     },
+    Migration {
+        from: 5,
+        run: records_apart,
+    },
 ];
+
+/// 5 → 6: nothing is rewritten here. The entry file of schema 5 is in a layout this build does
+/// not read, so the open that follows writes it afresh, moving the records and audit entries
+/// from sled's tree into it (see [`SledKv::load_entries`]); the version moves so that an older
+/// build, which reads records from sled alone, refuses the database.
+fn records_apart(_: &SledKv) -> Result<(), StoreError> {
+    Ok(())
+}
 
 /// 4 → 5: the custom fields of every record are counted (a few seconds at a million
 /// accounts). The index entries stay: in sled they are the delta of an empty file, and the
@@ -365,41 +398,86 @@ impl SledKv {
         self.entries.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Opens the entry file, or rebuilds it from the records when a bulk load did not end or
-    /// the file is missing or damaged; removes files left by a crash.
+    fn marked(&self, key: &[u8]) -> Result<bool, StoreError> {
+        Ok(self.db.get(key).map_err(backend)?.is_some())
+    }
+
+    fn read_u64(&self, key: &[u8]) -> Result<Option<u64>, StoreError> {
+        self.db
+            .get(key)
+            .map_err(backend)?
+            .map(|b| {
+                b.as_ref()
+                    .try_into()
+                    .map(u64::from_be_bytes)
+                    .map_err(|_| StoreError::corrupt(key, "not 8 bytes"))
+            })
+            .transpose()
+    }
+
+    /// Opens the entry file; finishes a bulk load cut short from its log; rebuilds the file
+    /// when it holds index entries only and is missing or damaged, or when a load by an older
+    /// build did not end; removes files left by a crash.
     fn load_entries(&self, tell: &dyn Fn(OpenWork)) -> Result<(), StoreError> {
-        let number = self.entries_number()?;
-        let pending = self.db.get(PENDING_KEY).map_err(backend)?.is_some();
-        let file = match number {
-            Some(n) if !pending => EntryFile::open(&self.path.join(entry_file_name(n))).ok(),
-            _ => None,
-        };
+        let number = self.read_u64(ENTRIES_KEY)?;
+        let pending = self.marked(PENDING_KEY)?;
+        let logged = self.read_u64(LOG_KEY)?;
         let mut state = self.entries.write().unwrap_or_else(|e| e.into_inner());
         let keep = number.map(entry_file_name);
         if let Ok(listing) = std::fs::read_dir(&self.path) {
             for item in listing.flatten() {
                 let name = item.file_name().to_string_lossy().into_owned();
-                if name.starts_with("entries-") && Some(&name) != keep.as_ref() {
+                let stale = name.starts_with("entries-") && Some(&name) != keep.as_ref();
+                if stale || (name == LOG_FILE && logged.is_none()) {
                     let _ = std::fs::remove_file(item.path());
                 }
             }
         }
-        match (number, file) {
-            (Some(n), Some(file)) => state.file = Some((n, Arc::new(file))),
-            (None, _) if !pending => {}
-            _ => {
-                tell(OpenWork::RebuildingEntries);
-                return self.rebuild(&mut state);
+        let mut rebuilt = false;
+        if let Some(n) = number {
+            match EntryFile::open(&self.path.join(entry_file_name(n))) {
+                Ok(file) => state.file = Some((n, Arc::new(file))),
+                Err(e) if self.marked(RECORDS_KEY)? => {
+                    return Err(StoreError::Backend(format!(
+                        "{e}: it holds records, which cannot be rebuilt; restore the database \
+                         from a backup (rapport restore)"
+                    )));
+                }
+                Err(_) => {
+                    tell(OpenWork::RebuildingEntries);
+                    self.rebuild(&mut state)?;
+                    rebuilt = true;
+                }
             }
         }
-        if self.db.get(CLEANUP_KEY).map_err(backend)?.is_some() {
+        match (pending, logged) {
+            (true, Some(len)) => {
+                tell(OpenWork::FinishingBulkLoad);
+                let mut sorter = Sorter::new(&self.path);
+                let finished = entries::Log::read(&self.path.join(LOG_FILE), len)
+                    .and_then(|logged| {
+                        logged
+                            .into_iter()
+                            .try_for_each(|(key, value)| sorter.put(key, value))
+                    })
+                    .and_then(|()| self.settle(&mut state, &sorter));
+                sorter.remove_runs();
+                finished?;
+            }
+            (true, None) if !rebuilt => {
+                tell(OpenWork::RebuildingEntries);
+                self.rebuild(&mut state)?;
+            }
+            _ => {}
+        }
+        if self.marked(CLEANUP_KEY)? {
             self.clean_up()?;
         }
         Ok(())
     }
 
-    /// Drops a running bulk load's entries without folding them in, as a crash would (for
-    /// the tests of what the next open does).
+    /// Drops a running bulk load's sorted writes without folding them in, as a crash would,
+    /// its log left (for the tests of what the next open does).
     #[doc(hidden)]
     pub fn abandon_bulk(&self) {
         let mut state = self.entries.write().unwrap_or_else(|e| e.into_inner());
@@ -408,8 +486,8 @@ impl SledKv {
         }
     }
 
-    /// The names of the entry files in the database directory, and whether tombstones or
-    /// delta entries are in sled (for tests).
+    /// The names of the entry files in the database directory, and how many index entries'
+    /// tombstones and delta entries are in sled (for tests).
     #[doc(hidden)]
     pub fn entries_layout(&self) -> (Vec<String>, usize, usize) {
         let mut files: Vec<String> = std::fs::read_dir(&self.path)
@@ -422,17 +500,38 @@ impl SledKv {
             })
             .unwrap_or_default();
         files.sort();
-        let tombstones = self.db.scan_prefix([TOMBSTONE, b':']).count();
+        let tombstones = self.db.scan_prefix(b"y:").count();
         let delta = self
             .db
             .scan_prefix(layout::INDEX_PREFIX)
             .keys()
-            .filter(|k| k.as_ref().is_ok_and(|k| is_record_entry(k)))
+            .filter(|k| k.as_ref().is_ok_and(|k| is_filed(k)))
             .count();
         (files, tombstones, delta)
     }
 
-    /// The entries starting with `prefix` outside a bulk load, newest first, for
+    /// How many records and audit entries sled holds, tombstones included (for tests).
+    #[doc(hidden)]
+    pub fn records_in_sled(&self) -> usize {
+        [&b"r:"[..], b"R:", b"h:", b"H:"]
+            .iter()
+            .map(|prefix| self.db.scan_prefix(prefix).count())
+            .sum()
+    }
+
+    fn raw_scan(&self, prefix: &[u8], reverse: bool) -> Pairs<'_> {
+        let pair = |item: Result<(::sled::IVec, ::sled::IVec), ::sled::Error>| {
+            item.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(backend)
+        };
+        let iter = self.db.scan_prefix(prefix);
+        if reverse {
+            Box::new(iter.rev().map(pair))
+        } else {
+            Box::new(iter.map(pair))
+        }
+    }
+
+    /// The filed keys starting with `prefix` outside a bulk load, newest first, for
     /// [`entries::merge`]: sled's tombstones, sled's delta, the file. sled's are left out for an
     /// index it holds no key of.
     fn settled_sources(
@@ -442,18 +541,18 @@ impl SledKv {
         reverse: bool,
     ) -> Result<Vec<entries::Entries<'_>>, StoreError> {
         let mut sources: Vec<entries::Entries<'_>> = Vec::new();
-        let tombstones = flipped(prefix, TOMBSTONE);
+        let tombstones = flipped(prefix);
         if self.in_sled.may_hold(&self.db, &tombstones)? {
-            sources
-                .push(Box::new(self.scan(&tombstones, reverse).map(|pair| {
-                    pair.map(|(key, _)| (flipped(&key, b'x'), false))
-                })));
+            sources.push(Box::new(
+                self.raw_scan(&tombstones, reverse)
+                    .map(|pair| pair.map(|(key, _)| (flipped(&key), None))),
+            ));
         }
         if self.in_sled.may_hold(&self.db, prefix)? {
             sources.push(Box::new(
-                self.scan(prefix, reverse)
-                    .filter(|pair| pair.as_ref().map_or(true, |(key, _)| is_record_entry(key)))
-                    .map(|pair| pair.map(|(key, _)| (key, true))),
+                self.raw_scan(prefix, reverse)
+                    .filter(|pair| pair.as_ref().map_or(true, |(key, _)| is_filed(key)))
+                    .map(|pair| pair.map(|(key, value)| (key, Some(value)))),
             ));
         }
         if let Some((_, file)) = &state.file {
@@ -462,63 +561,110 @@ impl SledKv {
         Ok(sources)
     }
 
-    /// The number of the entry file, when there is one.
-    fn entries_number(&self) -> Result<Option<u64>, StoreError> {
-        self.db
-            .get(ENTRIES_KEY)
-            .map_err(backend)?
-            .map(|b| {
-                b.as_ref()
-                    .try_into()
-                    .map(u64::from_be_bytes)
-                    .map_err(|_| StoreError::corrupt(ENTRIES_KEY, "not 8 bytes"))
-            })
-            .transpose()
+    /// The filed keys starting with `prefix` and their values, from every source.
+    fn merged(&self, prefix: &[u8], reverse: bool) -> Pairs<'_> {
+        let state = self.state();
+        let mut sources = match &state.bulk {
+            Some(bulk) => lock(bulk).sorter.sources(prefix, reverse),
+            None => Vec::new(),
+        };
+        match self.settled_sources(&state, prefix, reverse) {
+            Ok(settled) => sources.extend(settled),
+            Err(e) => return Box::new(std::iter::once(Err(e))),
+        }
+        Box::new(
+            entries::merge(sources, reverse).filter_map(|entry| match entry {
+                Ok((key, Some(value))) => Some(Ok((key, value))),
+                Ok((_, None)) => None,
+                Err(e) => Some(Err(e)),
+            }),
+        )
     }
 
-    /// Writes the entry file afresh from the records, dropping every entry in sled.
+    /// Writes the entry file afresh from sled: the records and audit entries there, and the
+    /// index entries of the records (those in sled are dropped). Only for a file that holds
+    /// no records, all of them then in sled.
     fn rebuild(&self, state: &mut EntryState) -> Result<(), StoreError> {
         let mut sorter = Sorter::new(&self.path);
-        for kind in Kind::ALL {
-            for pair in self.db.scan_prefix(layout::record_prefix(kind)) {
+        let built = (|| {
+            for pair in self.db.scan_prefix(layout::HISTORY_PREFIX) {
                 let (key, bytes) = pair.map_err(backend)?;
-                let record = layout::decode(kind, &key, &bytes)?;
-                for entry in layout::index_keys(&record) {
-                    sorter.put(entry, true)?;
+                sorter.put(key.to_vec(), Some(bytes.to_vec()))?;
+            }
+            for kind in Kind::ALL {
+                for pair in self.db.scan_prefix(layout::record_prefix(kind)) {
+                    let (key, bytes) = pair.map_err(backend)?;
+                    let record = layout::decode(kind, &key, &bytes)?;
+                    for entry in layout::index_keys(&record) {
+                        sorter.put(entry, Some(Vec::new()))?;
+                    }
+                    sorter.put(key.to_vec(), Some(bytes.to_vec()))?;
                 }
             }
-        }
-        let built = self.fold(state, &sorter, false);
+            state.file = None;
+            self.fold(state, &sorter, false)
+        })();
         sorter.remove_runs();
         built
     }
 
-    /// Writes a new entry file: the sorter's entries over (with `keep`) those of the current
-    /// file and sled's delta and tombstones, which then go, in one batch with the file's number.
+    /// Ends a bulk load's sorted writes: folded into a new file, or written to sled when that
+    /// is cheaper.
+    fn settle(&self, state: &mut EntryState, sorter: &Sorter) -> Result<(), StoreError> {
+        let on_file = state.file.as_ref().map_or(0, |(_, file)| file.len());
+        // Folding rewrites the whole file; writing to sled costs about eight times as much a
+        // key as the fold does.
+        if sorter.written() * 8 >= on_file + sorter.written() {
+            self.fold(state, sorter, true)
+        } else {
+            self.replay(state, sorter)
+        }
+    }
+
+    /// Writes a new entry file: the sorter's writes over (with `keep`) the current file and
+    /// sled's delta and tombstones, which then go, in one batch with the file's number.
     fn fold(&self, state: &mut EntryState, sorter: &Sorter, keep: bool) -> Result<(), StoreError> {
-        let mut sources = sorter.sources(layout::INDEX_PREFIX, false);
+        let mut sources = sorter.sources(b"", false);
         let mut expected = sorter.written();
         if keep {
-            expected += self.db.scan_prefix(layout::INDEX_PREFIX).keys().count() as u64;
+            for (prefix, tombstones) in FILED {
+                expected += self.db.scan_prefix(prefix).keys().count() as u64;
+                expected += self.db.scan_prefix(tombstones).keys().count() as u64;
+            }
             expected += state.file.as_ref().map_or(0, |(_, file)| file.len());
-            sources.extend(self.settled_sources(state, layout::INDEX_PREFIX, false)?);
+            for (prefix, _) in FILED {
+                sources.extend(self.settled_sources(state, prefix, false)?);
+            }
         }
-        let previous = self.entries_number()?;
+        let previous = self.read_u64(ENTRIES_KEY)?;
         let number = previous.map_or(0, |n| n + 1);
         let path = self.path.join(entry_file_name(number));
+        let holds_records = std::cell::Cell::new(false);
         let present = entries::merge(sources, false)
-            .filter(|entry| entry.as_ref().map_or(true, |(_, present)| *present));
+            .filter(|entry| entry.as_ref().map_or(true, |(_, value)| value.is_some()))
+            .inspect(|entry| {
+                if entry.as_ref().is_ok_and(|(key, _)| !key.starts_with(b"x:")) {
+                    holds_records.set(true);
+                }
+            });
         let file = EntryFile::write(&path, present, expected)?;
         let mut batch = ::sled::Batch::default();
         batch.insert(ENTRIES_KEY, &number.to_be_bytes());
         batch.insert(CLEANUP_KEY, &[]);
+        if holds_records.get() {
+            batch.insert(RECORDS_KEY, &[]);
+        } else {
+            batch.remove(RECORDS_KEY);
+        }
         batch.remove(PENDING_KEY);
+        batch.remove(LOG_KEY);
         self.db.apply_batch(batch).map_err(backend)?;
         self.flush()?;
         state.file = Some((number, Arc::new(file)));
         if let Some(previous) = previous {
             let _ = std::fs::remove_file(self.path.join(entry_file_name(previous)));
         }
+        let _ = std::fs::remove_file(self.path.join(LOG_FILE));
         self.clean_up()
     }
 
@@ -527,44 +673,61 @@ impl SledKv {
     /// are to go. Until it is done nothing else runs, and a crash leaves the mark, for the next
     /// open to finish the work.
     fn clean_up(&self) -> Result<(), StoreError> {
-        loop {
-            let tombstones = self.db.scan_prefix([TOMBSTONE, b':']).keys();
-            let delta = self
-                .db
-                .scan_prefix(layout::INDEX_PREFIX)
-                .keys()
-                .filter(|key| key.as_ref().map_or(true, |key| is_record_entry(key)));
-            let mut batch = ::sled::Batch::default();
-            let mut removed = 0;
-            for key in tombstones.chain(delta).take(CHUNK) {
-                batch.remove(key.map_err(backend)?);
-                removed += 1;
+        for (prefix, tombstones) in FILED {
+            loop {
+                let delta = self
+                    .db
+                    .scan_prefix(prefix)
+                    .keys()
+                    .filter(|key| key.as_ref().map_or(true, |key| is_filed(key)));
+                let mut batch = ::sled::Batch::default();
+                let mut removed = 0;
+                for key in self
+                    .db
+                    .scan_prefix(tombstones)
+                    .keys()
+                    .chain(delta)
+                    .take(CHUNK)
+                {
+                    batch.remove(key.map_err(backend)?);
+                    removed += 1;
+                }
+                if removed == 0 {
+                    break;
+                }
+                self.db.apply_batch(batch).map_err(backend)?;
             }
-            if removed == 0 {
-                break;
-            }
-            self.db.apply_batch(batch).map_err(backend)?;
         }
         self.db.remove(CLEANUP_KEY).map_err(backend)?;
         self.in_sled.forget();
         self.flush()
     }
 
-    /// Writes the sorter's entries to sled as the delta and tombstones of the current file.
+    /// Writes the sorter's writes to sled as the delta and tombstones of the current file.
     fn replay(&self, state: &EntryState, sorter: &Sorter) -> Result<(), StoreError> {
         let file = state.file.as_ref().map(|(_, file)| file);
-        // In chunks, as in `clean_up`; a crash in between leaves the pending mark, and the next
-        // open rebuilds the file.
+        // In chunks, as in `clean_up`; a crash in between leaves the pending mark and the log,
+        // and the next open replays them again.
         let mut batch = ::sled::Batch::default();
         let mut staged = 0;
-        for entry in entries::merge(sorter.sources(layout::INDEX_PREFIX, false), false) {
-            let (key, present) = entry?;
-            let in_file = file.map_or(Ok(false), |f| f.contains(&key))?;
-            match (present, in_file) {
-                (true, true) => batch.remove(flipped(&key, TOMBSTONE)),
-                (true, false) => batch.insert(key, &[]),
-                (false, true) => batch.insert(flipped(&key, TOMBSTONE), &[]),
-                (false, false) => batch.remove(key),
+        for entry in entries::merge(sorter.sources(b"", false), false) {
+            let (key, value) = entry?;
+            let held = file.map_or(Ok(None), |f| f.get(&key))?.flatten();
+            match (value, held) {
+                (Some(value), Some(held)) => {
+                    batch.remove(flipped(&key));
+                    if value == held {
+                        batch.remove(key);
+                    } else {
+                        batch.insert(key, value);
+                    }
+                }
+                (Some(value), None) => batch.insert(key, value),
+                (None, Some(_)) => {
+                    batch.insert(flipped(&key), &[]);
+                    batch.remove(key);
+                }
+                (None, None) => batch.remove(key),
             }
             staged += 1;
             if staged == CHUNK {
@@ -575,9 +738,12 @@ impl SledKv {
             }
         }
         batch.remove(PENDING_KEY);
+        batch.remove(LOG_KEY);
         self.db.apply_batch(batch).map_err(backend)?;
         self.in_sled.forget();
-        self.flush()
+        self.flush()?;
+        let _ = std::fs::remove_file(self.path.join(LOG_FILE));
+        Ok(())
     }
 
     fn schema_version(&self) -> Result<Option<u32>, StoreError> {
@@ -600,13 +766,35 @@ impl SledKv {
     }
 }
 
+/// What the sources say of a filed key outside a transaction's own writes: a bulk load's
+/// sorter, then sled's delta, then the file unless sled holds the key's tombstone.
+fn read_filed(
+    key: &[u8],
+    sorter: Option<&Sorter>,
+    sled: &dyn Fn(&[u8]) -> Result<Option<Vec<u8>>, StoreError>,
+    file: Option<&EntryFile>,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    if let Some(found) = sorter.map(|s| s.get(key)).transpose()?.flatten() {
+        return Ok(found);
+    }
+    if let Some(value) = sled(key)? {
+        return Ok(Some(value));
+    }
+    match file.map(|f| f.get(key)).transpose()?.flatten().flatten() {
+        Some(value) if sled(&flipped(key))?.is_none() => Ok(Some(value)),
+        _ => Ok(None),
+    }
+}
+
+/// The writes of a transaction during a bulk load, for its log and then its sorter.
+type Deferred = RefCell<BTreeMap<Vec<u8>, Option<Vec<u8>>>>;
+
 struct SledTxn<'a> {
     tree: &'a TransactionalTree,
     in_sled: &'a InSled,
     file: Option<&'a EntryFile>,
-    /// During a bulk load, the entries this transaction puts aside, handed to the sorter once
-    /// it commits.
-    deferred: Option<&'a RefCell<Vec<Entry>>>,
+    /// During a bulk load, its sorter and the filed writes this transaction puts aside for it.
+    bulk: Option<(&'a Sorter, &'a Deferred)>,
 }
 
 fn unabortable(e: UnabortableTransactionError) -> StoreError {
@@ -617,48 +805,88 @@ fn unabortable(e: UnabortableTransactionError) -> StoreError {
 }
 
 impl SledTxn<'_> {
-    fn in_file(&self, key: &[u8]) -> Result<bool, StoreError> {
-        self.file.map_or(Ok(false), |file| file.contains(key))
+    fn sled_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.tree.get(key).map_err(unabortable)?.map(|v| v.to_vec()))
+    }
+
+    fn sled_insert(&self, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
+        self.in_sled.written(key);
+        self.tree.insert(key, value).map_err(unabortable)?;
+        Ok(())
+    }
+
+    fn sled_remove(&self, key: &[u8]) -> Result<(), StoreError> {
+        self.tree.remove(key).map_err(unabortable)?;
+        Ok(())
+    }
+
+    /// The value the file holds for `key`.
+    fn on_file(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .file
+            .map(|file| file.get(key))
+            .transpose()?
+            .flatten()
+            .flatten())
+    }
+
+    /// Puts a write aside for the bulk load, when one runs and `key` is filed.
+    fn defer(&self, key: &[u8], value: Option<&[u8]>) -> bool {
+        match self.bulk {
+            Some((_, deferred)) if is_filed(key) => {
+                deferred
+                    .borrow_mut()
+                    .insert(key.to_vec(), value.map(<[u8]>::to_vec));
+                true
+            }
+            _ => false,
+        }
     }
 }
 
 impl Txn for SledTxn<'_> {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.tree.get(key).map_err(unabortable)?.map(|v| v.to_vec()))
+        if !is_filed(key) {
+            return self.sled_get(key);
+        }
+        if let Some((_, deferred)) = self.bulk
+            && let Some(value) = deferred.borrow().get(key)
+        {
+            return Ok(value.clone());
+        }
+        let sorter = self.bulk.map(|(sorter, _)| sorter);
+        read_filed(key, sorter, &|k| self.sled_get(k), self.file)
     }
 
     fn insert(&self, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
-        self.tree.insert(key, value).map_err(unabortable)?;
-        Ok(())
+        if self.defer(key, Some(value)) {
+            return Ok(());
+        }
+        if !is_filed(key) {
+            return self.sled_insert(key, value);
+        }
+        match self.on_file(key)? {
+            Some(held) => {
+                self.sled_remove(&flipped(key))?;
+                if held == value {
+                    self.sled_remove(key)
+                } else {
+                    self.sled_insert(key, value)
+                }
+            }
+            None => self.sled_insert(key, value),
+        }
     }
 
     fn remove(&self, key: &[u8]) -> Result<(), StoreError> {
-        self.tree.remove(key).map_err(unabortable)?;
+        if self.defer(key, None) {
+            return Ok(());
+        }
+        self.sled_remove(key)?;
+        if is_filed(key) && self.on_file(key)?.is_some() {
+            self.sled_insert(&flipped(key), &[])?;
+        }
         Ok(())
-    }
-
-    fn add_entry(&self, key: &[u8]) -> Result<(), StoreError> {
-        if self.in_file(key)? {
-            self.remove(&flipped(key, TOMBSTONE))
-        } else if let Some(deferred) = self.deferred {
-            deferred.borrow_mut().push((key.to_vec(), true));
-            Ok(())
-        } else {
-            self.in_sled.written(key);
-            self.insert(key, &[])
-        }
-    }
-
-    fn remove_entry(&self, key: &[u8]) -> Result<(), StoreError> {
-        if self.in_file(key)? {
-            let tombstone = flipped(key, TOMBSTONE);
-            self.in_sled.written(&tombstone);
-            return self.insert(&tombstone, &[]);
-        }
-        if let Some(deferred) = self.deferred {
-            deferred.borrow_mut().push((key.to_vec(), false));
-        }
-        self.remove(key)
     }
 }
 
@@ -672,22 +900,33 @@ impl Kv for SledKv {
     }
 
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.db.get(key).map_err(backend)?.map(|v| v.to_vec()))
+        let sled = |k: &[u8]| Ok(self.db.get(k).map_err(backend)?.map(|v| v.to_vec()));
+        if !is_filed(key) {
+            return sled(key);
+        }
+        let state = self.state();
+        let bulk = state.bulk.as_ref().map(lock);
+        let file = state.file.as_ref().map(|(_, file)| file.as_ref());
+        read_filed(key, bulk.as_ref().map(|b| &b.sorter), &sled, file)
     }
 
     fn scan(&self, prefix: &[u8], reverse: bool) -> Pairs<'_> {
-        let pair = |item: Result<(::sled::IVec, ::sled::IVec), ::sled::Error>| {
-            item.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(backend)
-        };
-        let iter = self.db.scan_prefix(prefix);
-        if reverse {
-            Box::new(iter.rev().map(pair))
+        if is_filed(prefix) {
+            self.merged(prefix, reverse)
         } else {
-            Box::new(iter.map(pair))
+            self.raw_scan(prefix, reverse)
         }
     }
 
     fn scan_from(&self, prefix: &[u8], start: &[u8], reverse: bool) -> Pairs<'_> {
+        let start = start.to_vec();
+        if is_filed(prefix) {
+            let before = move |pair: &Result<(Vec<u8>, Vec<u8>), StoreError>| {
+                pair.as_ref()
+                    .is_ok_and(|(k, _)| if reverse { *k > start } else { *k < start })
+            };
+            return Box::new(self.merged(prefix, reverse).skip_while(before));
+        }
         let pair = |item: Result<(::sled::IVec, ::sled::IVec), ::sled::Error>| {
             item.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(backend)
         };
@@ -696,10 +935,10 @@ impl Kv for SledKv {
             item.as_ref().map_or(true, |(k, _)| k.starts_with(&prefix))
         };
         if reverse {
-            let iter = self.db.range(..=start.to_vec()).rev().map(pair);
+            let iter = self.db.range(..=start).rev().map(pair);
             Box::new(iter.take_while(within))
         } else {
-            let iter = self.db.range(start.to_vec()..).map(pair);
+            let iter = self.db.range(start..).map(pair);
             Box::new(iter.take_while(within))
         }
     }
@@ -736,20 +975,31 @@ impl Kv for SledKv {
     }
 
     fn transact(&self, f: &dyn Fn(&dyn Txn) -> Result<(), StoreError>) -> Result<(), StoreError> {
-        // Held through the transaction, so that the file it checks entries against stays the
+        // Held through the transaction, so that the file it checks keys against stays the
         // file; a bulk load's transactions run one at a time, in the order they hand over.
         let state = self.state();
         let mut bulk = state.bulk.as_ref().map(lock);
-        let deferred = RefCell::new(Vec::new());
+        let deferred = Deferred::default();
+        let logged = std::cell::Cell::new(None);
         let result = self.db.transaction(|tree| {
             deferred.borrow_mut().clear();
             let txn = SledTxn {
                 tree,
                 in_sled: &self.in_sled,
                 file: state.file.as_ref().map(|(_, file)| file.as_ref()),
-                deferred: bulk.as_ref().map(|_| &deferred),
+                bulk: bulk.as_deref().map(|b| (&b.sorter, &deferred)),
             };
-            match f(&txn) {
+            let written = f(&txn).and_then(|()| match bulk.as_deref() {
+                Some(b) if !deferred.borrow().is_empty() => {
+                    let len = b.log.append(deferred.borrow().iter())?;
+                    logged.set(Some(len));
+                    tree.insert(LOG_KEY, &len.to_be_bytes())
+                        .map_err(unabortable)?;
+                    Ok(())
+                }
+                _ => Ok(()),
+            });
+            match written {
                 Ok(()) => Ok(()),
                 Err(StoreError::Conflict) => Err(ConflictableTransactionError::Conflict),
                 Err(e) => Err(ConflictableTransactionError::Abort(e)),
@@ -759,9 +1009,10 @@ impl Kv for SledKv {
             TransactionError::Abort(e) => e,
             TransactionError::Storage(e) => backend(e),
         })?;
-        if let Some(bulk) = &mut bulk {
-            for (key, present) in deferred.into_inner() {
-                if let Err(e) = bulk.sorter.put(key, present) {
+        if let (Some(bulk), Some(len)) = (&mut bulk, logged.get()) {
+            bulk.log.commit(len);
+            for (key, value) in deferred.into_inner() {
+                if let Err(e) = bulk.sorter.put(key, value) {
                     bulk.failed = true;
                     return Err(e);
                 }
@@ -770,30 +1021,18 @@ impl Kv for SledKv {
         Ok(())
     }
 
-    fn entries(&self, prefix: &[u8], reverse: bool) -> Pairs<'_> {
-        let state = self.state();
-        let mut sources = match &state.bulk {
-            Some(bulk) => lock(bulk).sorter.sources(prefix, reverse),
-            None => Vec::new(),
-        };
-        match self.settled_sources(&state, prefix, reverse) {
-            Ok(settled) => sources.extend(settled),
-            Err(e) => return Box::new(std::iter::once(Err(e))),
-        }
-        Box::new(
-            entries::merge(sources, reverse)
-                .filter(|entry| entry.as_ref().map_or(true, |(_, present)| *present))
-                .map(|entry| entry.map(|(key, _)| (key, Vec::new()))),
-        )
-    }
-
     fn begin_bulk(&self) -> Result<(), StoreError> {
         let mut state = self.entries.write().unwrap_or_else(|e| e.into_inner());
         if state.bulk.is_none() {
-            self.db.insert(PENDING_KEY, &[]).map_err(backend)?;
+            let log = entries::Log::create(&self.path.join(LOG_FILE))?;
+            let mut batch = ::sled::Batch::default();
+            batch.insert(PENDING_KEY, &[]);
+            batch.insert(LOG_KEY, &0u64.to_be_bytes());
+            self.db.apply_batch(batch).map_err(backend)?;
             self.flush()?;
             state.bulk = Some(Mutex::new(Bulk {
                 sorter: Sorter::new(&self.path),
+                log,
                 failed: false,
             }));
         }
@@ -808,18 +1047,12 @@ impl Kv for SledKv {
         let bulk = bulk.into_inner().unwrap_or_else(|e| e.into_inner());
         let ended = if bulk.failed {
             Err(StoreError::Backend(
-                "index entries of the bulk load were lost; they are rebuilt on the next open"
+                "the writes of the bulk load could not all be sorted aside; they are kept in \
+                 its log and folded in on the next open"
                     .to_string(),
             ))
         } else {
-            let on_file = state.file.as_ref().map_or(0, |(_, file)| file.len());
-            // Folding rewrites the whole file; writing to sled costs about eight times as
-            // much a key as the fold does.
-            if bulk.sorter.written() * 8 >= on_file + bulk.sorter.written() {
-                self.fold(&mut state, &bulk.sorter, true)
-            } else {
-                self.replay(&state, &bulk.sorter)
-            }
+            self.settle(&mut state, &bulk.sorter)
         };
         bulk.sorter.remove_runs();
         ended
