@@ -7,9 +7,10 @@
 //! most of an import's time, of its memory and of the memory of every process that opens the
 //! database. A file of sorted entries is written in one pass and read a block at a time.
 //!
-//! A file is a header, blocks of about 4 KB of entries (each key stored as the length it shares
-//! with the one before, the rest of it and a byte saying whether it is there), the list of the
-//! blocks (offset, length, CRC-32, first key), a Bloom filter of the keys' index and value (the
+//! A file is a header, blocks of about 16 KB of entries (each key stored as the length it shares
+//! with the one before and the rest of it, then its value or that it is removed), each block
+//! compressed with LZ4 (records are JSON, which shrinks to about a third), the list of the
+//! blocks (offset, compressed length, CRC-32 of the compressed bytes, first key), a Bloom filter of the keys' index and value (the
 //! key up to its last separator, so that an exact lookup that finds nothing reads no block), and
 //! a footer. A file is written under a temporary name, synced and renamed, and never changed.
 
@@ -32,8 +33,8 @@ const TAIL: &[u8; 4] = b"end\n";
 /// The footer: where the block list and the filter start, how many entries, the CRC-32 of the
 /// list and the filter, and [`TAIL`].
 const FOOTER: usize = 8 + 8 + 8 + 4 + 4;
-/// A block is closed once it holds this many bytes.
-const BLOCK_BYTES: usize = 4096;
+/// A block is closed once it holds this many bytes, before compression.
+const BLOCK_BYTES: usize = 16 * 1024;
 /// Bits of the Bloom filter for each entry, and probes a lookup makes: about 1 % false hits.
 const BLOOM_BITS: u64 = 10;
 const BLOOM_PROBES: u64 = 7;
@@ -157,10 +158,11 @@ impl EntryFile {
                      offset: &mut u64|
          -> Result<(), StoreError> {
             if let Some(last) = blocks.last_mut().filter(|b| b.len == 0) {
-                last.len = block.len() as u32;
-                last.crc = crc32fast::hash(block);
-                out.write_all(block).map_err(|e| io(&temporary, e))?;
-                *offset += block.len() as u64;
+                let packed = lz4_flex::compress_prepend_size(block);
+                last.len = packed.len() as u32;
+                last.crc = crc32fast::hash(&packed);
+                out.write_all(&packed).map_err(|e| io(&temporary, e))?;
+                *offset += packed.len() as u64;
                 block.clear();
             }
             Ok(())
@@ -291,7 +293,7 @@ impl EntryFile {
         file.seek(SeekFrom::Start(MAGIC.len() as u64))
             .map_err(|e| io(path, e))?;
         let mut reader = std::io::BufReader::with_capacity(1 << 20, &mut file);
-        let mut bytes = Vec::with_capacity(BLOCK_BYTES * 2);
+        let mut bytes = Vec::with_capacity(BLOCK_BYTES);
         for (i, block) in blocks.iter().enumerate() {
             bytes.resize(block.len as usize, 0);
             reader.read_exact(&mut bytes).map_err(|e| io(path, e))?;
@@ -323,34 +325,60 @@ impl EntryFile {
         &self.path
     }
 
-    fn block(&self, i: usize) -> Result<Vec<Entry>, StoreError> {
+    /// The bytes of block `i`, checked and decompressed.
+    fn block_bytes(&self, i: usize) -> Result<Vec<u8>, StoreError> {
         let block = &self.blocks[i];
-        let mut bytes = vec![0; block.len as usize];
+        let mut packed = vec![0; block.len as usize];
         {
             let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
             file.seek(SeekFrom::Start(block.offset))
-                .and_then(|_| file.read_exact(&mut bytes))
+                .and_then(|_| file.read_exact(&mut packed))
                 .map_err(|e| io(&self.path, e))?;
         }
-        let bad = || corrupt(&self.path, &format!("block {i} is damaged"));
-        if crc32fast::hash(&bytes) != block.crc {
-            return Err(bad());
+        if crc32fast::hash(&packed) != block.crc {
+            return Err(self.damaged(i));
         }
-        let mut entries: Vec<Entry> = Vec::new();
+        lz4_flex::decompress_size_prepended(&packed).map_err(|_| self.damaged(i))
+    }
+
+    fn damaged(&self, i: usize) -> StoreError {
+        corrupt(&self.path, &format!("block {i} is damaged"))
+    }
+
+    /// The entries of block `i`, each passed to `each` (its key, then its value as stored),
+    /// until `each` says to stop.
+    fn walk(
+        &self,
+        i: usize,
+        mut each: impl FnMut(&[u8], &[u8], &mut usize) -> Result<bool, StoreError>,
+    ) -> Result<(), StoreError> {
+        let bytes = self.block_bytes(i)?;
+        let bad = || self.damaged(i);
+        let mut key: Vec<u8> = Vec::new();
         let mut at = 0;
         while at < bytes.len() {
             let shared = read_varint(&bytes, &mut at).ok_or_else(bad)?;
             let rest = read_varint(&bytes, &mut at).ok_or_else(bad)?;
-            let mut key = match entries.last() {
-                Some((previous, _)) if shared <= previous.len() => previous[..shared].to_vec(),
-                None if shared == 0 => Vec::new(),
-                _ => return Err(bad()),
-            };
+            if shared > key.len() {
+                return Err(bad());
+            }
+            key.truncate(shared);
             key.extend_from_slice(bytes.get(at..at + rest).ok_or_else(bad)?);
             at += rest;
-            let value = read_value(&bytes, &mut at).ok_or_else(bad)?;
-            entries.push((key, value));
+            if !each(&key, &bytes, &mut at)? {
+                break;
+            }
         }
+        Ok(())
+    }
+
+    fn block(&self, i: usize) -> Result<Vec<Entry>, StoreError> {
+        let mut entries: Vec<Entry> = Vec::new();
+        self.walk(i, |key, bytes, at| {
+            let value = read_value(bytes, at).ok_or_else(|| self.damaged(i))?;
+            entries.push((key.to_vec(), value));
+            Ok(true)
+        })?;
         Ok(entries)
     }
 
@@ -366,11 +394,21 @@ impl EntryFile {
         else {
             return Ok(None);
         };
-        let mut block = self.block(i)?;
-        Ok(block
-            .binary_search_by(|(k, _)| k.as_slice().cmp(key))
-            .ok()
-            .map(|at| block.swap_remove(at).1))
+        let mut found = None;
+        self.walk(i, |k, bytes, at| match k.cmp(key) {
+            std::cmp::Ordering::Less => {
+                // Passed over without a copy.
+                let n = read_varint(bytes, at).ok_or_else(|| self.damaged(i))?;
+                *at += n.saturating_sub(1);
+                Ok(true)
+            }
+            std::cmp::Ordering::Equal => {
+                found = Some(read_value(bytes, at).ok_or_else(|| self.damaged(i))?);
+                Ok(false)
+            }
+            std::cmp::Ordering::Greater => Ok(false),
+        })?;
+        Ok(found)
     }
 
     /// The entries whose key starts with `prefix`, read a block at a time.
@@ -727,7 +765,7 @@ mod tests {
         let path = dir.path().join("entries-1");
         let file =
             Arc::new(EntryFile::write(&path, all.clone().into_iter().map(Ok), 5001).unwrap());
-        assert!(file.blocks.len() > 10, "many blocks: {}", file.blocks.len());
+        assert!(file.blocks.len() > 2, "many blocks: {}", file.blocks.len());
         assert_eq!(file.len(), 5001);
         let file = Arc::new(EntryFile::open(&path).unwrap());
         let every: Vec<Entry> = file.range(b"x:", false).map(Result::unwrap).collect();
