@@ -199,36 +199,55 @@ impl Ops<'_> {
         let started = Instant::now();
         let mut summary = ImportSummary::default();
         let mut batch = Batch::default();
-        for row in rows {
-            summary.read += 1;
-            let outcome = row.and_then(|row| {
-                let line = row.line;
-                self.import_row(&row, options, &mut batch)
-                    .map_err(|e| Rejected {
-                        line,
-                        reason: reason(e),
-                    })
-            });
-            match outcome {
-                Ok(RowOutcome::Create(record)) => {
-                    summary.created += 1;
-                    batch.put(record);
+        let mut rows = rows;
+        let (user, now, entity) = (self.user.as_str(), self.now, options.entity);
+        // Each chunk of rows is drafted on another thread while the one before is matched
+        // against the database and written.
+        std::thread::scope(|scope| -> Result<()> {
+            let mut chunk = next_rows(&mut rows);
+            let mut drafted = drafts(entity, &chunk, user, now);
+            while !chunk.is_empty() {
+                let next = next_rows(&mut rows);
+                let drafting = scope.spawn(move || {
+                    let drafted = drafts(entity, &next, user, now);
+                    (next, drafted)
+                });
+                for (row, draft) in chunk.into_iter().zip(drafted) {
+                    summary.read += 1;
+                    let outcome = row.and_then(|row| {
+                        let line = row.line;
+                        self.import_row(&row, options, &mut batch, draft)
+                            .map_err(|e| Rejected {
+                                line,
+                                reason: reason(e),
+                            })
+                    });
+                    match outcome {
+                        Ok(RowOutcome::Create(record)) => {
+                            summary.created += 1;
+                            batch.put(record);
+                        }
+                        Ok(RowOutcome::Update(record)) => {
+                            summary.updated += 1;
+                            batch.put(record);
+                        }
+                        Ok(RowOutcome::Skip) => summary.skipped += 1,
+                        Err(rejected) => {
+                            summary.rejected += 1;
+                            reject(&rejected);
+                        }
+                    }
+                    if batch.writes.len() >= options.batch {
+                        self.flush_batch(&mut batch, options)?;
+                        progress(&finish(&summary, started));
+                    }
                 }
-                Ok(RowOutcome::Update(record)) => {
-                    summary.updated += 1;
-                    batch.put(record);
-                }
-                Ok(RowOutcome::Skip) => summary.skipped += 1,
-                Err(rejected) => {
-                    summary.rejected += 1;
-                    reject(&rejected);
-                }
+                (chunk, drafted) = drafting
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             }
-            if batch.writes.len() >= options.batch {
-                self.flush_batch(&mut batch, options)?;
-                progress(&finish(&summary, started));
-            }
-        }
+            Ok(())
+        })?;
         self.flush_batch(&mut batch, options)?;
         for (kind, unused) in batch.ids.drain() {
             self.store.release_block(kind, unused)?;
@@ -311,10 +330,11 @@ impl Ops<'_> {
         row: &SourceRow,
         options: &ImportOptions,
         batch: &mut Batch,
+        draft: Option<Result<Account>>,
     ) -> Result<RowOutcome> {
         let fields = Fields::new(&row.fields);
         match options.entity {
-            Entity::Accounts => self.import_account(&fields, options, batch),
+            Entity::Accounts => self.import_account(&fields, options, batch, draft),
             Entity::Contacts => self.import_contact(&fields, options, batch),
             Entity::Interactions => self.import_interaction(&fields, options, batch),
             Entity::Tickets => self.import_ticket(&fields, options, batch),
@@ -400,21 +420,18 @@ impl Ops<'_> {
         Ok(Id::new(kind, number))
     }
 
+    /// An account row: `draft` is its [`draft_account`], when drafted ahead.
     fn import_account(
         &self,
         fields: &Fields,
         options: &ImportOptions,
         batch: &mut Batch,
+        draft: Option<Result<Account>>,
     ) -> Result<RowOutcome> {
-        let name = validate::required("name", fields.get("name").unwrap_or_default())?;
-        let meta = Meta::new(Id::new(Kind::Account, 1), &self.user, self.now);
-        let mut draft = Account::new(meta, name);
-        let skip = ["account", "last_contact_at"];
-        fields.apply(&mut |f, v| draft.set(f, v), &skip)?;
-        fields.stamp(&mut draft.meta)?;
-        if let Some(at) = fields.get("last_contact_at") {
-            draft.last_contact_at = Some(parse_time("last_contact_at", at)?);
-        }
+        let mut draft = match draft {
+            Some(draft) => draft?,
+            None => draft_account(fields, &self.user, self.now)?,
+        };
         let given = self.given_id(Kind::Account, fields, batch)?;
         // A row that brings its own free id (an export of this database) is that record.
         let found = match given {
@@ -438,7 +455,7 @@ impl Ops<'_> {
         if let Some(found) = found {
             return self.on_duplicate(options, batch, found, |record| {
                 if let Record::Account(a) = record {
-                    fields.apply(&mut |f, v| a.set(f, v), &skip)?;
+                    fields.apply(&mut |f, v| a.set(f, v), &ACCOUNT_SKIP)?;
                 }
                 Ok(())
             });
@@ -695,6 +712,48 @@ impl Ops<'_> {
 }
 
 /// Sets what an imported ticket row says beyond subject and account.
+/// The fields of an account row that [`Fields::apply`] leaves to the caller.
+const ACCOUNT_SKIP: [&str; 2] = ["account", "last_contact_at"];
+
+/// The account a row makes before it is matched against the database and given its id: the
+/// part of an import that reads neither (phone numbers parsed, every field checked), so that it
+/// can run on another thread.
+fn draft_account(fields: &Fields, user: &str, now: jiff::Timestamp) -> Result<Account> {
+    let name = validate::required("name", fields.get("name").unwrap_or_default())?;
+    let meta = Meta::new(Id::new(Kind::Account, 1), user, now);
+    let mut draft = Account::new(meta, name);
+    fields.apply(&mut |f, v| draft.set(f, v), &ACCOUNT_SKIP)?;
+    fields.stamp(&mut draft.meta)?;
+    if let Some(at) = fields.get("last_contact_at") {
+        draft.last_contact_at = Some(parse_time("last_contact_at", at)?);
+    }
+    Ok(draft)
+}
+
+/// How many rows are drafted ahead at a time.
+const DRAFT_CHUNK: usize = 2_000;
+
+fn next_rows(
+    rows: &mut impl Iterator<Item = Result<SourceRow, Rejected>>,
+) -> Vec<Result<SourceRow, Rejected>> {
+    rows.by_ref().take(DRAFT_CHUNK).collect()
+}
+
+/// The drafts of the rows that can be drafted ahead: accounts.
+fn drafts(
+    entity: Entity,
+    rows: &[Result<SourceRow, Rejected>],
+    user: &str,
+    now: jiff::Timestamp,
+) -> Vec<Option<Result<Account>>> {
+    rows.iter()
+        .map(|row| match (entity, row) {
+            (Entity::Accounts, Ok(row)) => Some(draft_account(&Fields::new(&row.fields), user, now)),
+            _ => None,
+        })
+        .collect()
+}
+
 fn apply_ticket_fields(ticket: &mut Ticket, fields: &Fields) -> Result<()> {
     for (field, value) in fields.pairs {
         let text = || validate::optional(Some(value));

@@ -618,9 +618,14 @@ impl Log {
     /// them, for the transaction to record and then [`Log::commit`].
     pub fn append<'a>(
         &self,
-        entries: impl Iterator<Item = (&'a Vec<u8>, &'a Option<Vec<u8>>)>,
+        entries: impl Iterator<Item = (&'a Vec<u8>, &'a Option<Vec<u8>>)> + Clone,
     ) -> Result<u64, StoreError> {
-        let mut frame = vec![0; 8];
+        let size: usize = entries
+            .clone()
+            .map(|(key, value)| key.len() + value.as_ref().map_or(0, Vec::len) + 10)
+            .sum();
+        let mut frame = Vec::with_capacity(size + 8);
+        frame.resize(8, 0);
         for (key, value) in entries {
             push_varint(&mut frame, key.len());
             frame.extend_from_slice(key);
