@@ -499,13 +499,19 @@ pub struct Sorter {
     dir: PathBuf,
     memory: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
     bytes: usize,
-    /// Oldest first.
-    runs: Vec<Arc<EntryFile>>,
+    /// Oldest first, each with its level: how many merges of runs went into it.
+    runs: Vec<(Arc<EntryFile>, u32)>,
+    /// The number of the next run's file.
+    named: usize,
+    /// How many bytes are kept in memory before a spill.
+    bound: usize,
     written: u64,
 }
 
 /// How many bytes of entries a bulk load keeps in memory before writing them to a run.
-const SORTER_BYTES: usize = 24 << 20;
+const SORTER_BYTES: usize = 16 << 20;
+/// How many runs of one level are merged into one.
+const RUNS_MERGED: usize = 4;
 
 /// The name of the `n`th run of a bulk load in the database directory.
 pub fn run_name(n: usize) -> String {
@@ -519,6 +525,8 @@ impl Sorter {
             memory: BTreeMap::new(),
             bytes: 0,
             runs: Vec::new(),
+            named: 0,
+            bound: SORTER_BYTES,
             written: 0,
         }
     }
@@ -530,7 +538,7 @@ impl Sorter {
         // one is counted again, which at worst spills a little early.
         self.bytes += key.len() + value.as_ref().map_or(0, Vec::len) + 64;
         self.memory.insert(key, value);
-        if self.bytes >= SORTER_BYTES {
+        if self.bytes >= self.bound {
             self.spill()?;
         }
         Ok(())
@@ -538,12 +546,41 @@ impl Sorter {
 
     fn spill(&mut self) -> Result<(), StoreError> {
         let memory = std::mem::take(&mut self.memory);
-        let path = self.dir.join(run_name(self.runs.len()));
         let n = memory.len() as u64;
-        let run = EntryFile::write(&path, memory.into_iter().map(Ok), n)?;
-        self.runs.push(Arc::new(run));
+        let run = self.write_run(memory.into_iter().map(Ok), n)?;
+        self.runs.push((run, 0));
         self.bytes = 0;
+        // Every lookup reads every run's filter, and a false hit a block: runs of a level are
+        // merged into one of the next as soon as there are `RUNS_MERGED` of them, so that a
+        // load of millions of keys keeps a handful of runs for about two rewrites of each key.
+        while let Some(tail) = self.runs.len().checked_sub(RUNS_MERGED)
+            && self.runs[tail..].iter().all(|(_, level)| *level == self.runs[tail].1)
+        {
+            let merged: Vec<(Arc<EntryFile>, u32)> = self.runs.drain(tail..).collect();
+            let level = merged[0].1 + 1;
+            let expected = merged.iter().map(|(run, _)| run.len()).sum();
+            let sources = merged
+                .iter()
+                .rev()
+                .map(|(run, _)| run.range(b"", false))
+                .collect();
+            let run = self.write_run(merge(sources, false), expected)?;
+            for (old, _) in &merged {
+                let _ = std::fs::remove_file(old.path());
+            }
+            self.runs.push((run, level));
+        }
         Ok(())
+    }
+
+    fn write_run<'a>(
+        &mut self,
+        entries: impl Iterator<Item = Result<Entry, StoreError>> + 'a,
+        expected: u64,
+    ) -> Result<Arc<EntryFile>, StoreError> {
+        let path = self.dir.join(run_name(self.named));
+        self.named += 1;
+        Ok(Arc::new(EntryFile::write(&path, entries, expected)?))
     }
 
     /// What the sorter says of `key`: nothing, its value, or that it is removed.
@@ -551,7 +588,7 @@ impl Sorter {
         if let Some(value) = self.memory.get(key) {
             return Ok(Some(value.clone()));
         }
-        for run in self.runs.iter().rev() {
+        for (run, _) in self.runs.iter().rev() {
             if let Some(value) = run.get(key)? {
                 return Ok(Some(value));
             }
@@ -576,13 +613,18 @@ impl Sorter {
             found.reverse();
         }
         let mut sources: Vec<Entries<'static>> = vec![Box::new(found.into_iter().map(Ok))];
-        sources.extend(self.runs.iter().rev().map(|run| run.range(prefix, reverse)));
+        sources.extend(
+            self.runs
+                .iter()
+                .rev()
+                .map(|(run, _)| run.range(prefix, reverse)),
+        );
         sources
     }
 
     /// Removes the runs' files.
     pub fn remove_runs(&self) {
-        for run in &self.runs {
+        for (run, _) in &self.runs {
             let _ = std::fs::remove_file(run.path());
         }
     }
@@ -909,6 +951,37 @@ mod tests {
             keys(merge(vec![newest, oldest], true)),
             ["d", "c", "-b", "a"]
         );
+    }
+
+    #[test]
+    fn a_sorter_merges_its_runs_level_by_level_newest_winning() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut sorter = Sorter::new(dir.path());
+        sorter.bound = 64 * 100;
+        // Each key put four times over, the last time removed for every seventh.
+        for round in 0..4 {
+            for i in 0..2_000 {
+                let value = (round < 3 || i % 7 != 0).then(|| format!("{round}").into_bytes());
+                sorter.put(key("i", &format!("{i:05}"), "A-1"), value).unwrap();
+            }
+        }
+        assert!(sorter.named > 40, "{} runs written", sorter.named);
+        assert!(sorter.runs.len() <= 3 * RUNS_MERGED, "{} runs kept", sorter.runs.len());
+        let merged: Vec<Entry> = merge(sorter.sources(b"x:", false), false)
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(merged.len(), 2_000);
+        for (i, (_, value)) in merged.iter().enumerate() {
+            let want = (i % 7 != 0).then(|| b"3".to_vec());
+            assert_eq!(value, &want, "key {i}");
+        }
+        assert_eq!(sorter.get(&key("i", "00007", "A-1")).unwrap(), Some(None));
+        assert_eq!(
+            sorter.get(&key("i", "00008", "A-1")).unwrap(),
+            Some(Some(b"3".to_vec()))
+        );
+        sorter.remove_runs();
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 
     #[test]
