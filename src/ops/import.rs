@@ -202,17 +202,28 @@ impl Ops<'_> {
         let mut rows = rows;
         let (user, now, entity) = (self.user.as_str(), self.now, options.entity);
         // Each chunk of rows is drafted on another thread while the one before is matched
-        // against the database and written.
+        // against the database and written. One thread for the whole import: memory it
+        // allocates and this one frees goes back to it.
         std::thread::scope(|scope| -> Result<()> {
-            let mut chunk = next_rows(&mut rows);
-            let mut drafted = drafts(entity, &chunk, user, now);
-            while !chunk.is_empty() {
-                let next = next_rows(&mut rows);
-                let drafting = scope.spawn(move || {
-                    let drafted = drafts(entity, &next, user, now);
-                    (next, drafted)
-                });
-                for (row, draft) in chunk.into_iter().zip(drafted) {
+            let (to_draft, to_be_drafted) = std::sync::mpsc::sync_channel(1);
+            let (to_place, drafted) = std::sync::mpsc::sync_channel(1);
+            scope.spawn(move || {
+                for chunk in to_be_drafted {
+                    let chunk: Vec<Result<SourceRow, Rejected>> = chunk;
+                    let drafts = drafts(entity, &chunk, user, now);
+                    if to_place.send((chunk, drafts)).is_err() {
+                        break;
+                    }
+                }
+            });
+            let _ = to_draft.send(next_rows(&mut rows));
+            // An error here means the drafting thread panicked, which the scope passes on.
+            while let Ok((chunk, drafts)) = drafted.recv() {
+                if chunk.is_empty() {
+                    break;
+                }
+                let _ = to_draft.send(next_rows(&mut rows));
+                for (row, draft) in chunk.into_iter().zip(drafts) {
                     summary.read += 1;
                     let outcome = row.and_then(|row| {
                         let line = row.line;
@@ -242,9 +253,6 @@ impl Ops<'_> {
                         progress(&finish(&summary, started));
                     }
                 }
-                (chunk, drafted) = drafting
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             }
             Ok(())
         })?;
