@@ -756,7 +756,9 @@ fn drafts(
 ) -> Vec<Option<Result<Account>>> {
     rows.iter()
         .map(|row| match (entity, row) {
-            (Entity::Accounts, Ok(row)) => Some(draft_account(&Fields::new(&row.fields), user, now)),
+            (Entity::Accounts, Ok(row)) => {
+                Some(draft_account(&Fields::new(&row.fields), user, now))
+            }
             _ => None,
         })
         .collect()

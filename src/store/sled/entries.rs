@@ -554,7 +554,9 @@ impl Sorter {
         // merged into one of the next as soon as there are `RUNS_MERGED` of them, so that a
         // load of millions of keys keeps a handful of runs for about two rewrites of each key.
         while let Some(tail) = self.runs.len().checked_sub(RUNS_MERGED)
-            && self.runs[tail..].iter().all(|(_, level)| *level == self.runs[tail].1)
+            && self.runs[tail..]
+                .iter()
+                .all(|(_, level)| *level == self.runs[tail].1)
         {
             let merged: Vec<(Arc<EntryFile>, u32)> = self.runs.drain(tail..).collect();
             let level = merged[0].1 + 1;
@@ -962,11 +964,17 @@ mod tests {
         for round in 0..4 {
             for i in 0..2_000 {
                 let value = (round < 3 || i % 7 != 0).then(|| format!("{round}").into_bytes());
-                sorter.put(key("i", &format!("{i:05}"), "A-1"), value).unwrap();
+                sorter
+                    .put(key("i", &format!("{i:05}"), "A-1"), value)
+                    .unwrap();
             }
         }
         assert!(sorter.named > 40, "{} runs written", sorter.named);
-        assert!(sorter.runs.len() <= 3 * RUNS_MERGED, "{} runs kept", sorter.runs.len());
+        assert!(
+            sorter.runs.len() <= 3 * RUNS_MERGED,
+            "{} runs kept",
+            sorter.runs.len()
+        );
         let merged: Vec<Entry> = merge(sorter.sources(b"x:", false), false)
             .map(Result::unwrap)
             .collect();

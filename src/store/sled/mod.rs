@@ -766,12 +766,15 @@ impl SledKv {
     }
 }
 
+/// A read of one key from sled, in a transaction or out of one.
+type SledGet<'a> = dyn Fn(&[u8]) -> Result<Option<Vec<u8>>, StoreError> + 'a;
+
 /// What the sources say of a filed key outside a transaction's own writes: a bulk load's
 /// sorter, then sled's delta, then the file unless sled holds the key's tombstone.
 fn read_filed(
     key: &[u8],
     sorter: Option<&Sorter>,
-    sled: &dyn Fn(&[u8]) -> Result<Option<Vec<u8>>, StoreError>,
+    sled: &SledGet<'_>,
     file: Option<&EntryFile>,
 ) -> Result<Option<Vec<u8>>, StoreError> {
     if let Some(found) = sorter.map(|s| s.get(key)).transpose()?.flatten() {
