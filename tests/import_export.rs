@@ -390,8 +390,8 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
 /// rejected with its line and a reason.
 #[test]
 fn every_sample_file_from_other_tools_imports_without_a_panic() {
-    use rapport::interchange::{self, ColumnMap, ReadError};
-    use rapport::ops::{Entity, ImportOptions, Ops, Rejected, SourceRow};
+    use rapport::interchange::{self, ColumnMap};
+    use rapport::ops::{Entity, ImportOptions, Ops, SourceRow};
     let Some(dir) = samples() else {
         eprintln!("../shared/samples is not beside the project; skipping");
         return;
@@ -423,17 +423,7 @@ fn every_sample_file_from_other_tools_imports_without_a_panic() {
             }
         };
         let mut map = ColumnMap::new(kind, &[]).unwrap();
-        let rows = reader.map_while(|item| match item {
-            Ok(row) => Some(Ok(SourceRow {
-                line: row.line,
-                fields: map.apply(&row),
-            })),
-            Err(ReadError::Row(e)) => Some(Err(Rejected {
-                line: e.line,
-                reason: e.reason,
-            })),
-            Err(ReadError::Io { .. }) => None,
-        });
+        let rows = reader.map_while(|item| SourceRow::read(item, &mut map, false).ok());
         let options = ImportOptions {
             create_accounts: true,
             ..ImportOptions::new(entity)

@@ -147,6 +147,7 @@ fn an_import_and_a_merge_are_caught_up() {
     let rows = (1..=50).map(|n| {
         Ok(SourceRow {
             line: n + 1,
+            original: None,
             fields: vec![
                 ("name".into(), format!("Imported {n}")),
                 ("company".into(), "Acme Ltd".into()),

@@ -9,7 +9,7 @@ use crate::interchange::delimited::CsvWriter;
 use crate::interchange::export as export_columns;
 use crate::interchange::json::JsonWriter;
 use crate::interchange::vcard::VcardWriter;
-use crate::interchange::{self as formats, Format, Original};
+use crate::interchange::{self as formats, Format};
 use crate::ops::{Entity, ImportOptions, ImportSummary, Ops, Rejected, SourceRow};
 use serde_json::{Value, json};
 use std::cell::RefCell;
@@ -89,12 +89,12 @@ pub fn import(ops: &Ops, req: &ImportRequest, format: OutputFormat) -> Result<Ou
         create_accounts: req.create_accounts,
         batch: req.batch_size.max(1),
     };
-    // The row the loader is looking at, so that a rejection can be written back as it was.
-    let current: RefCell<Option<Original>> = RefCell::new(None);
     let fatal: RefCell<Option<CliError>> = RefCell::new(None);
     let map = RefCell::new(map);
+    // A rejected row is written back as it was, when there is a rejects file.
+    let keep_originals = rejects.is_some();
     let rows = reader.map_while(|item| {
-        match SourceRow::read(item, &mut map.borrow_mut(), &mut current.borrow_mut()) {
+        match SourceRow::read(item, &mut map.borrow_mut(), keep_originals) {
             Ok(row) => Some(row),
             Err(e) => {
                 *fatal.borrow_mut() =
@@ -114,7 +114,7 @@ pub fn import(ops: &Ops, req: &ImportRequest, format: OutputFormat) -> Result<Ou
             if rejected_lines.len() < REPORTED_REJECTIONS {
                 rejected_lines.push(r.clone());
             }
-            if let (Some(out), Some(original)) = (rejects.as_mut(), current.borrow().as_ref())
+            if let (Some(out), Some(original)) = (rejects.as_mut(), r.original.as_ref())
                 && let Err(e) = out.write(original, &format!("line {}: {}", r.line, r.reason))
             {
                 reject_error.get_or_insert(e);

@@ -57,32 +57,30 @@ pub struct SourceRow {
     /// The line the row starts on, for messages.
     pub line: u64,
     pub fields: Vec<(String, String)>,
+    /// The row as it was written, when kept for a rejects file.
+    pub original: Option<Original>,
 }
 
 impl SourceRow {
     /// One item of a file's reader: the row's fields mapped by `map`, or the line and reason
-    /// the reader refused it for; `current` gets the row as it was written, for a rejects
-    /// file. An I/O error, after which the reader yields nothing more, is given back.
+    /// the reader refused it for; with `keep`, the row as it was written goes with it, for a
+    /// rejects file. An I/O error, after which the reader yields nothing more, is given back.
     pub fn read(
         item: Result<Row, ReadError>,
         map: &mut ColumnMap,
-        current: &mut Option<Original>,
+        keep: bool,
     ) -> std::result::Result<std::result::Result<SourceRow, Rejected>, ReadError> {
         match item {
-            Ok(row) => {
-                *current = Some(row.original());
-                Ok(Ok(SourceRow {
-                    line: row.line,
-                    fields: map.apply(&row),
-                }))
-            }
-            Err(ReadError::Row(e)) => {
-                *current = Some(e.original.clone());
-                Ok(Err(Rejected {
-                    line: e.line,
-                    reason: e.reason,
-                }))
-            }
+            Ok(row) => Ok(Ok(SourceRow {
+                line: row.line,
+                fields: map.apply(&row),
+                original: keep.then(|| row.original()),
+            })),
+            Err(ReadError::Row(e)) => Ok(Err(Rejected {
+                line: e.line,
+                reason: e.reason,
+                original: keep.then_some(e.original),
+            })),
             Err(e) => Err(e),
         }
     }
@@ -93,6 +91,8 @@ impl SourceRow {
 pub struct Rejected {
     pub line: u64,
     pub reason: String,
+    /// The row as it was written, when kept for a rejects file.
+    pub original: Option<Original>,
 }
 
 /// What an import did.
@@ -225,12 +225,13 @@ impl Ops<'_> {
                 let _ = to_draft.send(next_rows(&mut rows));
                 for (row, draft) in chunk.into_iter().zip(drafts) {
                     summary.read += 1;
-                    let outcome = row.and_then(|row| {
-                        let line = row.line;
+                    let outcome = row.and_then(|mut row| {
+                        let original = row.original.take();
                         self.import_row(&row, options, &mut batch, draft)
                             .map_err(|e| Rejected {
-                                line,
+                                line: row.line,
                                 reason: reason(e),
+                                original,
                             })
                     });
                     match outcome {
@@ -969,6 +970,7 @@ mod tests {
     fn row(line: u64, pairs: &[(&str, &str)]) -> Result<SourceRow, Rejected> {
         Ok(SourceRow {
             line,
+            original: None,
             fields: pairs
                 .iter()
                 .map(|(f, v)| (f.to_string(), v.to_string()))
@@ -1036,7 +1038,8 @@ mod tests {
             rejected[0],
             Rejected {
                 line: 4,
-                reason: "name: must not be empty".into()
+                reason: "name: must not be empty".into(),
+                original: None,
             }
         );
         assert_eq!(rejected[1].line, 5);
@@ -1044,6 +1047,39 @@ mod tests {
         let acme = ops.account(Id::new(Kind::Account, 1)).unwrap();
         assert_eq!(acme.phones.len(), 2, "phone columns add up");
         assert_eq!(acme.meta.custom["Region"], "West");
+    }
+
+    #[test]
+    fn rows_drafted_ahead_in_chunks_keep_their_order_and_their_own_originals() {
+        let ops = ops();
+        let n = DRAFT_CHUNK as u64 * 2 + 500;
+        let rows: Vec<Result<SourceRow, Rejected>> = (1..=n)
+            .map(|line| {
+                let name = if line % 1000 == 0 {
+                    String::new()
+                } else {
+                    format!("Firm {line}")
+                };
+                let phone = format!("+44 20 7946 {:04}", line % 10_000);
+                Ok(SourceRow {
+                    line,
+                    fields: vec![("name".into(), name), ("phone".into(), phone)],
+                    original: Some(Original::Text(format!("row {line}"))),
+                })
+            })
+            .collect();
+        let mut options = ImportOptions::new(Entity::Accounts);
+        options.batch = 700;
+        let (summary, rejected) = run(&ops, rows, &options);
+        assert_eq!((summary.read, summary.rejected), (n, 4));
+        let lines: Vec<u64> = rejected.iter().map(|r| r.line).collect();
+        assert_eq!(lines, [1000, 2000, 3000, 4000]);
+        for r in &rejected {
+            assert_eq!(r.original, Some(Original::Text(format!("row {}", r.line))));
+        }
+        // Ids follow the rows' order across chunks and batches.
+        let last = ops.account(Id::new(Kind::Account, n - 4)).unwrap();
+        assert_eq!(last.name, format!("Firm {n}"));
     }
 
     #[test]

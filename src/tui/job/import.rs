@@ -8,7 +8,7 @@ use crate::app::{Msg, RequestId};
 use crate::domain::record::Role;
 use crate::domain::{Choice, Kind};
 use crate::interchange::columns::{self, ColumnMap};
-use crate::interchange::{self as formats, Format, InterchangeError, Original};
+use crate::interchange::{self as formats, Format, InterchangeError};
 use crate::ops::{Entity, ImportOptions, ImportSummary, OnDuplicate, Ops, SourceRow};
 use std::cell::RefCell;
 use std::fs::File;
@@ -132,8 +132,6 @@ fn import(
         create_accounts: line.create_accounts,
         batch: BATCH,
     };
-    // The row the loader is looking at, so that a rejection can be written back as it was.
-    let current: RefCell<Option<Original>> = RefCell::new(None);
     let fatal: RefCell<Option<String>> = RefCell::new(None);
     let stopped = RefCell::new(false);
     let progress = RefCell::new(Progress {
@@ -142,6 +140,8 @@ fn import(
         first_rejects: Vec::new(),
     });
     let map = RefCell::new(map);
+    // A rejected row is written back as it was, when there is a rejects file.
+    let keep_originals = rejects.is_some();
     let rows = reader.map_while(|item| {
         if context.cancelled() {
             *stopped.borrow_mut() = true;
@@ -152,7 +152,7 @@ fn import(
             p.counts.read += 1;
             p.send(context, request);
         }
-        match SourceRow::read(item, &mut map.borrow_mut(), &mut current.borrow_mut()) {
+        match SourceRow::read(item, &mut map.borrow_mut(), keep_originals) {
             Ok(row) => Some(row),
             Err(e) => {
                 *fatal.borrow_mut() = Some(format!("{}: {e}", path.display()));
@@ -172,7 +172,7 @@ fn import(
                     p.first_rejects
                         .push(format!("line {}: {}", r.line, r.reason));
                 }
-                if let (Some(out), Some(original)) = (rejects.as_mut(), current.borrow().as_ref())
+                if let (Some(out), Some(original)) = (rejects.as_mut(), r.original.as_ref())
                     && let Err(e) = out.write(original, &format!("line {}: {}", r.line, r.reason))
                 {
                     reject_error.get_or_insert(e);
