@@ -62,6 +62,133 @@ pub trait Kv: Send + Sync {
     }
 }
 
+/// How many records a scan decodes at a time.
+const DECODED_CHUNK: usize = 512;
+
+/// The records of a scan, decoded from their stored bytes on a thread of their own once there
+/// are more than a chunk of them, so that a long scan (an export) reads the next records while
+/// the ones before are decoded: decoding JSON is half of an export's time.
+struct Decoded<'a> {
+    pairs: Pairs<'a>,
+    kind: Kind,
+    ready: std::vec::IntoIter<Result<Record, StoreError>>,
+    decoder: Option<Decoder>,
+    /// Chunks handed to the decoder and not yet back.
+    in_flight: usize,
+    /// An error of the scan, given after the records before it.
+    failed: Option<StoreError>,
+    done: bool,
+    /// Whether a decoder was started (or failed to start: the scan then decodes here).
+    started: bool,
+}
+
+struct Decoder {
+    to: std::sync::mpsc::SyncSender<Vec<(Vec<u8>, Vec<u8>)>>,
+    from: std::sync::mpsc::Receiver<Vec<Result<Record, StoreError>>>,
+}
+
+fn decode_all(kind: Kind, pairs: Vec<(Vec<u8>, Vec<u8>)>) -> Vec<Result<Record, StoreError>> {
+    pairs
+        .into_iter()
+        .map(|(key, bytes)| layout::decode(kind, &key, &bytes))
+        .collect()
+}
+
+impl<'a> Decoded<'a> {
+    fn new(pairs: Pairs<'a>, kind: Kind) -> Decoded<'a> {
+        Decoded {
+            pairs,
+            kind,
+            ready: Vec::new().into_iter(),
+            decoder: None,
+            in_flight: 0,
+            failed: None,
+            done: false,
+            started: false,
+        }
+    }
+
+    /// The next chunk of stored pairs, empty at the end of the scan or at an error.
+    fn read_chunk(&mut self) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let mut chunk = Vec::new();
+        while !self.done && chunk.len() < DECODED_CHUNK {
+            match self.pairs.next() {
+                Some(Ok(pair)) => chunk.push(pair),
+                Some(Err(e)) => {
+                    self.failed = Some(e);
+                    self.done = true;
+                }
+                None => self.done = true,
+            }
+        }
+        chunk
+    }
+
+    fn decoder(kind: Kind) -> Option<Decoder> {
+        let (to, work) = std::sync::mpsc::sync_channel::<Vec<(Vec<u8>, Vec<u8>)>>(2);
+        let (back, from) = std::sync::mpsc::sync_channel(2);
+        std::thread::Builder::new()
+            .name("rapport-decode".into())
+            .spawn(move || {
+                for chunk in work {
+                    if back.send(decode_all(kind, chunk)).is_err() {
+                        break;
+                    }
+                }
+            })
+            .ok()?;
+        Some(Decoder { to, from })
+    }
+}
+
+impl Iterator for Decoded<'_> {
+    type Item = Result<Record, StoreError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let stopped = || StoreError::Backend("the thread decoding records stopped".to_string());
+        loop {
+            if let Some(record) = self.ready.next() {
+                return Some(record);
+            }
+            // Two chunks in flight: one being decoded while the next is read.
+            while self.decoder.is_some() && self.in_flight < 2 && !self.done {
+                let chunk = self.read_chunk();
+                if chunk.is_empty() {
+                    break;
+                }
+                let decoder = self.decoder.as_ref().expect("a decoder");
+                if decoder.to.send(chunk).is_err() {
+                    self.done = true;
+                    return Some(Err(stopped()));
+                }
+                self.in_flight += 1;
+            }
+            if self.in_flight > 0 {
+                self.in_flight -= 1;
+                match self.decoder.as_ref().map(|d| d.from.recv()) {
+                    Some(Ok(records)) => self.ready = records.into_iter(),
+                    _ => {
+                        self.done = true;
+                        return Some(Err(stopped()));
+                    }
+                }
+                continue;
+            }
+            if self.done {
+                return self.failed.take().map(Err);
+            }
+            // The first chunk is decoded here, so that a short scan starts no thread; a thread
+            // takes the rest.
+            let chunk = self.read_chunk();
+            self.ready = decode_all(self.kind, chunk).into_iter();
+            if !self.done && !self.started {
+                self.started = true;
+                self.decoder = Decoded::decoder(self.kind);
+            }
+        }
+    }
+}
+
 /// A [`Store`] over any [`Kv`].
 pub struct KvStore<K> {
     kv: K,
@@ -402,10 +529,7 @@ impl<K: Kv> Store for KvStore<K> {
 
     fn scan(&self, kind: Kind) -> Records<'_> {
         let prefix = layout::record_prefix(kind);
-        Box::new(self.kv.scan(&prefix, false).map(move |pair| {
-            let (key, bytes) = pair?;
-            layout::decode(kind, &key, &bytes)
-        }))
+        Box::new(Decoded::new(self.kv.scan(&prefix, false), kind))
     }
 
     fn custom_field_names(&self, kind: Kind) -> Result<BTreeSet<String>, StoreError> {
