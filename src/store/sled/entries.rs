@@ -494,18 +494,32 @@ impl Bloom {
 }
 
 /// The entries a bulk load writes, kept in memory up to a bound and then in sorted files of
-/// their own (runs), newest winning, until they are folded into the database's file.
+/// their own (runs), newest winning, until they are folded into the database's file. A full
+/// memory is written to its run on a thread of its own while the load goes on, readable
+/// meanwhile; the next spill waits for it.
 pub struct Sorter {
     dir: PathBuf,
-    memory: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    memory: Map,
     bytes: usize,
+    shelf: Arc<Mutex<Shelf>>,
+    /// The spill being written, and the merges after it.
+    writing: Option<std::thread::JoinHandle<Result<(), StoreError>>>,
+    written: u64,
+    /// How many bytes are kept in memory before a spill.
+    bound: usize,
+}
+
+type Map = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
+
+/// What a sorter has put out of memory.
+#[derive(Default)]
+struct Shelf {
+    /// A memory being written to a run.
+    frozen: Option<Arc<Map>>,
     /// Oldest first, each with its level: how many merges of runs went into it.
     runs: Vec<(Arc<EntryFile>, u32)>,
     /// The number of the next run's file.
     named: usize,
-    /// How many bytes are kept in memory before a spill.
-    bound: usize,
-    written: u64,
 }
 
 /// How many bytes of entries a bulk load keeps in memory before writing them to a run.
@@ -518,16 +532,90 @@ pub fn run_name(n: usize) -> String {
     format!("entries-bulk-{n}")
 }
 
+fn lock_shelf(shelf: &Mutex<Shelf>) -> std::sync::MutexGuard<'_, Shelf> {
+    shelf.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The entries of `map` starting with `prefix`, in order or reversed.
+fn map_range(map: &Map, prefix: &[u8], reverse: bool) -> Vec<Entry> {
+    let mut found: Vec<Entry> = map
+        .range(prefix.to_vec()..)
+        .take_while(|(k, _)| k.starts_with(prefix))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if reverse {
+        found.reverse();
+    }
+    found
+}
+
+impl Shelf {
+    /// Writes a run of `entries` in `dir`.
+    fn write_run<'a>(
+        shelf: &Mutex<Shelf>,
+        dir: &Path,
+        entries: impl Iterator<Item = Result<Entry, StoreError>> + 'a,
+        expected: u64,
+    ) -> Result<Arc<EntryFile>, StoreError> {
+        let path = {
+            let mut shelf = lock_shelf(shelf);
+            shelf.named += 1;
+            dir.join(run_name(shelf.named - 1))
+        };
+        Ok(Arc::new(EntryFile::write(&path, entries, expected)?))
+    }
+
+    /// Writes a frozen memory to a run, then merges runs of a level into one of the next as
+    /// soon as there are [`RUNS_MERGED`] of them: every lookup reads every run's filter, and a
+    /// false hit a block, so a load of millions of keys keeps a handful of runs, for about two
+    /// rewrites of each key. Only this writes runs, one at a time.
+    fn store(shelf: &Mutex<Shelf>, dir: &Path, memory: Arc<Map>) -> Result<(), StoreError> {
+        let entries = memory.iter().map(|(k, v)| Ok((k.clone(), v.clone())));
+        let run = Shelf::write_run(shelf, dir, entries, memory.len() as u64)?;
+        {
+            let mut shelf = lock_shelf(shelf);
+            shelf.runs.push((run, 0));
+            shelf.frozen = None;
+        }
+        loop {
+            let (tail, merged) = {
+                let shelf = lock_shelf(shelf);
+                let Some(tail) = shelf.runs.len().checked_sub(RUNS_MERGED) else {
+                    return Ok(());
+                };
+                let level = shelf.runs[tail].1;
+                if shelf.runs[tail..].iter().any(|(_, l)| *l != level) {
+                    return Ok(());
+                }
+                (tail, shelf.runs[tail..].to_vec())
+            };
+            let expected = merged.iter().map(|(run, _)| run.len()).sum();
+            let sources = merged
+                .iter()
+                .rev()
+                .map(|(run, _)| run.range(b"", false))
+                .collect();
+            let run = Shelf::write_run(shelf, dir, merge(sources, false), expected)?;
+            lock_shelf(shelf)
+                .runs
+                .splice(tail.., [(run, merged[0].1 + 1)]);
+            for (old, _) in &merged {
+                let _ = std::fs::remove_file(old.path());
+            }
+        }
+    }
+}
+
 impl Sorter {
     pub fn new(dir: &Path) -> Sorter {
         Sorter {
             dir: dir.to_path_buf(),
             memory: BTreeMap::new(),
             bytes: 0,
-            runs: Vec::new(),
-            named: 0,
-            bound: SORTER_BYTES,
+            shelf: Arc::default(),
+            writing: None,
             written: 0,
+            bound: SORTER_BYTES,
         }
     }
 
@@ -545,44 +633,33 @@ impl Sorter {
     }
 
     fn spill(&mut self) -> Result<(), StoreError> {
-        let memory = std::mem::take(&mut self.memory);
-        let n = memory.len() as u64;
-        let run = self.write_run(memory.into_iter().map(Ok), n)?;
-        self.runs.push((run, 0));
+        self.finish()?;
+        let memory = Arc::new(std::mem::take(&mut self.memory));
         self.bytes = 0;
-        // Every lookup reads every run's filter, and a false hit a block: runs of a level are
-        // merged into one of the next as soon as there are `RUNS_MERGED` of them, so that a
-        // load of millions of keys keeps a handful of runs for about two rewrites of each key.
-        while let Some(tail) = self.runs.len().checked_sub(RUNS_MERGED)
-            && self.runs[tail..]
-                .iter()
-                .all(|(_, level)| *level == self.runs[tail].1)
-        {
-            let merged: Vec<(Arc<EntryFile>, u32)> = self.runs.drain(tail..).collect();
-            let level = merged[0].1 + 1;
-            let expected = merged.iter().map(|(run, _)| run.len()).sum();
-            let sources = merged
-                .iter()
-                .rev()
-                .map(|(run, _)| run.range(b"", false))
-                .collect();
-            let run = self.write_run(merge(sources, false), expected)?;
-            for (old, _) in &merged {
-                let _ = std::fs::remove_file(old.path());
+        lock_shelf(&self.shelf).frozen = Some(Arc::clone(&memory));
+        let (shelf, dir) = (Arc::clone(&self.shelf), self.dir.clone());
+        let writing = std::thread::Builder::new()
+            .name("rapport-sort".into())
+            .spawn(move || Shelf::store(&shelf, &dir, memory));
+        match writing {
+            Ok(handle) => self.writing = Some(handle),
+            // No thread to be had: written here.
+            Err(_) => {
+                let memory = lock_shelf(&self.shelf).frozen.clone().expect("frozen");
+                Shelf::store(&self.shelf, &self.dir, memory)?;
             }
-            self.runs.push((run, level));
         }
         Ok(())
     }
 
-    fn write_run<'a>(
-        &mut self,
-        entries: impl Iterator<Item = Result<Entry, StoreError>> + 'a,
-        expected: u64,
-    ) -> Result<Arc<EntryFile>, StoreError> {
-        let path = self.dir.join(run_name(self.named));
-        self.named += 1;
-        Ok(Arc::new(EntryFile::write(&path, entries, expected)?))
+    /// Waits for the spill being written, and says whether it was.
+    pub fn finish(&mut self) -> Result<(), StoreError> {
+        match self.writing.take() {
+            Some(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            None => Ok(()),
+        }
     }
 
     /// What the sorter says of `key`: nothing, its value, or that it is removed.
@@ -590,7 +667,14 @@ impl Sorter {
         if let Some(value) = self.memory.get(key) {
             return Ok(Some(value.clone()));
         }
-        for (run, _) in self.runs.iter().rev() {
+        let (frozen, runs) = {
+            let shelf = lock_shelf(&self.shelf);
+            (shelf.frozen.clone(), shelf.runs.clone())
+        };
+        if let Some(value) = frozen.as_ref().and_then(|map| map.get(key)) {
+            return Ok(Some(value.clone()));
+        }
+        for (run, _) in runs.iter().rev() {
             if let Some(value) = run.get(key)? {
                 return Ok(Some(value));
             }
@@ -605,18 +689,16 @@ impl Sorter {
 
     /// The sources of the entries starting with `prefix`, newest first, for [`merge`].
     pub fn sources(&self, prefix: &[u8], reverse: bool) -> Vec<Entries<'static>> {
-        let mut found: Vec<Entry> = self
-            .memory
-            .range(prefix.to_vec()..)
-            .take_while(|(k, _)| k.starts_with(prefix))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        if reverse {
-            found.reverse();
-        }
+        let found = map_range(&self.memory, prefix, reverse);
         let mut sources: Vec<Entries<'static>> = vec![Box::new(found.into_iter().map(Ok))];
+        let shelf = lock_shelf(&self.shelf);
+        if let Some(frozen) = &shelf.frozen {
+            let found = map_range(frozen, prefix, reverse);
+            sources.push(Box::new(found.into_iter().map(Ok)));
+        }
         sources.extend(
-            self.runs
+            shelf
+                .runs
                 .iter()
                 .rev()
                 .map(|(run, _)| run.range(prefix, reverse)),
@@ -624,9 +706,10 @@ impl Sorter {
         sources
     }
 
-    /// Removes the runs' files.
-    pub fn remove_runs(&self) {
-        for (run, _) in &self.runs {
+    /// Removes the runs' files, once the one being written is.
+    pub fn remove_runs(&mut self) {
+        let _ = self.finish();
+        for (run, _) in &lock_shelf(&self.shelf).runs {
             let _ = std::fs::remove_file(run.path());
         }
     }
@@ -969,12 +1052,13 @@ mod tests {
                     .unwrap();
             }
         }
-        assert!(sorter.named > 40, "{} runs written", sorter.named);
-        assert!(
-            sorter.runs.len() <= 3 * RUNS_MERGED,
-            "{} runs kept",
-            sorter.runs.len()
-        );
+        sorter.finish().unwrap();
+        let (named, kept) = {
+            let shelf = lock_shelf(&sorter.shelf);
+            (shelf.named, shelf.runs.len())
+        };
+        assert!(named > 40, "{named} runs written");
+        assert!(kept <= 3 * RUNS_MERGED, "{kept} runs kept");
         let merged: Vec<Entry> = merge(sorter.sources(b"x:", false), false)
             .map(Result::unwrap)
             .collect();
@@ -1003,7 +1087,9 @@ mod tests {
                 .unwrap();
         }
         sorter.put(key("i", "0000003", "A-1"), None).unwrap();
-        assert!(sorter.runs.len() >= 2, "{} runs", sorter.runs.len());
+        sorter.finish().unwrap();
+        let runs = lock_shelf(&sorter.shelf).runs.len();
+        assert!(runs >= 2, "{runs} runs");
         let merged: Vec<Entry> = merge(sorter.sources(b"x:", false), false)
             .map(Result::unwrap)
             .collect();

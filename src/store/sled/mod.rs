@@ -460,6 +460,7 @@ impl SledKv {
                             .into_iter()
                             .try_for_each(|(key, value)| sorter.put(key, value))
                     })
+                    .and_then(|()| sorter.finish())
                     .and_then(|()| self.settle(&mut state, &sorter));
                 sorter.remove_runs();
                 finished?;
@@ -601,6 +602,7 @@ impl SledKv {
                     sorter.put(key.to_vec(), Some(bytes.to_vec()))?;
                 }
             }
+            sorter.finish()?;
             state.file = None;
             self.fold(state, &sorter, false)
         })();
@@ -1047,8 +1049,9 @@ impl Kv for SledKv {
         let Some(bulk) = state.bulk.take() else {
             return Ok(());
         };
-        let bulk = bulk.into_inner().unwrap_or_else(|e| e.into_inner());
-        let ended = if bulk.failed {
+        let mut bulk = bulk.into_inner().unwrap_or_else(|e| e.into_inner());
+        let sorted = bulk.sorter.finish();
+        let ended = if bulk.failed || sorted.is_err() {
             Err(StoreError::Backend(
                 "the writes of the bulk load could not all be sorted aside; they are kept in \
                  its log and folded in on the next open"
