@@ -716,8 +716,9 @@ impl Sorter {
 }
 
 /// The log of a bulk load's transactions, so that a load cut short is finished from it: frames
-/// of the length of their entries (u32, little-endian), their CRC-32 and the entries, each its
-/// key's length, the key and its value (see [`push_value`]). A frame is written after the
+/// of the length of their entries compressed (u32, little-endian), the CRC-32 of those bytes
+/// and the entries, compressed with LZ4, each its key's length, the key and its value (see
+/// [`push_value`]). A frame is written after the
 /// committed ones and synced before the transaction that writes it commits; the transaction
 /// records the log's new length, and only that much of the log is ever read.
 pub struct Log {
@@ -751,17 +752,17 @@ impl Log {
             .clone()
             .map(|(key, value)| key.len() + value.as_ref().map_or(0, Vec::len) + 10)
             .sum();
-        let mut frame = Vec::with_capacity(size + 8);
-        frame.resize(8, 0);
+        let mut payload = Vec::with_capacity(size);
         for (key, value) in entries {
-            push_varint(&mut frame, key.len());
-            frame.extend_from_slice(key);
-            push_value(&mut frame, value);
+            push_varint(&mut payload, key.len());
+            payload.extend_from_slice(key);
+            push_value(&mut payload, value);
         }
-        let len = (frame.len() - 8) as u32;
-        let crc = crc32fast::hash(&frame[8..]);
-        frame[..4].copy_from_slice(&len.to_le_bytes());
-        frame[4..8].copy_from_slice(&crc.to_le_bytes());
+        let packed = lz4_flex::compress_prepend_size(&payload);
+        let mut frame = Vec::with_capacity(packed.len() + 8);
+        frame.extend_from_slice(&(packed.len() as u32).to_le_bytes());
+        frame.extend_from_slice(&crc32fast::hash(&packed).to_le_bytes());
+        frame.extend_from_slice(&packed);
         use std::os::unix::fs::FileExt;
         self.file
             .write_all_at(&frame, self.committed)
@@ -796,6 +797,9 @@ impl Log {
             if crc32fast::hash(frame) != crc {
                 return Err(frame_error(path));
             }
+            let frame =
+                lz4_flex::decompress_size_prepended(frame).map_err(|_| frame_error(path))?;
+            let frame = frame.as_slice();
             let mut i = 0;
             while i < frame.len() {
                 let entry = read_varint(frame, &mut i).and_then(|k| {
