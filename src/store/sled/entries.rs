@@ -384,7 +384,12 @@ impl EntryFile {
 
     /// What the file says of `key`: nothing (`None`), its value, or that it is removed.
     pub fn get(&self, key: &[u8]) -> Result<Option<Option<Vec<u8>>>, StoreError> {
-        if !self.bloom.may_hold(bloom_part(key)) {
+        self.get_probed(key, Probe::of(bloom_part(key)))
+    }
+
+    /// [`EntryFile::get`] with the key's probe worked out.
+    fn get_probed(&self, key: &[u8], probe: Probe) -> Result<Option<Option<Vec<u8>>>, StoreError> {
+        if !self.bloom.may_hold(probe) {
             return Ok(None);
         }
         let Some(i) = self
@@ -411,9 +416,14 @@ impl EntryFile {
         Ok(found)
     }
 
+    /// Whether the file may hold a key with the probe's part (no means it does not).
+    pub fn may_hold(&self, probe: Probe) -> bool {
+        self.bloom.may_hold(probe)
+    }
+
     /// The entries whose key starts with `prefix`, read a block at a time.
     pub fn range(self: &Arc<Self>, prefix: &[u8], reverse: bool) -> Entries<'static> {
-        if is_exact_lookup(prefix) && !self.bloom.may_hold(prefix) {
+        if Probe::of_prefix(prefix).is_some_and(|probe| !self.may_hold(probe)) {
             return Box::new(std::iter::empty());
         }
         let from = self
@@ -467,29 +477,50 @@ impl Bloom {
         }
     }
 
-    fn probes(&self, part: &[u8]) -> impl Iterator<Item = (usize, u64)> + use<> {
-        let h1 = u64::from(crc32fast::hash(part));
-        let mut seeded = crc32fast::Hasher::new_with_initial(0x9e37_79b9);
-        seeded.update(part);
-        let h2 = u64::from(seeded.finalize()) | 1;
+    fn probes(&self, probe: Probe) -> impl Iterator<Item = (usize, u64)> + use<> {
         let bits = self.words.len() as u64 * 64;
         (0..BLOOM_PROBES).map(move |i| {
-            let bit = h1.wrapping_add(i.wrapping_mul(h2)) % bits;
+            let bit = probe.h1.wrapping_add(i.wrapping_mul(probe.h2)) % bits;
             ((bit / 64) as usize, 1 << (bit % 64))
         })
     }
 
     fn add(&mut self, part: &[u8]) {
-        for (word, bit) in self.probes(part) {
+        for (word, bit) in self.probes(Probe::of(part)) {
             self.words[word] |= bit;
         }
     }
 
-    fn may_hold(&self, part: &[u8]) -> bool {
+    fn may_hold(&self, probe: Probe) -> bool {
         self.words.is_empty()
             || self
-                .probes(part)
+                .probes(probe)
                 .all(|(word, bit)| self.words[word] & bit != 0)
+    }
+}
+
+/// The hashes of a key's [`bloom_part`], worked out once for the filters of every file a
+/// lookup asks.
+#[derive(Clone, Copy)]
+pub struct Probe {
+    h1: u64,
+    h2: u64,
+}
+
+impl Probe {
+    fn of(part: &[u8]) -> Probe {
+        let mut seeded = crc32fast::Hasher::new_with_initial(0x9e37_79b9);
+        seeded.update(part);
+        Probe {
+            h1: u64::from(crc32fast::hash(part)),
+            h2: u64::from(seeded.finalize()) | 1,
+        }
+    }
+
+    /// The probe of an exact lookup of one index value (see [`is_exact_lookup`]), the only
+    /// prefix a filter can answer for.
+    pub fn of_prefix(prefix: &[u8]) -> Option<Probe> {
+        is_exact_lookup(prefix).then(|| Probe::of(prefix))
     }
 }
 
@@ -674,12 +705,30 @@ impl Sorter {
         if let Some(value) = frozen.as_ref().and_then(|map| map.get(key)) {
             return Ok(Some(value.clone()));
         }
+        let probe = Probe::of(bloom_part(key));
         for (run, _) in runs.iter().rev() {
-            if let Some(value) = run.get(key)? {
+            if let Some(value) = run.get_probed(key, probe)? {
                 return Ok(Some(value));
             }
         }
         Ok(None)
+    }
+
+    /// Whether the sorter may hold a key starting with `prefix` (no means it does not), for
+    /// an exact lookup without reading any run.
+    pub fn may_hold(&self, prefix: &[u8]) -> bool {
+        let Some(probe) = Probe::of_prefix(prefix) else {
+            return true;
+        };
+        let starts = |map: &Map| {
+            map.range(prefix.to_vec()..)
+                .next()
+                .is_some_and(|(k, _)| k.starts_with(prefix))
+        };
+        let shelf = lock_shelf(&self.shelf);
+        starts(&self.memory)
+            || shelf.frozen.as_deref().is_some_and(starts)
+            || shelf.runs.iter().any(|(run, _)| run.may_hold(probe))
     }
 
     /// How many entries were put (those put twice counted twice).
@@ -696,11 +745,13 @@ impl Sorter {
             let found = map_range(frozen, prefix, reverse);
             sources.push(Box::new(found.into_iter().map(Ok)));
         }
+        let probe = Probe::of_prefix(prefix);
         sources.extend(
             shelf
                 .runs
                 .iter()
                 .rev()
+                .filter(|(run, _)| probe.is_none_or(|p| run.may_hold(p)))
                 .map(|(run, _)| run.range(prefix, reverse)),
         );
         sources
@@ -969,7 +1020,7 @@ mod tests {
         assert_eq!(file.get(&record(50)).unwrap(), Some(Some(Vec::new())));
         assert_eq!(file.get(&record(3001)).unwrap(), None);
         let looked_up_past_the_filter = (3001..13001u64)
-            .filter(|&n| file.bloom.may_hold(&record(n)))
+            .filter(|&n| file.may_hold(Probe::of(&record(n))))
             .count();
         assert!(
             looked_up_past_the_filter < 300,
@@ -1072,6 +1123,19 @@ mod tests {
             assert_eq!(value, &want, "key {i}");
         }
         assert_eq!(sorter.get(&key("i", "00007", "A-1")).unwrap(), Some(None));
+        // An exact lookup is answered by the filters of the runs, the memory and the frozen
+        // memory: never a false "no".
+        for i in (0..2_000).step_by(97) {
+            assert!(sorter.may_hold(format!("x:i\0{i:05}\0").as_bytes()), "{i}");
+        }
+        sorter
+            .put(key("i", "fresh", "A-2"), Some(Vec::new()))
+            .unwrap();
+        assert!(sorter.may_hold(b"x:i\0fresh\0"), "in memory");
+        let misses = (0..1_000)
+            .filter(|n| sorter.may_hold(format!("x:i\0absent{n}\0").as_bytes()))
+            .count();
+        assert!(misses < 200, "{misses} false hits of 1,000");
         assert_eq!(
             sorter.get(&key("i", "00008", "A-1")).unwrap(),
             Some(Some(b"3".to_vec()))
