@@ -827,42 +827,41 @@ impl Log {
         self.committed = len;
     }
 
-    /// The entries of the first `len` bytes of the log at `path`, in the order written.
-    pub fn read(path: &Path, len: u64) -> Result<Vec<Entry>, StoreError> {
-        let mut bytes = Vec::new();
-        File::open(path)
-            .and_then(|f| f.take(len).read_to_end(&mut bytes))
-            .map_err(|e| io(path, e))?;
-        if (bytes.len() as u64) < len {
-            return Err(frame_error(path));
-        }
-        let mut entries = Vec::new();
-        let mut at = 0;
-        while at < bytes.len() {
-            let head = bytes.get(at..at + 8).ok_or_else(|| frame_error(path))?;
+    /// Passes the entries of the first `len` bytes of the log at `path` to `each`, in the
+    /// order written, a frame at a time.
+    pub fn replay(
+        path: &Path,
+        len: u64,
+        each: &mut dyn FnMut(Entry) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let file = File::open(path).map_err(|e| io(path, e))?;
+        let mut log = std::io::BufReader::with_capacity(1 << 20, file.take(len));
+        let mut read = 0u64;
+        let mut packed = Vec::new();
+        while read < len {
+            let mut head = [0u8; 8];
+            log.read_exact(&mut head).map_err(|_| frame_error(path))?;
             let n = u32::from_le_bytes(head[..4].try_into().unwrap()) as usize;
             let crc = u32::from_le_bytes(head[4..].try_into().unwrap());
-            let frame = bytes
-                .get(at + 8..at + 8 + n)
-                .ok_or_else(|| frame_error(path))?;
-            if crc32fast::hash(frame) != crc {
+            packed.resize(n, 0);
+            log.read_exact(&mut packed).map_err(|_| frame_error(path))?;
+            if crc32fast::hash(&packed) != crc {
                 return Err(frame_error(path));
             }
             let frame =
-                lz4_flex::decompress_size_prepended(frame).map_err(|_| frame_error(path))?;
-            let frame = frame.as_slice();
+                lz4_flex::decompress_size_prepended(&packed).map_err(|_| frame_error(path))?;
             let mut i = 0;
             while i < frame.len() {
-                let entry = read_varint(frame, &mut i).and_then(|k| {
+                let entry = read_varint(&frame, &mut i).and_then(|k| {
                     let key = frame.get(i..i + k)?.to_vec();
                     i += k;
-                    Some((key, read_value(frame, &mut i)?))
+                    Some((key, read_value(&frame, &mut i)?))
                 });
-                entries.push(entry.ok_or_else(|| frame_error(path))?);
+                each(entry.ok_or_else(|| frame_error(path))?)?;
             }
-            at += 8 + n;
+            read += 8 + n as u64;
         }
-        Ok(entries)
+        Ok(())
     }
 }
 

@@ -454,11 +454,9 @@ impl SledKv {
             (true, Some(len)) => {
                 tell(OpenWork::FinishingBulkLoad);
                 let mut sorter = Sorter::new(&self.path);
-                let finished = entries::Log::read(&self.path.join(LOG_FILE), len)
-                    .and_then(|logged| {
-                        logged
-                            .into_iter()
-                            .try_for_each(|(key, value)| sorter.put(key, value))
+                let finished =
+                    entries::Log::replay(&self.path.join(LOG_FILE), len, &mut |(key, value)| {
+                        sorter.put(key, value)
                     })
                     .and_then(|()| sorter.finish())
                     .and_then(|()| self.settle(&mut state, &sorter));
