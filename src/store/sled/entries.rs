@@ -896,9 +896,11 @@ pub fn merge<'a>(sources: Vec<Entries<'a>>, reverse: bool) -> Entries<'a> {
                 next = Some(i);
             }
         }
-        let winner = heads[next?].clone().expect("a head");
+        // Taken, not copied: a record's value is a kilobyte.
+        let taken = next?;
+        let winner = heads[taken].take().expect("a head");
         for (i, head) in heads.iter_mut().enumerate() {
-            if head.as_ref().is_some_and(|(k, _)| *k == winner.0) {
+            if i == taken || head.as_ref().is_some_and(|(k, _)| *k == winner.0) {
                 match sources[i].next().transpose() {
                     Ok(h) => *head = h,
                     Err(e) => return Some(Err(e)),
