@@ -281,10 +281,10 @@ pub fn export(
             let mut csv = CsvWriter::new(&mut out, &headers)?;
             for r in records() {
                 let record = r?;
-                // values() gives the fixed columns in order, then the record's own custom ones.
+                // values() gives the fixed columns in order; the custom ones are the record's.
                 let values = export_columns::values(&record);
                 let own = &record.meta().custom;
-                let row: Vec<&str> = values[..fixed.len()]
+                let row: Vec<&str> = values
                     .iter()
                     .map(|(_, v)| v.as_str())
                     .chain(
