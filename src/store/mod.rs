@@ -279,13 +279,13 @@ pub trait Store: Send + Sync {
     /// this returns. Counters only move forward. For restoring dumps into an empty database.
     fn restore(&self, batch: &Restore) -> Result<(), StoreError>;
 
-    /// Starts a bulk load (an import, a restore): until [`Store::end_bulk`], the index entries
-    /// commits write may be sorted aside and folded in at the end, a great deal faster than
-    /// one by one. Reads see them all the while. A crash before the end leaves them to be
-    /// rebuilt from the records on the next open.
+    /// Starts a bulk load (an import, a restore): until [`Store::end_bulk`], what commits
+    /// write may be sorted aside and folded in at the end, a great deal faster than one key at
+    /// a time. Reads see it all the while, and every commit is as durable as any other: a
+    /// crash before the end leaves the backend to finish the load on the next open.
     fn begin_bulk(&self) -> Result<(), StoreError>;
 
-    /// Ends a bulk load: every index entry it wrote is in place.
+    /// Ends a bulk load: everything it wrote is in place.
     fn end_bulk(&self) -> Result<(), StoreError>;
 
     /// Verifies that index entries, search documents, audit entries and counters agree with
