@@ -12,8 +12,8 @@
 //! database closed by a crash has no such file and is opened as before.
 //!
 //! The records (`r:`), their audit entries (`h:`) and their index entries (`x:`) are kept
-//! mostly out of sled's tree (see the `entries` module): in an immutable sorted file (`entries-<n>`, its
-//! number under `m:entries`), with what was written since in sled (the delta, under the same
+//! mostly out of sled's tree (the `entries` module): in an immutable sorted file
+//! (`entries-<n>`, its number under `m:entries`), with what was written since in sled (the delta, under the same
 //! keys) and the file's keys removed since as tombstones in sled (the key with its first byte
 //! changed: `y` for `x`, `R` for `r`, `H` for `h`). A key is read from sled first, then, unless
 //! a tombstone says it is gone, from the file. An index entry in the delta is never in the file
