@@ -9,10 +9,11 @@
 //!
 //! A file is a header, blocks of about 16 KB of entries (each key stored as the length it shares
 //! with the one before and the rest of it, then its value or that it is removed), each block
-//! compressed with LZ4 (records are JSON, which shrinks to about a third), the list of the
-//! blocks (offset, compressed length, CRC-32 of the compressed bytes, first key), a Bloom filter of the keys' index and value (the
-//! key up to its last separator, so that an exact lookup that finds nothing reads no block), and
-//! a footer. A file is written under a temporary name, synced and renamed, and never changed.
+//! compressed with LZ4 (records are JSON, which shrinks to about a third), the list of the blocks
+//! (offset, compressed length, CRC-32 of the compressed bytes, first key), a Bloom filter of the
+//! keys' index and value (the key up to its last separator, so that an exact lookup that finds
+//! nothing reads no block), and a footer. A file is written under a temporary name, synced and
+//! renamed, and never changed.
 
 use crate::store::StoreError;
 use std::collections::BTreeMap;

@@ -11,20 +11,20 @@
 //! and stamped with it can be read without opening the database (see [`closed_at`]). A
 //! database closed by a crash has no such file and is opened as before.
 //!
-//! The records (`r:`), their audit entries (`h:`) and their index entries (`x:`) are kept
-//! mostly out of sled's tree (the `entries` module): in an immutable sorted file
-//! (`entries-<n>`, its number under `m:entries`), with what was written since in sled (the delta, under the same
-//! keys) and the file's keys removed since as tombstones in sled (the key with its first byte
-//! changed: `y` for `x`, `R` for `r`, `H` for `h`). A key is read from sled first, then, unless
-//! a tombstone says it is gone, from the file. An index entry in the delta is never in the file
-//! and a tombstone's key always is. A bulk load (an import, a restore) sorts what it writes
-//! aside and folds it in at its end, writing a new file when that is cheaper than writing to
-//! sled one key at a time; each of its transactions is first appended to a log beside the file
-//! (`bulk-log`, its committed length under `m:entries.log`, in the same transaction), so that
-//! a load cut short by a crash is finished from the log on the next open, every transaction it
-//! committed kept. A fold then removes what it moved into the file from sled a chunk at a time,
-//! under `m:entries.cleanup`, which the next open finishes after a crash. The audit log's runs
-//! (`l:`), its by-user entries, the counters and the custom field counts stay in sled.
+//! The records (`r:`), their audit entries (`h:`) and their index entries (`x:`) are kept mostly
+//! out of sled's tree (the `entries` module): in an immutable sorted file (`entries-<n>`, its
+//! number under `m:entries`), with what was written since in sled (the delta, under the same keys)
+//! and the file's keys removed since as tombstones in sled (the key with its first byte changed:
+//! `y` for `x`, `R` for `r`, `H` for `h`). A key is read from sled first, then, unless a tombstone
+//! says it is gone, from the file. An index entry in the delta is never in the file and a
+//! tombstone's key always is. A bulk load (an import, a restore) sorts what it writes aside and
+//! folds it in at its end, writing a new file when that is cheaper than writing to sled one key at
+//! a time; each of its transactions is first appended to a log beside the file (`bulk-log`, its
+//! committed length under `m:entries.log`, in the same transaction), so that a load cut short by a
+//! crash is finished from the log on the next open, every transaction it committed kept. A fold
+//! then removes what it moved into the file from sled a chunk at a time, under `m:entries.cleanup`,
+//! which the next open finishes after a crash. The audit log's runs (`l:`), its by-user entries,
+//! the counters and the custom field counts stay in sled.
 
 mod entries;
 
