@@ -40,8 +40,8 @@ impl std::fmt::Display for OpenWork {
             ),
             OpenWork::RebuildingEntries => write!(
                 f,
-                "writing the records and their index entries to the entry file, once (about \
-                 half a minute a million accounts)"
+                "writing the records and their index entries to the entry file, once (a few \
+                 seconds each hundred thousand records)"
             ),
             OpenWork::FinishingBulkLoad => write!(
                 f,
