@@ -224,31 +224,7 @@ impl Ops<'_> {
                 }
                 let _ = to_draft.send(next_rows(&mut rows));
                 for (row, draft) in chunk.into_iter().zip(drafts) {
-                    summary.read += 1;
-                    let outcome = row.and_then(|mut row| {
-                        let original = row.original.take();
-                        self.import_row(&row, options, &mut batch, draft)
-                            .map_err(|e| Rejected {
-                                line: row.line,
-                                reason: reason(e),
-                                original,
-                            })
-                    });
-                    match outcome {
-                        Ok(RowOutcome::Create(record)) => {
-                            summary.created += 1;
-                            batch.put(record);
-                        }
-                        Ok(RowOutcome::Update(record)) => {
-                            summary.updated += 1;
-                            batch.put(record);
-                        }
-                        Ok(RowOutcome::Skip) => summary.skipped += 1,
-                        Err(rejected) => {
-                            summary.rejected += 1;
-                            reject(&rejected);
-                        }
-                    }
+                    self.place_row(row, draft, options, &mut batch, &mut summary, &mut reject);
                     if batch.writes.len() >= options.batch {
                         self.flush_batch(&mut batch, options)?;
                         progress(&finish(&summary, started));
@@ -264,6 +240,44 @@ impl Ops<'_> {
         let summary = finish(&summary, started);
         progress(&summary);
         Ok(summary)
+    }
+
+    /// Matches one row against the batch and the database, puts what it makes in the batch and
+    /// counts it.
+    fn place_row(
+        &self,
+        row: std::result::Result<SourceRow, Rejected>,
+        draft: Option<Result<Account>>,
+        options: &ImportOptions,
+        batch: &mut Batch,
+        summary: &mut ImportSummary,
+        reject: &mut impl FnMut(&Rejected),
+    ) {
+        summary.read += 1;
+        let outcome = row.and_then(|mut row| {
+            let original = row.original.take();
+            self.import_row(&row, options, batch, draft)
+                .map_err(|e| Rejected {
+                    line: row.line,
+                    reason: reason(e),
+                    original,
+                })
+        });
+        match outcome {
+            Ok(RowOutcome::Create(record)) => {
+                summary.created += 1;
+                batch.put(record);
+            }
+            Ok(RowOutcome::Update(record)) => {
+                summary.updated += 1;
+                batch.put(record);
+            }
+            Ok(RowOutcome::Skip) => summary.skipped += 1,
+            Err(rejected) => {
+                summary.rejected += 1;
+                reject(&rejected);
+            }
+        }
     }
 
     fn flush_batch(&self, batch: &mut Batch, options: &ImportOptions) -> Result<()> {

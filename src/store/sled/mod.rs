@@ -512,16 +512,15 @@ impl SledKv {
     /// How many records and audit entries sled holds, tombstones included (for tests).
     #[doc(hidden)]
     pub fn records_in_sled(&self) -> usize {
-        [&b"r:"[..], b"R:", b"h:", b"H:"]
+        FILED
             .iter()
+            .filter(|(prefix, _)| *prefix != layout::INDEX_PREFIX)
+            .flat_map(|(prefix, tombstones)| [prefix, tombstones])
             .map(|prefix| self.db.scan_prefix(prefix).count())
             .sum()
     }
 
     fn raw_scan(&self, prefix: &[u8], reverse: bool) -> Pairs<'_> {
-        let pair = |item: Result<(::sled::IVec, ::sled::IVec), ::sled::Error>| {
-            item.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(backend)
-        };
         let iter = self.db.scan_prefix(prefix);
         if reverse {
             Box::new(iter.rev().map(pair))
@@ -726,7 +725,7 @@ impl SledKv {
         let mut staged = 0;
         for entry in entries::merge(sorter.sources(b"", false), false) {
             let (key, value) = entry?;
-            let held = file.map_or(Ok(None), |f| f.get(&key))?.flatten();
+            let held = held(file.map(Arc::as_ref), &key)?;
             match (value, held) {
                 (Some(value), Some(held)) => {
                     batch.remove(flipped(&key));
@@ -780,6 +779,18 @@ impl SledKv {
     }
 }
 
+/// A pair of a sled scan, owned.
+fn pair(
+    item: Result<(::sled::IVec, ::sled::IVec), ::sled::Error>,
+) -> Result<(Vec<u8>, Vec<u8>), StoreError> {
+    item.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(backend)
+}
+
+/// The value `file` holds for `key`, if it holds one.
+fn held(file: Option<&EntryFile>, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+    Ok(file.map(|f| f.get(key)).transpose()?.flatten().flatten())
+}
+
 /// A read of one key from sled, in a transaction or out of one.
 type SledGet<'a> = dyn Fn(&[u8]) -> Result<Option<Vec<u8>>, StoreError> + 'a;
 
@@ -797,7 +808,7 @@ fn read_filed(
     if let Some(value) = sled(key)? {
         return Ok(Some(value));
     }
-    match file.map(|f| f.get(key)).transpose()?.flatten().flatten() {
+    match held(file, key)? {
         Some(value) if sled(&flipped(key))?.is_none() => Ok(Some(value)),
         _ => Ok(None),
     }
@@ -837,16 +848,6 @@ impl SledTxn<'_> {
         Ok(())
     }
 
-    /// The value the file holds for `key`.
-    fn on_file(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self
-            .file
-            .map(|file| file.get(key))
-            .transpose()?
-            .flatten()
-            .flatten())
-    }
-
     /// Puts a write aside for the bulk load, when one runs and `key` is filed.
     fn defer(&self, key: &[u8], value: Option<&[u8]>) -> bool {
         match self.bulk {
@@ -882,7 +883,7 @@ impl Txn for SledTxn<'_> {
         if !is_filed(key) {
             return self.sled_insert(key, value);
         }
-        match self.on_file(key)? {
+        match held(self.file, key)? {
             Some(held) => {
                 self.sled_remove(&flipped(key))?;
                 if held == value {
@@ -900,7 +901,7 @@ impl Txn for SledTxn<'_> {
             return Ok(());
         }
         self.sled_remove(key)?;
-        if is_filed(key) && self.on_file(key)?.is_some() {
+        if is_filed(key) && held(self.file, key)?.is_some() {
             self.sled_insert(&flipped(key), &[])?;
         }
         Ok(())
@@ -944,9 +945,6 @@ impl Kv for SledKv {
             };
             return Box::new(self.merged(prefix, reverse).skip_while(before));
         }
-        let pair = |item: Result<(::sled::IVec, ::sled::IVec), ::sled::Error>| {
-            item.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(backend)
-        };
         let prefix = prefix.to_vec();
         let within = move |item: &Result<(Vec<u8>, Vec<u8>), StoreError>| {
             item.as_ref().map_or(true, |(k, _)| k.starts_with(&prefix))
