@@ -21,11 +21,10 @@
 //! The accounts are split between the cores. [`SearchIndex::query_plain`] is the same ranking
 //! done the simple way, for the tests and the benchmarks to check the fast one against.
 
+use super::fuzzy::Scorer;
 use super::keys::{KeyField, SearchDocument, Shown, fold};
 use crate::domain::{Id, Kind};
 use crate::store::{Store, StoreError};
-use fuzzy_matcher::FuzzyMatcher;
-use fuzzy_matcher::skim::SkimMatcherV2;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::ops::ControlFlow;
@@ -405,7 +404,6 @@ pub struct SearchIndex {
     /// What a search shows of each account, one [`Shown`] line after another; empty when left
     /// in the file (see [`SearchIndex::decode`]) or let go (see [`SearchIndex::without_shown`]).
     shown: String,
-    matcher: SkimMatcherV2,
     /// The last query and every account it may match (for narrowing).
     last: Mutex<Option<Last>>,
     /// Below this many accounts to look at, a query runs on one thread.
@@ -609,6 +607,7 @@ struct Walker<'a> {
     /// How many accounts it read the keys of.
     read: usize,
     buf: String,
+    scorer: Scorer,
 }
 
 impl<'a> Walker<'a> {
@@ -637,6 +636,7 @@ impl<'a> Walker<'a> {
             exact_only: false,
             read: 0,
             buf: String::new(),
+            scorer: Scorer::default(),
         }
     }
 
@@ -728,7 +728,7 @@ impl<'a> Walker<'a> {
                 }
                 let compact = index.compact(k, &mut self.buf);
                 is_subsequence(&query.compact, compact)
-                    .then(|| index.matcher.fuzzy_match(compact, &query.compact))
+                    .then(|| self.scorer.score(compact, &query.compact))
                     .flatten()
             })
             .max()
@@ -779,7 +779,6 @@ impl SearchIndex {
             moved,
             runs,
             shown,
-            matcher: SkimMatcherV2::default(),
             last: Mutex::new(None),
             parallel_from: PARALLEL_FROM,
         }
@@ -1014,8 +1013,9 @@ impl SearchIndex {
         });
         best.sort_unstable_by_key(|(rank, _)| Reverse(*rank));
         best.truncate(limit);
+        let mut scorer = Scorer::default();
         best.into_iter()
-            .filter_map(|(_, a)| self.account_hit(&query, a))
+            .filter_map(|(_, a)| self.account_hit(&query, a, &mut scorer))
             .collect()
     }
 
@@ -1034,8 +1034,9 @@ impl SearchIndex {
         if query.compact.is_empty() {
             return Vec::new();
         }
+        let mut scorer = Scorer::default();
         let mut hits: Vec<Hit> = (0..self.accounts.len())
-            .filter_map(|p| self.account_hit(&query, p))
+            .filter_map(|p| self.account_hit(&query, p, &mut scorer))
             .collect();
         hits.sort_by_key(|h| Reverse(rank(h)));
         hits.truncate(limit);
@@ -1172,12 +1173,14 @@ impl SearchIndex {
 
     /// The best hit of the account at `position`: the first of its keys with the best tier and
     /// score.
-    fn account_hit(&self, query: &Query, position: usize) -> Option<Hit> {
+    fn account_hit(&self, query: &Query, position: usize, scorer: &mut Scorer) -> Option<Hit> {
         let account = &self.accounts[position];
         let mut best: Option<(u8, i64, usize)> = None;
         for k in self.account_keys(account) {
             let entry = self.keys[k];
-            let Some((tier, score)) = self.match_key(query, entry.field(), self.key_text(k)) else {
+            let Some((tier, score)) =
+                self.match_key(query, entry.field(), self.key_text(k), scorer)
+            else {
                 continue;
             };
             if best.is_none_or(|(t, s, _)| (tier, score) > (t, s)) {
@@ -1198,7 +1201,13 @@ impl SearchIndex {
     }
 
     /// How one key matches, the simple way: every test in turn, the fuzzy score always.
-    fn match_key(&self, query: &Query, field: KeyField, key: &str) -> Option<(u8, i64)> {
+    fn match_key(
+        &self,
+        query: &Query,
+        field: KeyField,
+        key: &str,
+        scorer: &mut Scorer,
+    ) -> Option<(u8, i64)> {
         if field == KeyField::Phone {
             let digits = query.digits.as_deref()?;
             let tier = if key.ends_with(digits) {
@@ -1217,7 +1226,7 @@ impl SearchIndex {
             return Some((4, 0));
         }
         let compact_key: String = key.chars().filter(|c| !c.is_whitespace()).collect();
-        let score = self.matcher.fuzzy_match(&compact_key, &query.compact);
+        let score = scorer.score(&compact_key, &query.compact);
         let tier = if key == query.text || compact_key == query.compact {
             4
         } else if key.starts_with(&query.text)

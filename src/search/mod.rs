@@ -2,6 +2,7 @@
 //! in-memory index that matches and ranks them ([`index`]) and its copy on disk
 //! ([`snapshot`]).
 
+pub mod fuzzy;
 pub mod index;
 pub mod kb;
 pub mod keys;
