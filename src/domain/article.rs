@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 
 /// A knowledge-base article, written in Markdown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Article {
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing, default = "crate::domain::stamped::unset")]
     pub meta: Meta,
     pub title: String,
     pub body: String,
@@ -133,6 +134,8 @@ impl Ticket {
         true
     }
 }
+
+crate::domain::stamped::stamped!(Article);
 
 #[cfg(test)]
 mod tests {

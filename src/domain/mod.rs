@@ -7,6 +7,7 @@ pub mod choice;
 pub mod id;
 pub mod record;
 pub mod sla;
+pub mod stamped;
 pub mod ticket;
 pub mod validate;
 

@@ -123,8 +123,9 @@ impl Address {
 
 /// A customer organisation or individual.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Account {
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing, default = "crate::domain::stamped::unset")]
     pub meta: Meta,
     pub name: String,
     pub kind: AccountKind,
@@ -156,8 +157,9 @@ pub struct Account {
 
 /// A person at an account.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Contact {
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing, default = "crate::domain::stamped::unset")]
     pub meta: Meta,
     pub account: Id,
     pub name: String,
@@ -177,8 +179,9 @@ pub struct Contact {
 
 /// One touch with a customer. Append-only: corrections are new interactions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Interaction {
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing, default = "crate::domain::stamped::unset")]
     pub meta: Meta,
     pub account: Id,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -205,8 +208,9 @@ pub struct Interaction {
 
 /// Someone who uses rapport.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct User {
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing, default = "crate::domain::stamped::unset")]
     pub meta: Meta,
     /// The login name, as given to `--as`.
     pub name: String,
@@ -304,14 +308,14 @@ impl Record {
     ) -> Result<Record, D::Error> {
         use serde::Deserialize;
         Ok(match kind {
-            Kind::Account => Record::Account(Account::deserialize(de)?),
-            Kind::Contact => Record::Contact(Contact::deserialize(de)?),
-            Kind::Interaction => Record::Interaction(Interaction::deserialize(de)?),
-            Kind::Ticket => Record::Ticket(Ticket::deserialize(de)?),
-            Kind::User => Record::User(User::deserialize(de)?),
-            Kind::Article => Record::Article(Article::deserialize(de)?),
-            Kind::Calendar => Record::Calendar(Calendar::deserialize(de)?),
-            Kind::Policy => Record::Policy(Policy::deserialize(de)?),
+            Kind::Account => Record::Account(Deserialize::deserialize(de)?),
+            Kind::Contact => Record::Contact(Deserialize::deserialize(de)?),
+            Kind::Interaction => Record::Interaction(Deserialize::deserialize(de)?),
+            Kind::Ticket => Record::Ticket(Deserialize::deserialize(de)?),
+            Kind::User => Record::User(Deserialize::deserialize(de)?),
+            Kind::Article => Record::Article(Deserialize::deserialize(de)?),
+            Kind::Calendar => Record::Calendar(Deserialize::deserialize(de)?),
+            Kind::Policy => Record::Policy(Deserialize::deserialize(de)?),
             other => {
                 return Err(serde::de::Error::custom(format!(
                     "{} records are not stored yet",
@@ -557,6 +561,8 @@ pub fn parse_bool(field: &str, value: &str) -> Result<bool, Invalid> {
         )),
     }
 }
+
+crate::domain::stamped::stamped!(Account, Contact, Interaction, User);
 
 #[cfg(test)]
 mod tests {

@@ -24,8 +24,9 @@ choice!(
 
 /// When the service desk works: days, hours in a time zone, and holidays.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Calendar {
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing, default = "crate::domain::stamped::unset")]
     pub meta: Meta,
     pub name: String,
     /// An IANA time zone (`Europe/London`).
@@ -39,8 +40,9 @@ pub struct Calendar {
 
 /// The targets for tickets of one priority, in business minutes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Policy {
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing, default = "crate::domain::stamped::unset")]
     pub meta: Meta,
     pub priority: Priority,
     pub first_response_minutes: u32,
@@ -385,6 +387,8 @@ pub fn evaluate(
         state,
     }
 }
+
+crate::domain::stamped::stamped!(Calendar, Policy);
 
 #[cfg(test)]
 mod tests {

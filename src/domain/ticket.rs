@@ -138,8 +138,9 @@ pub struct Csat {
 
 /// A service request, complaint or incident.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Ticket {
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing, default = "crate::domain::stamped::unset")]
     pub meta: Meta,
     pub account: Id,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -267,6 +268,8 @@ impl Ticket {
 pub fn work_order(a: &Ticket, b: &Ticket) -> std::cmp::Ordering {
     (a.priority, a.meta.created_at, a.meta.id).cmp(&(b.priority, b.meta.created_at, b.meta.id))
 }
+
+crate::domain::stamped::stamped!(Ticket);
 
 #[cfg(test)]
 mod tests {
