@@ -286,7 +286,7 @@ pub fn export(
                 let own = &record.meta().custom;
                 let row: Vec<&str> = values
                     .iter()
-                    .map(|(_, v)| v.as_str())
+                    .map(|(_, v)| v.as_ref())
                     .chain(
                         custom
                             .iter()

@@ -4,7 +4,8 @@
 //! the records as its header, then [`values`] of each record in that order.
 
 use crate::domain::record::{Account, Contact, Interaction};
-use crate::domain::{Kind, Meta, Record, Ticket};
+use crate::domain::{Choice, Kind, Meta, Record, Ticket};
+use std::borrow::Cow;
 
 const STAMPS: &[&str] = &["created_at", "created_by", "updated_at", "updated_by"];
 
@@ -60,38 +61,39 @@ pub fn columns(kind: Kind) -> Option<Vec<&'static str>> {
     Some(own)
 }
 
+/// A record's value in one column: borrowed from the record where it holds it as it is shown.
+pub type Value<'a> = Cow<'a, str>;
+
 /// A record's values for every column of [`columns`] (empty where unset), in order; its custom
 /// fields, `custom.NAME` columns, are its meta's.
-pub fn values(record: &Record) -> Vec<(&'static str, String)> {
-    let text = |v: &Option<String>| v.clone().unwrap_or_default();
-    let shown = |v: Option<String>| v.unwrap_or_default();
-    let mut out: Vec<(&str, String)> = match record {
+pub fn values(record: &Record) -> Vec<(&'static str, Value<'_>)> {
+    let mut out = match record {
         Record::Account(a) => account(a),
         Record::Contact(c) => contact(c),
         Record::Interaction(i) => interaction(i),
         Record::Ticket(t) => vec![
-            ("id", t.meta.id.to_string()),
-            ("account", t.account.to_string()),
-            ("contact", shown(t.contact.map(|c| c.to_string()))),
-            ("subject", t.subject.clone()),
+            ("id", shown(t.meta.id)),
+            ("account", shown(t.account)),
+            ("contact", shown_or_empty(t.contact)),
+            ("subject", Cow::from(t.subject.as_str())),
             ("description", text(&t.description)),
             ("category", text(&t.category)),
-            ("priority", t.priority.to_string()),
+            ("priority", word(t.priority)),
             ("assignee", text(&t.assignee)),
             ("queue", text(&t.queue)),
-            ("status", t.status.to_string()),
+            ("status", word(t.status)),
             ("external_id", text(&t.external_id)),
-            ("csat", shown(t.csat.as_ref().map(|c| c.score.to_string()))),
+            ("csat", shown_or_empty(t.csat.as_ref().map(|c| c.score))),
             (
                 "csat_comment",
-                shown(t.csat.as_ref().and_then(|c| c.comment.clone())),
+                text(t.csat.as_ref().map_or(&None, |c| &c.comment)),
             ),
-            ("articles", join(t.articles.iter().map(|a| a.to_string()))),
-            ("events", events(t)),
             (
-                "first_response_at",
-                shown(t.first_response_at.map(|at| at.to_string())),
+                "articles",
+                join(t.articles.iter().map(|a| Cow::from(a.to_string()))),
             ),
+            ("events", Cow::from(events(t))),
+            ("first_response_at", shown_or_empty(t.first_response_at)),
         ],
         Record::User(_) | Record::Article(_) | Record::Calendar(_) | Record::Policy(_) => {
             Vec::new()
@@ -101,31 +103,62 @@ pub fn values(record: &Record) -> Vec<(&'static str, String)> {
     out
 }
 
-fn join(items: impl Iterator<Item = String>) -> String {
-    items.collect::<Vec<_>>().join(", ")
+fn text(v: &Option<String>) -> Value<'_> {
+    Cow::from(v.as_deref().unwrap_or_default())
 }
 
-fn stamps(meta: &Meta) -> Vec<(&'static str, String)> {
-    vec![
-        ("created_at", meta.created_at.to_string()),
-        ("created_by", meta.created_by.clone()),
-        ("updated_at", meta.updated_at.to_string()),
-        ("updated_by", meta.updated_by.clone()),
+fn shown<'a>(v: impl std::fmt::Display) -> Value<'a> {
+    Cow::from(v.to_string())
+}
+
+fn shown_or_empty<'a>(v: Option<impl std::fmt::Display>) -> Value<'a> {
+    v.map_or(Cow::from(""), shown)
+}
+
+fn word<'a>(choice: impl Choice) -> Value<'a> {
+    Cow::from(choice.word())
+}
+
+/// Items joined with `, `; one item alone is borrowed.
+fn join<'a>(mut items: impl Iterator<Item = Value<'a>>) -> Value<'a> {
+    let Some(first) = items.next() else {
+        return Cow::from("");
+    };
+    items.fold(first, |mut all, item| {
+        let all_mut = all.to_mut();
+        all_mut.push_str(", ");
+        all_mut.push_str(&item);
+        all
+    })
+}
+
+fn strings(items: &[String]) -> Value<'_> {
+    join(items.iter().map(|s| Cow::from(s.as_str())))
+}
+
+fn stamps(meta: &Meta) -> [(&'static str, Value<'_>); 4] {
+    [
+        ("created_at", shown(meta.created_at)),
+        ("created_by", Cow::from(meta.created_by.as_str())),
+        ("updated_at", shown(meta.updated_at)),
+        ("updated_by", Cow::from(meta.updated_by.as_str())),
     ]
 }
 
-fn account(a: &Account) -> Vec<(&'static str, String)> {
-    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+fn account(a: &Account) -> Vec<(&'static str, Value<'_>)> {
     vec![
-        ("id", a.meta.id.to_string()),
-        ("name", a.name.clone()),
-        ("kind", a.kind.to_string()),
-        ("relationship", a.relationship.to_string()),
+        ("id", shown(a.meta.id)),
+        ("name", Cow::from(a.name.as_str())),
+        ("kind", word(a.kind)),
+        ("relationship", word(a.relationship)),
         ("segment", text(&a.segment)),
-        ("tags", a.tags.join(", ")),
+        ("tags", strings(&a.tags)),
         ("owner", text(&a.owner)),
-        ("phones", join(a.phones.iter().map(|p| p.number.clone()))),
-        ("emails", a.emails.join(", ")),
+        (
+            "phones",
+            join(a.phones.iter().map(|p| Cow::from(p.number.as_str()))),
+        ),
+        ("emails", strings(&a.emails)),
         ("website", text(&a.website)),
         ("street", text(&a.address.street)),
         ("city", text(&a.address.city)),
@@ -135,61 +168,48 @@ fn account(a: &Account) -> Vec<(&'static str, String)> {
         ("external_id", text(&a.external_id)),
         ("lifecycle_stage", text(&a.lifecycle_stage)),
         ("notes", text(&a.notes)),
-        (
-            "last_contact_at",
-            a.last_contact_at.map(|t| t.to_string()).unwrap_or_default(),
-        ),
+        ("last_contact_at", shown_or_empty(a.last_contact_at)),
     ]
 }
 
-fn contact(c: &Contact) -> Vec<(&'static str, String)> {
-    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+fn contact(c: &Contact) -> Vec<(&'static str, Value<'_>)> {
     vec![
-        ("id", c.meta.id.to_string()),
-        ("account", c.account.to_string()),
-        ("name", c.name.clone()),
+        ("id", shown(c.meta.id)),
+        ("account", shown(c.account)),
+        ("name", Cow::from(c.name.as_str())),
         ("title", text(&c.title)),
-        ("phones", join(c.phones.iter().map(|p| p.number.clone()))),
-        ("emails", c.emails.join(", ")),
+        (
+            "phones",
+            join(c.phones.iter().map(|p| Cow::from(p.number.as_str()))),
+        ),
+        ("emails", strings(&c.emails)),
         (
             "preferred_channel",
-            c.preferred_channel
-                .map(|p| p.to_string())
-                .unwrap_or_default(),
+            c.preferred_channel.map_or(Cow::from(""), word),
         ),
         (
             "decision_maker",
-            if c.decision_maker { "yes" } else { "no" }.to_string(),
+            Cow::from(if c.decision_maker { "yes" } else { "no" }),
         ),
         ("external_id", text(&c.external_id)),
     ]
 }
 
-fn interaction(i: &Interaction) -> Vec<(&'static str, String)> {
-    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+fn interaction(i: &Interaction) -> Vec<(&'static str, Value<'_>)> {
     vec![
-        ("id", i.meta.id.to_string()),
-        ("account", i.account.to_string()),
-        (
-            "contact",
-            i.contact.map(|c| c.to_string()).unwrap_or_default(),
-        ),
-        (
-            "ticket",
-            i.ticket.map(|t| t.to_string()).unwrap_or_default(),
-        ),
-        ("channel", i.channel.to_string()),
-        ("direction", i.direction.to_string()),
-        ("started_at", i.started_at.to_string()),
-        ("duration", i.duration.to_string()),
-        ("outcome", i.outcome.to_string()),
-        ("agent", i.agent.clone()),
+        ("id", shown(i.meta.id)),
+        ("account", shown(i.account)),
+        ("contact", shown_or_empty(i.contact)),
+        ("ticket", shown_or_empty(i.ticket)),
+        ("channel", word(i.channel)),
+        ("direction", word(i.direction)),
+        ("started_at", shown(i.started_at)),
+        ("duration", shown(i.duration)),
+        ("outcome", word(i.outcome)),
+        ("agent", Cow::from(i.agent.as_str())),
         ("subject", text(&i.subject)),
         ("notes", text(&i.notes)),
-        (
-            "follow_up",
-            i.follow_up.map(|d| d.to_string()).unwrap_or_default(),
-        ),
+        ("follow_up", shown_or_empty(i.follow_up)),
         ("external_id", text(&i.external_id)),
     ]
 }
@@ -241,7 +261,8 @@ mod tests {
 
     #[test]
     fn values_follow_the_columns() {
-        let values = values(&Record::Account(account()));
+        let record = Record::Account(account());
+        let values = values(&record);
         let names: Vec<&str> = values.iter().map(|(k, _)| *k).collect();
         assert_eq!(names, columns(Kind::Account).unwrap());
     }
@@ -268,7 +289,8 @@ mod tests {
     #[test]
     fn an_account_exported_to_csv_imports_field_for_field() {
         let original = account();
-        let values = values(&Record::Account(original.clone()));
+        let record = Record::Account(original.clone());
+        let values = values(&record);
         let custom: Vec<String> = original
             .meta
             .custom
@@ -282,7 +304,7 @@ mod tests {
             .collect();
         let row: Vec<&str> = values
             .iter()
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v.as_ref())
             .chain(original.meta.custom.values().map(String::as_str))
             .collect();
         let mut w = CsvWriter::new(Vec::new(), &header).unwrap();
