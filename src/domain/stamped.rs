@@ -97,20 +97,15 @@ struct Parts {
 
 impl Parts {
     fn finish<E: de::Error>(self) -> Result<Meta, E> {
+        fn given<T, E: de::Error>(field: Option<T>, name: &'static str) -> Result<T, E> {
+            field.ok_or_else(|| E::missing_field(name))
+        }
         Ok(Meta {
-            id: self.id.ok_or_else(|| E::missing_field("id"))?,
-            created_at: self
-                .created_at
-                .ok_or_else(|| E::missing_field("created_at"))?,
-            updated_at: self
-                .updated_at
-                .ok_or_else(|| E::missing_field("updated_at"))?,
-            created_by: self
-                .created_by
-                .ok_or_else(|| E::missing_field("created_by"))?,
-            updated_by: self
-                .updated_by
-                .ok_or_else(|| E::missing_field("updated_by"))?,
+            id: given(self.id, "id")?,
+            created_at: given(self.created_at, "created_at")?,
+            updated_at: given(self.updated_at, "updated_at")?,
+            created_by: given(self.created_by, "created_by")?,
+            updated_by: given(self.updated_by, "updated_by")?,
             custom: self.custom.unwrap_or_default(),
         })
     }
