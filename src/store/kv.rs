@@ -64,6 +64,8 @@ pub trait Kv: Send + Sync {
 
 /// How many records a scan decodes at a time.
 const DECODED_CHUNK: usize = 512;
+/// How many chunks a scan has read ahead of the one it gives out, decoded or being decoded.
+const IN_FLIGHT: usize = 4;
 
 /// The records of a scan, decoded from their stored bytes on a thread of their own once there
 /// are more than a chunk of them, so that a long scan (an export) reads the next records while
@@ -125,8 +127,8 @@ impl<'a> Decoded<'a> {
     }
 
     fn decoder(kind: Kind) -> Option<Decoder> {
-        let (to, work) = std::sync::mpsc::sync_channel::<Vec<(Vec<u8>, Vec<u8>)>>(2);
-        let (back, from) = std::sync::mpsc::sync_channel(2);
+        let (to, work) = std::sync::mpsc::sync_channel::<Vec<(Vec<u8>, Vec<u8>)>>(IN_FLIGHT);
+        let (back, from) = std::sync::mpsc::sync_channel(IN_FLIGHT);
         std::thread::Builder::new()
             .name("rapport-decode".into())
             .spawn(move || {
@@ -150,8 +152,8 @@ impl Iterator for Decoded<'_> {
             if let Some(record) = self.ready.next() {
                 return Some(record);
             }
-            // Two chunks in flight: one being decoded while the next is read.
-            while self.decoder.is_some() && self.in_flight < 2 && !self.done {
+            // Chunks in flight: the decoder has the next ones while these records are used.
+            while self.decoder.is_some() && self.in_flight < IN_FLIGHT && !self.done {
                 let chunk = self.read_chunk();
                 if chunk.is_empty() {
                     break;
