@@ -15,8 +15,10 @@
 //! characters it holds, so most keys are refused by one `and` before any text is compared, and
 //! fuzzy scores are computed only for accounts that could enter the results. Once only an exact
 //! match can enter, runs of 64 accounts whose Bloom filter holds none of the query's exact forms
-//! are passed over unread, and the walk no longer lists the accounts it passes for the next key
-//! to narrow to, keeping the rest of its range instead. An account a contact moves up the tie
+//! are passed over unread; once only a prefix match or better can, those whose filter holds
+//! none of the starts the query's keys would have (its first two characters, those of its first
+//! word). The walk then no longer lists the accounts it passes for the next key to narrow to,
+//! keeping the rest of its range instead. An account a contact moves up the tie
 //! order keeps its place (so the filters stay true) and is walked first, among the few moved.
 //! The accounts are split between the cores. [`SearchIndex::query_plain`] is the same ranking
 //! done the simple way, for the tests and the benchmarks to check the fast one against.
@@ -256,6 +258,10 @@ struct RunFilters {
     exact: BlockFilters,
     /// The digits in a row of their phones.
     phone_grams: BlockFilters,
+    /// The first [`PREFIX`] characters and fewer of their keys (phones aside) without white
+    /// space, and of each word of those keys: a prefix match (or an exact one) of a query that
+    /// is not phone digits holds one of the query's (see [`prefix_forms`]).
+    prefixes: BlockFilters,
     /// The most digits a key of theirs but a phone holds (at most 255). A query of phone digits
     /// can only match a run whose phones hold all its digits, or one with a key of as many
     /// digits as its longest word (a word prefix needs that many, every other match them all),
@@ -272,9 +278,11 @@ impl RunFilters {
     ) -> RunFilters {
         let mut exact = Vec::new();
         let mut grams = Vec::new();
+        let mut starts = Vec::new();
         let mut key_digits = Vec::new();
         for run in accounts.chunks(BLOCK) {
             let (mut forms, mut phone, mut digits) = (Vec::new(), Vec::new(), 0);
+            let mut prefixes = Vec::new();
             for account in run {
                 let first = account.first as usize;
                 let own = &keys[first..first + account.count as usize];
@@ -290,6 +298,9 @@ impl RunFilters {
                     digits = digits.max(key.bytes().filter(u8::is_ascii_digit).count());
                     let compact: String = key.split_whitespace().collect();
                     forms.push(exact_hash(EXACT_KEY, compact.as_bytes()));
+                    for text in std::iter::once(compact.as_str()).chain(key_words(key)) {
+                        prefixes.extend((1..=PREFIX).filter_map(|n| prefix_form(text, n)));
+                    }
                     if entry.field() == KeyField::Id
                         && let Some((_, number)) = key.split_once('-')
                     {
@@ -297,17 +308,19 @@ impl RunFilters {
                     }
                 }
             }
-            for hashes in [&mut forms, &mut phone] {
+            for hashes in [&mut forms, &mut phone, &mut prefixes] {
                 hashes.sort_unstable();
                 hashes.dedup();
             }
             exact.push(forms);
             grams.push(phone);
+            starts.push(prefixes);
             key_digits.push(digits.min(KEY_DIGITS_KEPT) as u8);
         }
         RunFilters {
             exact: BlockFilters::new(exact.into_iter(), BITS_PER_FORM),
             phone_grams: BlockFilters::new(grams.into_iter(), BITS_PER_GRAM),
+            prefixes: BlockFilters::new(starts.into_iter(), BITS_PER_PREFIX),
             key_digits,
         }
     }
@@ -316,11 +329,15 @@ impl RunFilters {
     fn fits(&self, accounts: usize) -> bool {
         self.exact.fits(accounts)
             && self.phone_grams.fits(accounts)
+            && self.prefixes.fits(accounts)
             && self.key_digits.len() == accounts.div_ceil(BLOCK)
     }
 
     fn bytes(&self) -> usize {
-        self.exact.bytes() + self.phone_grams.bytes() + self.key_digits.len()
+        self.exact.bytes()
+            + self.phone_grams.bytes()
+            + self.prefixes.bytes()
+            + self.key_digits.len()
     }
 }
 
@@ -332,6 +349,37 @@ const EXACT_KEY: u8 = 0;
 const EXACT_ID_NUMBER: u8 = 1;
 const EXACT_PHONE_END: u8 = 2;
 const PHONE_GRAM: u8 = 3;
+const PREFIX_FORM: u8 = 4;
+
+/// The characters of a key's (or a word's) start a prefix filter holds.
+const PREFIX: usize = 2;
+/// The bits a prefix filter gives each start it holds: about one run in 40 holds one it has not.
+const BITS_PER_PREFIX: usize = 8;
+
+/// The words of a key, as a query's words are prefixes of them (see [`word_prefixes`]).
+fn key_words(key: &str) -> impl Iterator<Item = &str> {
+    key.split([' ', '@', '.', '-'])
+}
+
+/// The first `n` characters of `text` hashed, `None` when it has fewer.
+fn prefix_form(text: &str, n: usize) -> Option<u64> {
+    let end = text.char_indices().nth(n).map_or(text.len(), |(at, _)| at);
+    (text[..end].chars().count() == n).then(|| exact_hash(PREFIX_FORM, &text.as_bytes()[..end]))
+}
+
+/// The forms one of which a run's prefix filter holds when the run has a key the query is a
+/// prefix of, or each of whose words starts a word of the key: the start of the query without
+/// white space, and that of its first word. `None` for phone digits, which match in the middle.
+fn prefix_forms(query: &Query) -> Option<Vec<u64>> {
+    if query.digits.is_some() {
+        return None;
+    }
+    let word = query.words.iter().find(|w| !w.is_empty())?;
+    [query.compact.as_str(), word.as_str()]
+        .iter()
+        .map(|text| prefix_form(text, text.chars().count().min(PREFIX)))
+        .collect()
+}
 
 /// The runs of [`GRAM`] digits in a row of a phone's or a query's digits, hashed.
 fn phone_grams(digits: &str) -> impl Iterator<Item = u64> + '_ {
@@ -604,6 +652,13 @@ struct Walker<'a> {
     /// Whether only an exact match can enter the results from here on: the worst kept is a
     /// prefix match ahead in tie order of every account still to come.
     exact_only: bool,
+    /// The query's prefix forms (see [`prefix_forms`]), and whether only a prefix match or
+    /// better can enter the results from here on: the worst kept is a substring match ahead in
+    /// tie order of every account still to come, and the query is not phone digits.
+    prefixes: Option<Vec<u64>>,
+    prefix_only: bool,
+    /// Whether the run last asked may hold a prefix match.
+    prefix_run: RunAnswer,
     /// How many accounts it read the keys of.
     read: usize,
     buf: String,
@@ -634,6 +689,9 @@ impl<'a> Walker<'a> {
                 .map(|d| (word_digits(&query.text), phone_grams(d).collect())),
             digit_run: RunAnswer::default(),
             exact_only: false,
+            prefixes: prefix_forms(query),
+            prefix_only: false,
+            prefix_run: RunAnswer::default(),
             read: 0,
             buf: String::new(),
             scorer: Scorer::default(),
@@ -645,6 +703,16 @@ impl<'a> Walker<'a> {
         let (runs, forms) = (&self.index.runs, &self.forms);
         self.exact_run
             .ask(position, |block| runs.exact.may_hold(block, forms))
+    }
+
+    /// Whether the run of accounts holding `position` may hold a prefix match.
+    fn may_prefix(&mut self, position: usize) -> bool {
+        let Some(forms) = &self.prefixes else {
+            return true;
+        };
+        let runs = &self.index.runs;
+        self.prefix_run
+            .ask(position, |block| runs.prefixes.may_hold(block, forms))
     }
 
     /// Whether the run of accounts holding `position` may match the query at all: false only
@@ -688,6 +756,7 @@ impl<'a> Walker<'a> {
             Some((tier, _, last, id)) if tier >= 2 => {
                 let behind = !account.moved && (last, id) > account.order();
                 self.exact_only |= behind && tier >= 3;
+                self.prefix_only |= behind && self.prefixes.is_some();
                 tier + u8::from(behind)
             }
             _ => 1,
@@ -1061,15 +1130,19 @@ impl SearchIndex {
                     let mut p = start;
                     let mut listing = true;
                     while p < end {
-                        if walker.exact_only {
+                        if walker.exact_only || walker.prefix_only {
                             // Every account from here may match a longer query: kept as the
-                            // range, and the runs that cannot hold an exact match passed over.
+                            // range, and the runs that cannot hold a match good enough passed
+                            // over.
                             if listing {
                                 walker.keep(Part::Range(p as u32, end as u32));
                                 listing = false;
                             }
                         }
-                        if !walker.may_match(p) || walker.exact_only && !walker.may_hold(p) {
+                        if !walker.may_match(p)
+                            || walker.exact_only && !walker.may_hold(p)
+                            || walker.prefix_only && !walker.may_prefix(p)
+                        {
                             p = (p / BLOCK + 1) * BLOCK;
                             continue;
                         }
@@ -1285,7 +1358,11 @@ impl SearchIndex {
             w.u32(*p)?;
             w.u64(*at as u64)?;
         }
-        for filters in [&self.runs.exact, &self.runs.phone_grams] {
+        for filters in [
+            &self.runs.exact,
+            &self.runs.phone_grams,
+            &self.runs.prefixes,
+        ] {
             w.u64(filters.starts.len() as u64)?;
             for start in &filters.starts {
                 w.u32(*start)?;
@@ -1351,6 +1428,7 @@ impl SearchIndex {
         let runs = RunFilters {
             exact: filters()?,
             phone_grams: filters()?,
+            prefixes: filters()?,
             key_digits: r.bytes()?,
         };
         let shown_len = r.len(1)?;
@@ -1698,10 +1776,10 @@ fn compact_prefix(key: &str, spaced: bool, text: &str) -> (bool, bool) {
 
 /// Whether every word of the query starts a word of the key, in any order.
 fn word_prefixes(query: &Query, key: &str) -> bool {
-    query.words.iter().all(|w| {
-        key.split([' ', '@', '.', '-'])
-            .any(|kw| kw.starts_with(w.as_str()))
-    })
+    query
+        .words
+        .iter()
+        .all(|w| key_words(key).any(|kw| kw.starts_with(w.as_str())))
 }
 
 fn rank(hit: &Hit) -> Rank {
@@ -1902,6 +1980,33 @@ mod tests {
         }
         let walked = phones.len() * index.accounts();
         assert!(read < walked / 10, "{read} accounts read of {walked}");
+    }
+
+    #[test]
+    fn a_walk_that_needs_a_prefix_reads_only_the_runs_that_may_start_with_it() {
+        // Substring matches everywhere ("bank" in every name), prefix matches only at the end
+        // of the tie order (the oldest accounts).
+        let docs: Vec<_> = (1..=3_000)
+            .map(|n| {
+                let name = if n <= 20 {
+                    format!("kora bank {n}")
+                } else {
+                    format!("bankora {n}")
+                };
+                account(n, &name, None, None)
+            })
+            .collect();
+        let index = SearchIndex::new(docs);
+        let query = Query::new("kora");
+        let scan = index.top(&query, &split(&index.every_account(), 1)[0], 10);
+        let hits = index.query("kora", 10);
+        assert_eq!(hits, index.query_plain("kora", 10));
+        assert!(hits.iter().all(|h| h.tier == 3), "{hits:?}");
+        // The substring matches fill the results first; from then on only the runs holding a
+        // key or a word starting "ko" are read.
+        assert!(scan.read < 200, "{} accounts read of 3000", scan.read);
+        // The next key narrows to the same results as afresh.
+        assert_eq!(index.query("kora b", 10), index.query_plain("kora b", 10));
     }
 
     #[test]
