@@ -199,25 +199,26 @@ pub(crate) fn filter_fingerprint() -> u64 {
 }
 
 impl BlockFilters {
-    /// The filters of runs whose forms are given one run after another, `bits` a form.
-    fn new(runs: impl Iterator<Item = Vec<u64>>, bits: usize) -> BlockFilters {
-        let mut blocks = BlockFilters {
+    /// No filters yet: runs are added one after another by [`BlockFilters::push`].
+    fn empty() -> BlockFilters {
+        BlockFilters {
             starts: vec![0],
             words: Vec::new(),
-        };
-        for forms in runs {
-            let len = (forms.len() * bits).div_ceil(64).next_power_of_two();
-            let at = blocks.words.len();
-            blocks.words.resize(at + len, 0);
-            let filter = &mut blocks.words[at..];
-            for h in forms {
-                for bit in form_bits(h, len * 64) {
-                    filter[bit / 64] |= 1 << (bit % 64);
-                }
-            }
-            blocks.starts.push(blocks.words.len() as u32);
         }
-        blocks
+    }
+
+    /// Adds the filter of the next run, holding the forms hashed in `forms`, `bits` a form.
+    fn push(&mut self, forms: &[u64], bits: usize) {
+        let len = (forms.len() * bits).div_ceil(64).next_power_of_two();
+        let at = self.words.len();
+        self.words.resize(at + len, 0);
+        let filter = &mut self.words[at..];
+        for h in forms {
+            for bit in form_bits(*h, len * 64) {
+                filter[bit / 64] |= 1 << (bit % 64);
+            }
+        }
+        self.starts.push(self.words.len() as u32);
     }
 
     /// Whether the run of accounts `block` may hold one of the forms hashed in `forms`.
@@ -235,7 +236,7 @@ impl BlockFilters {
         form_bits(h, filter.len() * 64).all(|bit| filter[bit / 64] >> (bit % 64) & 1 == 1)
     }
 
-    /// Whether the filters are laid out as [`BlockFilters::new`] lays them, for `accounts`.
+    /// Whether the filters are laid out as [`BlockFilters::push`] lays them, for `accounts`.
     fn fits(&self, accounts: usize) -> bool {
         self.starts.len() == accounts.div_ceil(BLOCK) + 1
             && self.starts.first() == Some(&0)
@@ -276,10 +277,14 @@ impl RunFilters {
         keys: &[KeyEntry],
         key_text: impl Fn(usize) -> &'a str,
     ) -> RunFilters {
-        let mut exact = Vec::new();
-        let mut grams = Vec::new();
-        let mut starts = Vec::new();
-        let mut key_digits = Vec::new();
+        // Each run's filters made as it is read: the forms of every run at once would take
+        // gigabytes at a million accounts.
+        let mut filters = RunFilters {
+            exact: BlockFilters::empty(),
+            phone_grams: BlockFilters::empty(),
+            prefixes: BlockFilters::empty(),
+            key_digits: Vec::new(),
+        };
         for run in accounts.chunks(BLOCK) {
             let (mut forms, mut phone, mut digits) = (Vec::new(), Vec::new(), 0);
             let mut prefixes = Vec::new();
@@ -312,17 +317,12 @@ impl RunFilters {
                 hashes.sort_unstable();
                 hashes.dedup();
             }
-            exact.push(forms);
-            grams.push(phone);
-            starts.push(prefixes);
-            key_digits.push(digits.min(KEY_DIGITS_KEPT) as u8);
+            filters.exact.push(&forms, BITS_PER_FORM);
+            filters.phone_grams.push(&phone, BITS_PER_GRAM);
+            filters.prefixes.push(&prefixes, BITS_PER_PREFIX);
+            filters.key_digits.push(digits.min(KEY_DIGITS_KEPT) as u8);
         }
-        RunFilters {
-            exact: BlockFilters::new(exact.into_iter(), BITS_PER_FORM),
-            phone_grams: BlockFilters::new(grams.into_iter(), BITS_PER_GRAM),
-            prefixes: BlockFilters::new(starts.into_iter(), BITS_PER_PREFIX),
-            key_digits,
-        }
+        filters
     }
 
     /// Whether the filters are laid out as [`RunFilters::new`] lays them, for `accounts`.
@@ -349,7 +349,6 @@ const EXACT_KEY: u8 = 0;
 const EXACT_ID_NUMBER: u8 = 1;
 const EXACT_PHONE_END: u8 = 2;
 const PHONE_GRAM: u8 = 3;
-const PREFIX_FORM: u8 = 4;
 
 /// The characters of a key's (or a word's) start a prefix filter holds.
 const PREFIX: usize = 2;
@@ -361,10 +360,18 @@ fn key_words(key: &str) -> impl Iterator<Item = &str> {
     key.split([' ', '@', '.', '-'])
 }
 
-/// The first `n` characters of `text` hashed, `None` when it has fewer.
+/// The first `n` (one or more, at most [`PREFIX`]) characters of `text` hashed, `None` when it
+/// has fewer: the characters side by side in a number, mixed (splitmix64's finaliser), a
+/// fraction of the time of [`exact_hash`] for the many forms of every key.
 fn prefix_form(text: &str, n: usize) -> Option<u64> {
-    let end = text.char_indices().nth(n).map_or(text.len(), |(at, _)| at);
-    (text[..end].chars().count() == n).then(|| exact_hash(PREFIX_FORM, &text.as_bytes()[..end]))
+    let mut chars = text.chars();
+    let mut h = n as u64;
+    for _ in 0..n {
+        h = h << 21 | u64::from(u32::from(chars.next()?));
+    }
+    h = (h ^ h >> 30).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h = (h ^ h >> 27).wrapping_mul(0x94d0_49bb_1331_11eb);
+    Some(h ^ h >> 31)
 }
 
 /// The forms one of which a run's prefix filter holds when the run has a key the query is a
