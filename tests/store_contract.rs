@@ -741,3 +741,71 @@ fn entries_left_in_sled_by_an_older_schema_move_to_the_file_a_chunk_at_a_time() 
     assert_eq!(by_name(&store, false).len(), 5201);
     assert_eq!(store.check().unwrap(), Vec::<String>::new());
 }
+
+/// The names of the records a written scan gives, one line each, and how many it counted.
+fn written_names(store: &dyn Store) -> (String, usize, Option<String>) {
+    let write: rapport::store::ChunkWriter = std::sync::Arc::new(|records, bytes| {
+        for record in records {
+            let Record::Account(a) = record else {
+                panic!("not an account")
+            };
+            bytes.extend_from_slice(format!("{}\n", a.name).as_bytes());
+        }
+        records.len()
+    });
+    let (mut text, mut counted, mut failed) = (String::new(), 0, None);
+    for chunk in store.scan_written(Kind::Account, write) {
+        match chunk {
+            Ok(chunk) => {
+                assert!(failed.is_none(), "nothing after an error");
+                text.push_str(std::str::from_utf8(&chunk.bytes).unwrap());
+                counted += chunk.records;
+            }
+            Err(e) => failed = Some(e.to_string()),
+        }
+    }
+    (text, counted, failed)
+}
+
+#[test]
+fn a_written_scan_gives_every_record_in_order_and_stops_at_one_that_cannot_be_read() {
+    use rapport::store::kv::Kv;
+    let dir = tempfile::tempdir().unwrap();
+    let store = rapport::store::sled::open(&dir.path().join("db")).unwrap();
+    // Several chunks of 512, so that more than one thread writes them.
+    let made = accounts(&store, 0..3000);
+    let names: String = made.iter().map(|a| format!("{}\n", a.name)).collect();
+    assert_eq!(written_names(&store), (names.clone(), 3000, None));
+    let plain: Vec<String> = store
+        .scan(Kind::Account)
+        .map(|r| match r.unwrap() {
+            Record::Account(a) => format!("{}\n", a.name),
+            _ => panic!("not an account"),
+        })
+        .collect();
+    assert_eq!(plain.concat(), names);
+
+    let bad = made[2100].meta.id;
+    store
+        .kv()
+        .transact(&|txn| txn.insert(&rapport::store::layout::record_key(bad), b"\x02{"))
+        .unwrap();
+    let (text, counted, failed) = written_names(&store);
+    let before: String = made[..2100]
+        .iter()
+        .map(|a| format!("{}\n", a.name))
+        .collect();
+    assert_eq!((text, counted), (before, 2100));
+    let failed = failed.expect("the unreadable record's error");
+    assert!(
+        failed.contains("record shorter than its header"),
+        "{failed}"
+    );
+    let read: Vec<bool> = store.scan(Kind::Account).map(|r| r.is_ok()).collect();
+    let unread: Vec<usize> = (0..read.len()).filter(|i| !read[*i]).collect();
+    assert_eq!(
+        unread,
+        [2100],
+        "the plain scan gives the error in its place"
+    );
+}

@@ -11,6 +11,7 @@ use crate::interchange::json::JsonWriter;
 use crate::interchange::vcard::VcardWriter;
 use crate::interchange::{self as formats, Format};
 use crate::ops::{Entity, ImportOptions, ImportSummary, Ops, Rejected, SourceRow};
+use crate::store::ChunkWriter;
 use serde_json::{Value, json};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -278,26 +279,43 @@ pub fn export(
                 .map(|c| c.to_string())
                 .chain(custom.iter().map(|name| format!("custom.{name}")))
                 .collect();
-            let mut csv = CsvWriter::new(&mut out, &headers)?;
-            for r in records() {
-                let record = r?;
-                // values() gives the fixed columns in order; the custom ones are the record's.
-                let values = export_columns::values(&record);
-                let own = &record.meta().custom;
-                let row: Vec<&str> = values
-                    .iter()
-                    .map(|(_, v)| v.as_ref())
-                    .chain(
-                        custom
-                            .iter()
-                            .map(|name| own.get(name).map_or("", String::as_str)),
-                    )
-                    .collect();
-                csv.write_row(&row)?;
-                written += 1;
+            CsvWriter::new(&mut out, &headers)?.finish()?;
+            // The rows are written a chunk of records at a time where the store decodes them.
+            let custom: Vec<String> = custom.into_iter().collect();
+            let width = headers.len();
+            let filters = std::sync::Arc::new(filters.clone());
+            let write: ChunkWriter = std::sync::Arc::new(move |records, bytes| {
+                let mut csv = CsvWriter::rows(bytes, width);
+                let mut written = 0;
+                for record in records {
+                    if !filters.is_empty() && !admits(&filters, &record.to_json()) {
+                        continue;
+                    }
+                    // values() gives the fixed columns in order; the custom ones are the
+                    // record's.
+                    let values = export_columns::values(record);
+                    let own = &record.meta().custom;
+                    let row: Vec<&str> = values
+                        .iter()
+                        .map(|(_, v)| v.as_ref())
+                        .chain(
+                            custom
+                                .iter()
+                                .map(|name| own.get(name).map_or("", String::as_str)),
+                        )
+                        .collect();
+                    csv.write_row(&row).expect("a row as wide as the header");
+                    written += 1;
+                }
+                csv.finish().expect("rows written to memory");
+                written
+            });
+            for chunk in ops.store.scan_written(kind, write) {
+                let chunk = chunk?;
+                out.write_all(&chunk.bytes)?;
+                written += chunk.records as u64;
                 bar.set_position(written);
             }
-            csv.finish()?;
         }
         Format::Json | Format::Jsonl => {
             let mut json = JsonWriter::new(&mut out, format == Format::Jsonl);

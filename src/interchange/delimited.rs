@@ -339,6 +339,15 @@ impl<W: Write> CsvWriter<W> {
         })
     }
 
+    /// Continues a comma-separated file of `width` columns whose header row was written
+    /// before: the rows of one part of a file written in parts.
+    pub fn rows(out: W, width: usize) -> CsvWriter<W> {
+        CsvWriter {
+            csv: csv::Writer::from_writer(out),
+            width,
+        }
+    }
+
     /// Writes one row; it must have one value per header.
     pub fn write_row<S: AsRef<str>>(&mut self, values: &[S]) -> io::Result<()> {
         if values.len() != self.width {

@@ -4,8 +4,8 @@
 
 use super::layout::{self, Index};
 use super::{
-    AuditEntries, AuditQuery, Commit, Generation, IndexScan, Records, Restore, Store, StoreError,
-    Write,
+    AuditEntries, AuditQuery, ChunkWriter, Commit, Generation, IndexScan, Records, Restore, Store,
+    StoreError, Write, WrittenChunk, WrittenChunks,
 };
 use crate::domain::audit::{self, AuditAction, AuditEntry};
 use crate::domain::{Id, Kind, Record};
@@ -67,43 +67,64 @@ const DECODED_CHUNK: usize = 512;
 /// How many chunks a scan has read ahead of the one it gives out, decoded or being decoded.
 const IN_FLIGHT: usize = 4;
 
-/// The records of a scan, decoded from their stored bytes on a thread of their own once there
-/// are more than a chunk of them, so that a long scan (an export) reads the next records while
-/// the ones before are decoded: decoding JSON is half of an export's time.
-struct Decoded<'a> {
+/// A chunk of stored pairs.
+type PairChunk = Vec<(Vec<u8>, Vec<u8>)>;
+
+/// What a scan makes of each chunk of stored pairs.
+type ChunkWork<T> = std::sync::Arc<dyn Fn(PairChunk) -> T + Send + Sync>;
+
+/// The chunks of a scan, each made into a `T` on threads of their own once there is more than
+/// one chunk, and given out in the scan's order: a long scan (an export) reads the next pairs
+/// while the ones before are decoded, and decoding JSON is half of an export's time.
+struct Chunks<'a, T> {
     pairs: Pairs<'a>,
-    kind: Kind,
-    ready: std::vec::IntoIter<Result<Record, StoreError>>,
-    decoder: Option<Decoder>,
-    /// Chunks handed to the decoder and not yet back.
-    in_flight: usize,
-    /// An error of the scan, given after the records before it.
+    work: ChunkWork<T>,
+    /// How many threads to start.
+    threads: usize,
+    workers: Vec<Worker<T>>,
+    /// Chunks handed to the workers, and how many of them came back: chunk `n` goes to worker
+    /// `n % workers.len()`.
+    sent: usize,
+    received: usize,
+    /// An error of the scan, given after the chunks before it.
     failed: Option<StoreError>,
     done: bool,
-    /// Whether a decoder was started (or failed to start: the scan then decodes here).
+    /// Whether the workers were started (or failed to start: the scan then works here).
     started: bool,
 }
 
-struct Decoder {
-    to: std::sync::mpsc::SyncSender<Vec<(Vec<u8>, Vec<u8>)>>,
-    from: std::sync::mpsc::Receiver<Vec<Result<Record, StoreError>>>,
+struct Worker<T> {
+    to: std::sync::mpsc::SyncSender<PairChunk>,
+    from: std::sync::mpsc::Receiver<T>,
 }
 
-fn decode_all(kind: Kind, pairs: Vec<(Vec<u8>, Vec<u8>)>) -> Vec<Result<Record, StoreError>> {
-    pairs
-        .into_iter()
-        .map(|(key, bytes)| layout::decode(kind, &key, &bytes))
-        .collect()
+impl<T: Send + 'static> Worker<T> {
+    fn start(work: ChunkWork<T>) -> Option<Worker<T>> {
+        let (to, chunks) = std::sync::mpsc::sync_channel::<PairChunk>(IN_FLIGHT);
+        let (back, from) = std::sync::mpsc::sync_channel(IN_FLIGHT);
+        std::thread::Builder::new()
+            .name("rapport-decode".into())
+            .spawn(move || {
+                for chunk in chunks {
+                    if back.send(work(chunk)).is_err() {
+                        break;
+                    }
+                }
+            })
+            .ok()?;
+        Some(Worker { to, from })
+    }
 }
 
-impl<'a> Decoded<'a> {
-    fn new(pairs: Pairs<'a>, kind: Kind) -> Decoded<'a> {
-        Decoded {
+impl<'a, T: Send + 'static> Chunks<'a, T> {
+    fn new(pairs: Pairs<'a>, threads: usize, work: ChunkWork<T>) -> Chunks<'a, T> {
+        Chunks {
             pairs,
-            kind,
-            ready: Vec::new().into_iter(),
-            decoder: None,
-            in_flight: 0,
+            work,
+            threads,
+            workers: Vec::new(),
+            sent: 0,
+            received: 0,
             failed: None,
             done: false,
             started: false,
@@ -111,7 +132,7 @@ impl<'a> Decoded<'a> {
     }
 
     /// The next chunk of stored pairs, empty at the end of the scan or at an error.
-    fn read_chunk(&mut self) -> Vec<(Vec<u8>, Vec<u8>)> {
+    fn read_chunk(&mut self) -> PairChunk {
         let mut chunk = Vec::new();
         while !self.done && chunk.len() < DECODED_CHUNK {
             match self.pairs.next() {
@@ -125,70 +146,122 @@ impl<'a> Decoded<'a> {
         }
         chunk
     }
-
-    fn decoder(kind: Kind) -> Option<Decoder> {
-        let (to, work) = std::sync::mpsc::sync_channel::<Vec<(Vec<u8>, Vec<u8>)>>(IN_FLIGHT);
-        let (back, from) = std::sync::mpsc::sync_channel(IN_FLIGHT);
-        std::thread::Builder::new()
-            .name("rapport-decode".into())
-            .spawn(move || {
-                for chunk in work {
-                    if back.send(decode_all(kind, chunk)).is_err() {
-                        break;
-                    }
-                }
-            })
-            .ok()?;
-        Some(Decoder { to, from })
-    }
 }
 
-impl Iterator for Decoded<'_> {
-    type Item = Result<Record, StoreError>;
+impl<T: Send + 'static> Iterator for Chunks<'_, T> {
+    type Item = Result<T, StoreError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let stopped = || StoreError::Backend("the thread decoding records stopped".to_string());
-        loop {
-            if let Some(record) = self.ready.next() {
-                return Some(record);
+        let stopped = || StoreError::Backend("a thread decoding records stopped".to_string());
+        if !self.started {
+            // The first chunk is worked here, so that a short scan starts no thread; threads
+            // take the rest.
+            self.started = true;
+            let chunk = self.read_chunk();
+            if !self.done {
+                self.workers = (0..self.threads)
+                    .map_while(|_| Worker::start(self.work.clone()))
+                    .collect();
             }
-            // Chunks in flight: the decoder has the next ones while these records are used.
-            while self.decoder.is_some() && self.in_flight < IN_FLIGHT && !self.done {
+            if !chunk.is_empty() {
+                return Some(Ok((self.work)(chunk)));
+            }
+        }
+        if self.workers.is_empty() {
+            let chunk = self.read_chunk();
+            if !chunk.is_empty() {
+                return Some(Ok((self.work)(chunk)));
+            }
+        } else {
+            // Chunks in flight: the workers have the next ones while this one is used.
+            while !self.done && self.sent - self.received < IN_FLIGHT * self.workers.len() {
                 let chunk = self.read_chunk();
                 if chunk.is_empty() {
                     break;
                 }
-                let decoder = self.decoder.as_ref().expect("a decoder");
-                if decoder.to.send(chunk).is_err() {
+                if self.workers[self.sent % self.workers.len()]
+                    .to
+                    .send(chunk)
+                    .is_err()
+                {
                     self.done = true;
                     return Some(Err(stopped()));
                 }
-                self.in_flight += 1;
+                self.sent += 1;
             }
-            if self.in_flight > 0 {
-                self.in_flight -= 1;
-                match self.decoder.as_ref().map(|d| d.from.recv()) {
-                    Some(Ok(records)) => self.ready = records.into_iter(),
-                    _ => {
+            if self.received < self.sent {
+                let worker = &self.workers[self.received % self.workers.len()];
+                self.received += 1;
+                return match worker.from.recv() {
+                    Ok(made) => Some(Ok(made)),
+                    Err(_) => {
                         self.done = true;
-                        return Some(Err(stopped()));
+                        self.sent = self.received;
+                        Some(Err(stopped()))
                     }
-                }
-                continue;
-            }
-            if self.done {
-                return self.failed.take().map(Err);
-            }
-            // The first chunk is decoded here, so that a short scan starts no thread; a thread
-            // takes the rest.
-            let chunk = self.read_chunk();
-            self.ready = decode_all(self.kind, chunk).into_iter();
-            if !self.done && !self.started {
-                self.started = true;
-                self.decoder = Decoded::decoder(self.kind);
+                };
             }
         }
+        self.failed.take().map(Err)
     }
+}
+
+/// The records of a scan, decoded a chunk at a time (see [`Chunks`]).
+fn decoded(pairs: Pairs<'_>, kind: Kind) -> Records<'_> {
+    let decode: ChunkWork<Vec<Result<Record, StoreError>>> = std::sync::Arc::new(move |chunk| {
+        chunk
+            .into_iter()
+            .map(|(key, bytes)| layout::decode(kind, &key, &bytes))
+            .collect()
+    });
+    Box::new(Chunks::new(pairs, 1, decode).flat_map(|made| match made {
+        Ok(records) => records,
+        Err(e) => vec![Err(e)],
+    }))
+}
+
+/// The records of a scan as `write` writes them, a chunk at a time on as many threads as there
+/// are cores (see [`Chunks`]): a chunk's records are decoded, written and dropped on the same
+/// thread.
+fn written(pairs: Pairs<'_>, kind: Kind, write: ChunkWriter) -> WrittenChunks<'_> {
+    let work: ChunkWork<(WrittenChunk, Option<StoreError>)> = std::sync::Arc::new(move |chunk| {
+        let mut records = Vec::with_capacity(chunk.len());
+        let mut failed = None;
+        for (key, bytes) in chunk {
+            match layout::decode(kind, &key, &bytes) {
+                Ok(record) => records.push(record),
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        let mut written = WrittenChunk::default();
+        written.records = write(&records, &mut written.bytes);
+        (written, failed)
+    });
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut failed = false;
+    Box::new(
+        Chunks::new(pairs, threads, work)
+            .map_while(move |made| {
+                if failed {
+                    return None;
+                }
+                Some(match made {
+                    Ok((written, None)) => vec![Ok(written)],
+                    Ok((written, Some(e))) => {
+                        failed = true;
+                        vec![Ok(written), Err(e)]
+                    }
+                    Err(e) => {
+                        failed = true;
+                        vec![Err(e)]
+                    }
+                })
+            })
+            .flatten(),
+    )
 }
 
 /// A [`Store`] over any [`Kv`].
@@ -531,7 +604,15 @@ impl<K: Kv> Store for KvStore<K> {
 
     fn scan(&self, kind: Kind) -> Records<'_> {
         let prefix = layout::record_prefix(kind);
-        Box::new(Decoded::new(self.kv.scan(&prefix, false), kind))
+        decoded(self.kv.scan(&prefix, false), kind)
+    }
+
+    fn scan_written(&self, kind: Kind, write: ChunkWriter) -> WrittenChunks<'_> {
+        written(
+            self.kv.scan(&layout::record_prefix(kind), false),
+            kind,
+            write,
+        )
     }
 
     fn custom_field_names(&self, kind: Kind) -> Result<BTreeSet<String>, StoreError> {

@@ -198,6 +198,21 @@ pub struct AuditQuery {
 /// Records streamed from a scan.
 pub type Records<'a> = Box<dyn Iterator<Item = Result<Record, StoreError>> + 'a>;
 
+/// What [`Store::scan_written`] writes of each chunk of records, in their order, to bytes: it
+/// returns how many of them it wrote (it may pass some over).
+pub type ChunkWriter = std::sync::Arc<dyn Fn(&[Record], &mut Vec<u8>) -> usize + Send + Sync>;
+
+/// A chunk of records as a [`ChunkWriter`] wrote them.
+#[derive(Debug, Default)]
+pub struct WrittenChunk {
+    pub bytes: Vec<u8>,
+    /// How many records it wrote.
+    pub records: usize,
+}
+
+/// Chunks of records written to bytes, streamed from a scan.
+pub type WrittenChunks<'a> = Box<dyn Iterator<Item = Result<WrittenChunk, StoreError>> + 'a>;
+
 /// Audit entries read one at a time.
 pub type AuditEntries<'a> = Box<dyn Iterator<Item = Result<AuditEntry, StoreError>> + 'a>;
 
@@ -211,6 +226,12 @@ pub trait Store: Send + Sync {
 
     /// Every record of `kind`, in id order.
     fn scan(&self, kind: Kind) -> Records<'_>;
+
+    /// Every record of `kind`, in id order, as `write` writes them a chunk at a time (an
+    /// export): the store may decode and write chunks on threads of its own, so that the records
+    /// are made, written and dropped where they were decoded, and gives the bytes back in order.
+    /// A record that cannot be read ends the scan with its error, after the chunks before it.
+    fn scan_written(&self, kind: Kind, write: ChunkWriter) -> WrittenChunks<'_>;
 
     /// The names of every custom field that records of `kind` carry, read without decoding
     /// whole records (the columns of a CSV export, found before its rows are written).
