@@ -10,13 +10,12 @@ pub trait Choice: Sized + Copy + 'static {
     /// The word for this value.
     fn word(self) -> &'static str;
 
-    /// Reads a word, case-insensitively, ignoring `_` versus `-`.
+    /// Reads a word, case-insensitively, ignoring `_` versus `-`. The word as written (every
+    /// stored record's) is found without making a folded copy of it.
     fn parse(text: &str) -> Result<Self, UnknownChoice> {
-        let wanted = text.trim().to_lowercase().replace('_', "-");
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|v| v.word() == wanted)
+        let find = |wanted: &str| Self::ALL.iter().copied().find(|v| v.word() == wanted);
+        find(text)
+            .or_else(|| find(&text.trim().to_lowercase().replace('_', "-")))
             .ok_or_else(|| UnknownChoice {
                 what: Self::NAME,
                 given: text.to_string(),
