@@ -95,6 +95,17 @@ impl KeyEntry {
         })
     }
 
+    /// A key entry as [`SearchIndex::encode`] wrote it; `None` when its field is none of
+    /// [`FIELDS`].
+    fn held(start: u32, mask: u32, doc_field: u32) -> Option<KeyEntry> {
+        let entry = KeyEntry {
+            start,
+            mask,
+            doc_field,
+        };
+        ((entry.doc_field >> 28 & 0b111) < FIELDS.len() as u32).then_some(entry)
+    }
+
     fn doc(&self) -> u32 {
         self.doc_field % MAX_DOCS
     }
@@ -1337,13 +1348,16 @@ impl SearchIndex {
             ));
         }
         let mut w = Encoder(out);
-        w.bytes(self.text.as_bytes())?;
+        // The keys' text packed (LZ4 frames), after its length unpacked.
+        w.u64(self.text.len() as u64)?;
+        let mut packing = lz4_flex::frame::FrameEncoder::new(Vec::new());
+        std::io::Write::write_all(&mut packing, self.text.as_bytes())?;
+        w.bytes(&packing.finish().map_err(std::io::Error::other)?)?;
         w.u64(self.keys.len() as u64)?;
         for key in &self.keys {
             w.u32(key.start)?;
-            w.u32(key.doc())?;
             w.u32(key.mask)?;
-            w.u32(u32::from(key.field().code()) | u32::from(key.spaced()) << 8)?;
+            w.u32(key.doc_field)?;
         }
         w.u64(self.docs.len() as u64)?;
         for id in &self.docs {
@@ -1381,27 +1395,39 @@ impl SearchIndex {
         }
         w.bytes(&self.runs.key_digits)?;
         // Last, so that a reader can leave it in the file.
-        w.bytes(self.shown.as_bytes())
+        let blocks: Vec<Vec<u8>> = self
+            .shown
+            .as_bytes()
+            .chunks(SHOWN_BLOCK)
+            .map(lz4_flex::compress)
+            .collect();
+        w.u64(self.shown.len() as u64)?;
+        w.u64(blocks.len() as u64)?;
+        let mut end = 0;
+        for block in &blocks {
+            end += block.len() as u64;
+            w.u64(end)?;
+        }
+        blocks.iter().try_for_each(|block| w.0.write_all(block))
     }
 
     /// Reads what [`encode`](Self::encode) wrote; `None` for anything inconsistent, so that a
     /// damaged file is rebuilt rather than trusted. The shown text is read past, not kept: the
-    /// second value is where it starts in `input` and the third its length, for a search that
-    /// reads only the lines of its results, or a catch-up that reads it all.
+    /// second value says where its blocks are, for a search that reads only the lines of its
+    /// results, or a catch-up that reads it all.
     pub(crate) fn decode(
         input: impl std::io::Read,
         length: u64,
-    ) -> Option<(SearchIndex, u64, u64)> {
+    ) -> Option<(SearchIndex, ShownBlocks)> {
         let mut r = Decoder {
             input,
             left: length,
         };
-        let text = String::from_utf8(r.bytes()?).ok()?;
-        let count = r.len(16)?;
-        let keys = r.records(count, |f: &mut Fields<16>| {
-            let (start, doc, mask, flags) = (f.u32(), f.u32(), f.u32(), f.u32());
-            let field = KeyField::from_code(char::from_u32(flags & 0xff)?)?;
-            KeyEntry::new(start, doc, mask, field, flags >> 8 == 1)
+        let text = r.unpacked_text()?;
+        let count = r.len(12)?;
+        let keys = r.records(count, |f: &mut Fields<12>| {
+            let (start, mask, doc_field) = (f.u32(), f.u32(), f.u32());
+            KeyEntry::held(start, mask, doc_field)
         })?;
         let count = r.len(9)?;
         let docs = r.records(count, |f: &mut Fields<9>| f.id())?;
@@ -1438,15 +1464,26 @@ impl SearchIndex {
             prefixes: filters()?,
             key_digits: r.bytes()?,
         };
-        let shown_len = r.len(1)?;
-        let shown_at = length - r.left;
-        r.skip(shown_len)?;
+        let shown_len = r.u64()?;
+        let count = r.len(8)?;
+        let ends = r.records(count, |f: &mut Fields<8>| Some(f.u64()))?;
+        let packed = ends.last().copied().unwrap_or(0);
+        let blocks_fit = count as u64 == shown_len.div_ceil(SHOWN_BLOCK as u64)
+            && ends.windows(2).all(|w| w[0] <= w[1])
+            && packed == r.left;
+        let shown = ShownBlocks {
+            at: length - r.left,
+            len: shown_len,
+            ends,
+        };
+        if !blocks_fit {
+            return None;
+        }
+        r.skip(usize::try_from(packed).ok()?)?;
         let shown_fit = accounts
             .iter()
             .filter_map(AccountEntry::shown)
-            .all(|span| u64::from(span.start) + u64::from(span.len) <= shown_len as u64);
-        let starts_fit = keys.windows(2).all(|w| w[0].start <= w[1].start)
-            && keys.iter().all(|k| text.is_char_boundary(k.start as usize));
+            .all(|span| u64::from(span.start) + u64::from(span.len) <= shown_len);
         let docs_fit = keys.iter().all(|k| (k.doc() as usize) < docs.len());
         let in_place: Vec<&AccountEntry> = accounts.iter().filter(|a| !a.moved).collect();
         let accounts_fit = accounts
@@ -1462,6 +1499,8 @@ impl SearchIndex {
             && places
                 .iter()
                 .all(|p| accounts.get(*p as usize).is_some_and(|a| a.moved));
+        let starts_fit = keys.windows(2).all(|w| w[0].start <= w[1].start)
+            && keys.iter().all(|k| text.is_char_boundary(k.start as usize));
         (r.left == 0
             && starts_fit
             && docs_fit
@@ -1470,11 +1509,9 @@ impl SearchIndex {
             && runs_fit
             && moved_fit)
             .then(|| {
-                (
-                    SearchIndex::from_parts(text, keys, docs, accounts, runs, moved, String::new()),
-                    shown_at,
-                    shown_len as u64,
-                )
+                let index =
+                    SearchIndex::from_parts(text, keys, docs, accounts, runs, moved, String::new());
+                (index, shown)
             })
     }
 
@@ -1512,6 +1549,60 @@ impl SearchIndex {
             }
         }
         builder.finish()
+    }
+}
+
+/// How many bytes of the shown text each block of the file holds, packed on its own.
+const SHOWN_BLOCK: usize = 32 * 1024;
+
+/// Where an index's shown text is in its encoding: blocks of [`SHOWN_BLOCK`] bytes each packed
+/// on its own (LZ4), so that a search reads and unpacks only the blocks of its results' lines.
+#[derive(Debug, Clone)]
+pub(crate) struct ShownBlocks {
+    /// Where the first block starts, from the start of the encoding.
+    pub at: u64,
+    /// The text's length, unpacked.
+    pub len: u64,
+    /// Where each block ends, from `at`.
+    ends: Vec<u64>,
+}
+
+impl ShownBlocks {
+    /// `len` bytes of the text from `start`, read from `input`, where the encoding starts at
+    /// `base`; `None` when they are beyond the text or do not unpack.
+    pub fn read(
+        &self,
+        input: &mut (impl std::io::Read + std::io::Seek),
+        base: u64,
+        start: u64,
+        len: u64,
+    ) -> Option<Vec<u8>> {
+        let end = start.checked_add(len).filter(|end| *end <= self.len)?;
+        if len == 0 {
+            return Some(Vec::new());
+        }
+        let block = SHOWN_BLOCK as u64;
+        let (first, last) = ((start / block) as usize, ((end - 1) / block) as usize);
+        let from = if first == 0 { 0 } else { self.ends[first - 1] };
+        input
+            .seek(std::io::SeekFrom::Start(base + self.at + from))
+            .ok()?;
+        let mut packed = vec![0; usize::try_from(self.ends[last] - from).ok()?];
+        input.read_exact(&mut packed).ok()?;
+        let mut text = Vec::new();
+        let mut at = 0;
+        for i in first..=last {
+            let size = (self.len - i as u64 * block).min(block) as usize;
+            let next = (self.ends[i] - from) as usize;
+            let unpacked = lz4_flex::decompress(&packed[at..next], size).ok()?;
+            if unpacked.len() != size {
+                return None;
+            }
+            text.extend_from_slice(&unpacked);
+            at = next;
+        }
+        let skip = (start - first as u64 * block) as usize;
+        Some(text[skip..skip + len as usize].to_vec())
     }
 }
 
@@ -1568,6 +1659,27 @@ impl<R: std::io::Read> Decoder<R> {
         let mut bytes = vec![0; n];
         self.input.read_exact(&mut bytes).ok()?;
         Some(bytes)
+    }
+
+    /// The keys' text as [`SearchIndex::encode`] packed it, unpacked as it is read; `None`
+    /// when it does not unpack to UTF-8 text of the length it says, or says a length more than
+    /// its packing could hold (no LZ4 packing holds more than 255 times its length).
+    fn unpacked_text(&mut self) -> Option<String> {
+        use std::io::Read;
+        let size = self.u64()?;
+        let packed = self.len(1)? as u64;
+        if size > packed.saturating_mul(255) {
+            return None;
+        }
+        self.left -= packed;
+        let mut text = Vec::with_capacity(usize::try_from(size).ok()?);
+        let mut frames = lz4_flex::frame::FrameDecoder::new((&mut self.input).take(packed));
+        frames.read_to_end(&mut text).ok()?;
+        // All of the packing read, and no more text than it said.
+        let rest = frames.into_inner().limit();
+        (rest == 0 && text.len() as u64 == size)
+            .then(|| String::from_utf8(text).ok())
+            .flatten()
     }
 
     /// Reads past the next `n` bytes, `n` already checked against what is left.
@@ -2132,8 +2244,8 @@ mod tests {
         let mut bytes = Vec::new();
         index.encode(&mut bytes).unwrap();
         // Read back, the index ranks the same and says where each shown line is in the file.
-        let (read, shown_at, shown_len) =
-            SearchIndex::decode(&bytes[..], bytes.len() as u64).unwrap();
+        let (read, shown) = SearchIndex::decode(&bytes[..], bytes.len() as u64).unwrap();
+        let mut file = std::io::Cursor::new(&bytes);
         assert_eq!(read.footprint()[1], ("shown", 0));
         assert_eq!(
             ranking(&read, &mut fastrand::Rng::with_seed(1)),
@@ -2142,12 +2254,15 @@ mod tests {
         assert!(shown_lines(&index).iter().all(Option::is_some));
         for hit in read.query("a", 50) {
             let span = read.shown_span(&hit).unwrap();
-            let at = shown_at as usize + span.start as usize;
-            let line = std::str::from_utf8(&bytes[at..at + span.len as usize]).unwrap();
+            let (start, len) = (u64::from(span.start), u64::from(span.len));
+            let line = shown.read(&mut file, 0, start, len).unwrap();
+            let line = std::str::from_utf8(&line).unwrap();
             assert_eq!(Shown::decode(line), index.shown(&hit));
         }
-        let (start, end) = (shown_at as usize, (shown_at + shown_len) as usize);
-        let text = String::from_utf8(bytes[start..end].to_vec()).unwrap();
+        assert!(shown.read(&mut file, 0, shown.len - 1, 2).is_none());
+        let text = shown.read(&mut file, 0, 0, shown.len).unwrap();
+        assert!(text.len() > 2 * SHOWN_BLOCK, "lines across blocks");
+        let text = String::from_utf8(text).unwrap();
         let read = read.with_shown(text);
         assert_eq!(shown_lines(&read), shown_lines(&index));
         let mut again = Vec::new();

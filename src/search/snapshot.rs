@@ -14,7 +14,7 @@
 //! that nobody has open, closed at the file's generation, is answered from the file alone,
 //! without opening the store (see [`answer_closed`]).
 
-use super::index::{Hit, SearchIndex, Span, filter_fingerprint};
+use super::index::{Hit, SearchIndex, ShownBlocks, Span, filter_fingerprint};
 use super::keys::Shown;
 use crate::domain::Id;
 use crate::store::{Generation, Store, StoreError};
@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 /// The file's name in the database directory.
 pub const FILE: &str = "rapport-search.idx";
 /// The first bytes of the file; the number changes with the layout.
-const MAGIC: &[u8] = b"rapport search index 6\n";
+const MAGIC: &[u8] = b"rapport search index 7\n";
 /// Beyond this many audit entries behind, the index is built afresh.
 const CATCH_UP_LIMIT: u64 = 100_000;
 
@@ -205,8 +205,9 @@ struct FileIndex {
 /// Where the shown text is in an index file already checked.
 struct ShownText {
     file: File,
-    at: u64,
-    len: u64,
+    /// Where the index's encoding starts in the file.
+    base: u64,
+    blocks: ShownBlocks,
 }
 
 impl ShownText {
@@ -218,14 +219,11 @@ impl ShownText {
 
     /// The whole text.
     fn text(&mut self) -> Option<String> {
-        String::from_utf8(self.read(0, self.len)?).ok()
+        String::from_utf8(self.read(0, self.blocks.len)?).ok()
     }
 
     fn read(&mut self, start: u64, len: u64) -> Option<Vec<u8>> {
-        self.file.seek(SeekFrom::Start(self.at + start)).ok()?;
-        let mut bytes = vec![0; usize::try_from(len).ok()?];
-        self.file.read_exact(&mut bytes).ok()?;
-        Some(bytes)
+        self.blocks.read(&mut self.file, self.base, start, len)
     }
 }
 
@@ -255,15 +253,15 @@ fn read_file(path: &Path) -> Option<FileIndex> {
         },
     );
     let body_length = length.checked_sub(head.len() as u64)?;
-    let (index, shown_at, len) = SearchIndex::decode(&mut body, body_length)?;
+    let (index, blocks) = SearchIndex::decode(&mut body, body_length)?;
     let Checksummed { inner: file, crc } = body.into_inner();
     (crc.finalize() == checksum).then_some(FileIndex {
         index,
         generation,
         shown: ShownText {
             file,
-            at: head.len() as u64 + shown_at,
-            len,
+            base: head.len() as u64,
+            blocks,
         },
     })
 }
