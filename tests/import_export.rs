@@ -526,3 +526,49 @@ fn an_import_killed_mid_way_leaves_whole_records_and_a_rerun_completes_it() {
     );
     db.ok(&["check"]);
 }
+
+#[test]
+fn a_csv_export_of_many_chunks_of_records_keeps_their_order_and_its_filter() {
+    // More accounts than one chunk of records, so that the rows are written on several threads.
+    let db = Db::new();
+    let mut csv = String::from("Account Name,Account Number,Type\n");
+    for n in 1..=1_300 {
+        let kind = if n % 3 == 0 { "Partner" } else { "Customer" };
+        csv.push_str(&format!("\"Company {n}, Ltd\",EXT-{n:05},{kind}\n"));
+    }
+    let source = file(&db, "accounts.csv");
+    std::fs::write(&source, csv).unwrap();
+    db.ok(&["import", &source, "--entity", "accounts"]);
+
+    let out = file(&db, "out.csv");
+    db.ok(&["export", "--entity", "accounts", "-o", &out]);
+    let mut rows = csv::Reader::from_path(&out).unwrap();
+    let headers = rows.headers().unwrap().clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (id, name, kind) = (column("id"), column("name"), column("custom.Type"));
+    let rows: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1_300);
+    for (n, row) in (1..).zip(&rows) {
+        assert_eq!(row[id], format!("A-{n}"));
+        assert_eq!(row[name], format!("Company {n}, Ltd"));
+    }
+
+    let partners = db.ok(&[
+        "export",
+        "--entity",
+        "accounts",
+        "--to",
+        "csv",
+        "--where",
+        "custom.Type=Partner",
+    ]);
+    let partners: Vec<csv::StringRecord> = csv::Reader::from_reader(partners.as_bytes())
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(partners.len(), 433);
+    for (n, row) in (1..).map(|k| 3 * k).zip(&partners) {
+        assert_eq!(row[id], format!("A-{n}"));
+        assert_eq!(&row[kind], "Partner");
+    }
+}
