@@ -528,7 +528,7 @@ fn an_import_killed_mid_way_leaves_whole_records_and_a_rerun_completes_it() {
 }
 
 #[test]
-fn a_csv_export_of_many_chunks_of_records_keeps_their_order_and_its_filter() {
+fn an_export_of_many_chunks_of_records_keeps_their_order_and_its_filter() {
     // More accounts than one chunk of records, so that the rows are written on several threads.
     let db = Db::new();
     let mut csv = String::from("Account Name,Account Number,Type\n");
@@ -570,5 +570,22 @@ fn a_csv_export_of_many_chunks_of_records_keeps_their_order_and_its_filter() {
     for (n, row) in (1..).map(|k| 3 * k).zip(&partners) {
         assert_eq!(row[id], format!("A-{n}"));
         assert_eq!(&row[kind], "Partner");
+    }
+
+    for to in ["jsonl", "json"] {
+        let out = db.ok(&["export", "--entity", "accounts", "--to", to]);
+        let values: Vec<Value> = if to == "jsonl" {
+            out.lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect()
+        } else {
+            serde_json::from_str(&out).unwrap()
+        };
+        let ids: Vec<String> = values
+            .iter()
+            .map(|v| v["id"].as_str().unwrap().into())
+            .collect();
+        let expected: Vec<String> = (1..=1_300).map(|n| format!("A-{n}")).collect();
+        assert_eq!(ids, expected, "{to}");
     }
 }

@@ -7,7 +7,7 @@ use crate::domain::{Kind, Record};
 use crate::interchange::columns::{self, ColumnMap};
 use crate::interchange::delimited::CsvWriter;
 use crate::interchange::export as export_columns;
-use crate::interchange::json::JsonWriter;
+use crate::interchange::json::{JsonWriter, push_value};
 use crate::interchange::vcard::VcardWriter;
 use crate::interchange::{self as formats, Format};
 use crate::ops::{Entity, ImportOptions, ImportSummary, Ops, Rejected, SourceRow};
@@ -318,10 +318,24 @@ pub fn export(
             }
         }
         Format::Json | Format::Jsonl => {
-            let mut json = JsonWriter::new(&mut out, format == Format::Jsonl);
-            for r in records() {
-                json.write(&r?.to_json())?;
-                written += 1;
+            let lines = format == Format::Jsonl;
+            let mut json = JsonWriter::new(&mut out, lines);
+            let filters = std::sync::Arc::new(filters.clone());
+            let write: ChunkWriter = std::sync::Arc::new(move |records, text| {
+                let mut written = 0;
+                for record in records {
+                    if filters.is_empty() || admits(&filters, &record.to_json()) {
+                        push_value(text, record, lines, written == 0)
+                            .expect("a record written to memory");
+                        written += 1;
+                    }
+                }
+                written
+            });
+            for chunk in ops.store.scan_written(kind, write) {
+                let chunk = chunk?;
+                json.write_pushed(&chunk.bytes, chunk.records)?;
+                written += chunk.records as u64;
                 bar.set_position(written);
             }
             json.finish()?;

@@ -390,17 +390,19 @@ impl<W: Write> JsonWriter<W> {
         }
     }
 
-    /// Writes one value.
-    pub fn write<T: Serialize + ?Sized>(&mut self, value: &T) -> io::Result<()> {
+    /// Writes `count` values that [`push_value`] put in `text` for a writer of the same
+    /// kind, the first of them pushed as the first: values made elsewhere (on other threads),
+    /// written in their order.
+    pub fn write_pushed(&mut self, text: &[u8], count: usize) -> io::Result<()> {
+        if count == 0 {
+            return Ok(());
+        }
         if !self.lines {
             self.out
                 .write_all(if self.count == 0 { b"[\n" } else { b",\n" })?;
         }
-        serde_json::to_writer(&mut self.out, value)?;
-        if self.lines {
-            self.out.write_all(b"\n")?;
-        }
-        self.count += 1;
+        self.out.write_all(text)?;
+        self.count += count;
         Ok(())
     }
 
@@ -413,6 +415,24 @@ impl<W: Write> JsonWriter<W> {
         self.out.flush()?;
         Ok(self.out)
     }
+}
+
+/// Puts `value` in `text` as a [`JsonWriter`] of JSON lines (`lines`) or of an array writes it,
+/// for [`JsonWriter::write_pushed`]; `first` for the first value of `text`.
+pub fn push_value<T: Serialize + ?Sized>(
+    text: &mut Vec<u8>,
+    value: &T,
+    lines: bool,
+    first: bool,
+) -> io::Result<()> {
+    if !lines && !first {
+        text.extend_from_slice(b",\n");
+    }
+    serde_json::to_writer(&mut *text, value)?;
+    if lines {
+        text.push(b'\n');
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -538,12 +558,26 @@ mod tests {
     #[test]
     fn writers_produce_what_the_reader_reads() {
         for lines in [false, true] {
+            // Values pushed in two parts, the way an export's threads make them.
             let mut w = JsonWriter::new(Vec::new(), lines);
-            w.write(&serde_json::json!({"name": "A"})).unwrap();
-            w.write(&serde_json::json!({"name": "B"})).unwrap();
+            let mut part = Vec::new();
+            push_value(&mut part, &serde_json::json!({"name": "A"}), lines, true).unwrap();
+            push_value(&mut part, &serde_json::json!({"name": "B"}), lines, false).unwrap();
+            w.write_pushed(&part, 2).unwrap();
+            w.write_pushed(&[], 0).unwrap();
+            let mut part = Vec::new();
+            push_value(&mut part, &serde_json::json!({"name": "C"}), lines, true).unwrap();
+            w.write_pushed(&part, 1).unwrap();
             let out = String::from_utf8(w.finish().unwrap()).unwrap();
             let rows = rows(&out, lines);
-            assert_eq!(rows.len(), 2, "{out}");
+            assert_eq!(rows.len(), 3, "{out}");
+            if !lines {
+                let value: Value = serde_json::from_str(&out).unwrap();
+                assert_eq!(
+                    value,
+                    serde_json::json!([{"name": "A"}, {"name": "B"}, {"name": "C"}])
+                );
+            }
         }
         let empty = JsonWriter::new(Vec::new(), false).finish().unwrap();
         assert_eq!(empty, b"[]\n");
