@@ -248,12 +248,16 @@ pub fn export(
         None => Box::new(std::io::stdout().lock()),
     };
     let mut out = BufWriter::with_capacity(1 << 16, out);
+    let filtered = !filters.is_empty();
+    // Whether a record is one to export, on whichever thread writes it.
+    let admitted = std::sync::Arc::new(move |record: &Record| {
+        filters.is_empty() || admits(&filters, &record.to_json())
+    });
     let records = || {
-        ops.store.scan(kind).filter(|r| {
-            filters.is_empty()
-                || r.as_ref()
-                    .map_or(true, |record| admits(&filters, &record.to_json()))
-        })
+        let admitted = admitted.clone();
+        ops.store
+            .scan(kind)
+            .filter(move |r| r.as_ref().map_or(true, |record| admitted(record)))
     };
     let mut written = 0u64;
     match format {
@@ -261,7 +265,7 @@ pub fn export(
             // Two passes keep memory flat: the first finds the custom fields, which vary, reading
             // only those unless a filter needs whole records.
             let mut custom = std::collections::BTreeSet::new();
-            if filters.is_empty() {
+            if !filtered {
                 custom = ops.store.custom_field_names(kind)?;
             } else {
                 for r in records() {
@@ -283,14 +287,11 @@ pub fn export(
             // The rows are written a chunk of records at a time where the store decodes them.
             let custom: Vec<String> = custom.into_iter().collect();
             let width = headers.len();
-            let filters = std::sync::Arc::new(filters.clone());
+            let admitted = admitted.clone();
             let write: ChunkWriter = std::sync::Arc::new(move |records, bytes| {
                 let mut csv = CsvWriter::rows(bytes, width);
                 let mut written = 0;
-                for record in records {
-                    if !filters.is_empty() && !admits(&filters, &record.to_json()) {
-                        continue;
-                    }
+                for record in records.iter().filter(|record| admitted(record)) {
                     // values() gives the fixed columns in order; the custom ones are the
                     // record's.
                     let values = export_columns::values(record);
@@ -320,15 +321,13 @@ pub fn export(
         Format::Json | Format::Jsonl => {
             let lines = format == Format::Jsonl;
             let mut json = JsonWriter::new(&mut out, lines);
-            let filters = std::sync::Arc::new(filters.clone());
+            let admitted = admitted.clone();
             let write: ChunkWriter = std::sync::Arc::new(move |records, text| {
                 let mut written = 0;
-                for record in records {
-                    if filters.is_empty() || admits(&filters, &record.to_json()) {
-                        push_value(text, record, lines, written == 0)
-                            .expect("a record written to memory");
-                        written += 1;
-                    }
+                for record in records.iter().filter(|record| admitted(record)) {
+                    push_value(text, record, lines, written == 0)
+                        .expect("a record written to memory");
+                    written += 1;
                 }
                 written
             });
