@@ -36,6 +36,8 @@ const TAIL: &[u8; 4] = b"end\n";
 const FOOTER: usize = 8 + 8 + 8 + 4 + 4;
 /// A block is closed once it holds this many bytes, before compression.
 const BLOCK_BYTES: usize = 16 * 1024;
+/// How many blocks a file keeps decompressed, the last ones read.
+const RECENT_BLOCKS: usize = 4;
 /// Bits of the Bloom filter for each entry, and probes a lookup makes: about 1 % false hits.
 const BLOOM_BITS: u64 = 10;
 const BLOOM_PROBES: u64 = 7;
@@ -54,6 +56,10 @@ pub struct EntryFile {
     blocks: Vec<Block>,
     bloom: Bloom,
     len: u64,
+    /// The blocks read last, decompressed, the newest last: reads of records one after
+    /// another (a dump's audit log, each entry read with its record) mostly ask for one of
+    /// them again.
+    recent: Mutex<Vec<(usize, Arc<Vec<u8>>)>>,
 }
 
 fn io(path: &Path, e: std::io::Error) -> StoreError {
@@ -314,6 +320,7 @@ impl EntryFile {
             blocks,
             bloom: Bloom { words },
             len,
+            recent: Mutex::new(Vec::new()),
         })
     }
 
@@ -327,7 +334,21 @@ impl EntryFile {
     }
 
     /// The bytes of block `i`, checked and decompressed.
-    fn block_bytes(&self, i: usize) -> Result<Vec<u8>, StoreError> {
+    fn block_bytes(&self, i: usize) -> Result<Arc<Vec<u8>>, StoreError> {
+        let recent = || self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, bytes)) = recent().iter().find(|(at, _)| *at == i) {
+            return Ok(Arc::clone(bytes));
+        }
+        let bytes = Arc::new(self.read_block(i)?);
+        let mut kept = recent();
+        if kept.len() == RECENT_BLOCKS {
+            kept.remove(0);
+        }
+        kept.push((i, Arc::clone(&bytes)));
+        Ok(bytes)
+    }
+
+    fn read_block(&self, i: usize) -> Result<Vec<u8>, StoreError> {
         let block = &self.blocks[i];
         let mut packed = vec![0; block.len as usize];
         {
@@ -1028,6 +1049,19 @@ mod tests {
             looked_up_past_the_filter < 300,
             "{looked_up_past_the_filter} false hits"
         );
+        // Keys of more blocks than are kept decompressed, asked for in turns and at random:
+        // each lookup still finds its own value.
+        assert!(file.blocks.len() > 2 * RECENT_BLOCKS);
+        let mut rng = fastrand::Rng::with_seed(7);
+        for turn in 0..2000u64 {
+            let n = if turn % 2 == 0 {
+                1 + (turn * 97) % 3000
+            } else {
+                rng.u64(1..=3000)
+            };
+            let want = all[n as usize - 1].1.clone();
+            assert_eq!(file.get(&record(n)).unwrap(), Some(want), "key {n}");
+        }
     }
 
     #[test]
