@@ -68,16 +68,21 @@ fn kind_of_tag(tag: &str) -> Option<Kind> {
     Kind::ALL.into_iter().find(|k| k.noun() == tag)
 }
 
-/// Writes one line of a dump.
+/// Writes one line of a dump: an object of one field, written as it goes (no value tree).
 pub fn write_line(out: &mut impl Write, line: &Line) -> std::io::Result<()> {
-    let value = match line {
-        Line::Header(h) => serde_json::json!({ "rapport": h }),
-        Line::Record(r) => serde_json::json!({ tag(r.id().kind): r.to_json() }),
-        Line::Audit(a) => serde_json::json!({ "audit": a }),
-        Line::Counters(c) => serde_json::json!({ "counters": c }),
-    };
-    serde_json::to_writer(&mut *out, &value)?;
-    out.write_all(b"\n")
+    fn tagged(out: &mut impl Write, tag: &str, value: &impl Serialize) -> std::io::Result<()> {
+        out.write_all(b"{")?;
+        serde_json::to_writer(&mut *out, tag)?;
+        out.write_all(b":")?;
+        serde_json::to_writer(&mut *out, value)?;
+        out.write_all(b"}\n")
+    }
+    match line {
+        Line::Header(h) => tagged(out, "rapport", h),
+        Line::Record(r) => tagged(out, tag(r.id().kind), r),
+        Line::Audit(a) => tagged(out, "audit", a),
+        Line::Counters(c) => tagged(out, "counters", c),
+    }
 }
 
 /// How many of each thing a dump held.
