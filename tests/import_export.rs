@@ -589,3 +589,35 @@ fn an_export_of_many_chunks_of_records_keeps_their_order_and_its_filter() {
         assert_eq!(ids, expected, "{to}");
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_dump_to_a_pipe_is_written_into_it_and_leaves_it_a_pipe() {
+    use std::os::unix::fs::FileTypeExt;
+    let db = Db::new();
+    demo(&db);
+    let pipe = db.dir.path().join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&pipe)
+        .status()
+        .expect("mkfifo (coreutils)");
+    assert!(made.success());
+    let reading = {
+        let pipe = pipe.clone();
+        std::thread::spawn(move || std::fs::read_to_string(&pipe).unwrap())
+    };
+    db.ok(&["export", "--all", "-o", pipe.to_str().unwrap()]);
+    // Checked before the reader is waited for: a pipe renamed over would leave it waiting.
+    assert!(
+        std::fs::metadata(&pipe).unwrap().file_type().is_fifo(),
+        "the pipe was replaced by a file"
+    );
+    assert!(!db.dir.path().join("pipe.partial").exists());
+    let dump = reading.join().unwrap();
+    assert!(
+        dump.starts_with("{\"rapport\":"),
+        "{}",
+        &dump[..80.min(dump.len())]
+    );
+    assert!(dump.trim_end().ends_with('}') && dump.lines().count() > 100);
+}
