@@ -19,23 +19,24 @@ pub fn write_dump(ops: &Ops, path: Option<&Path>) -> Result<Output, CliError> {
             dump::write(ops.store, &mut out, |n| bar.set_position(n))
                 .map_err(crate::ops::OpsError::from)?
         }
-        // A device or a pipe (`/dev/null`, `/dev/stdout`, a FIFO) is written as it is; a file
-        // is written beside itself and renamed over, so that it is whole or not there.
-        Some(path) if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) => {
-            let mut out = BufWriter::new(File::create(path).map_err(|e| file_error(path, e))?);
-            let tally = dump::write(ops.store, &mut out, |n| bar.set_position(n))
-                .map_err(crate::ops::OpsError::from)?;
-            out.flush()?;
-            tally
-        }
         Some(path) => {
-            let partial = path.with_extension("partial");
+            // A device or a pipe (`/dev/null`, `/dev/stdout`, a FIFO) is written as it is; a
+            // file is written beside itself and renamed over, so that it is whole or not there.
+            let in_place = std::fs::metadata(path).is_ok_and(|m| !m.is_file());
+            let target = if in_place {
+                path.to_path_buf()
+            } else {
+                path.with_extension("partial")
+            };
             let mut out =
-                BufWriter::new(File::create(&partial).map_err(|e| file_error(&partial, e))?);
+                BufWriter::new(File::create(&target).map_err(|e| file_error(&target, e))?);
             let tally = dump::write(ops.store, &mut out, |n| bar.set_position(n))
                 .map_err(crate::ops::OpsError::from)?;
-            out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-            std::fs::rename(&partial, path).map_err(|e| file_error(path, e))?;
+            let file = out.into_inner().map_err(|e| e.into_error())?;
+            if !in_place {
+                file.sync_all()?;
+                std::fs::rename(&target, path).map_err(|e| file_error(path, e))?;
+            }
             tally
         }
     };

@@ -241,26 +241,22 @@ fn written(pairs: Pairs<'_>, kind: Kind, write: ChunkWriter) -> WrittenChunks<'_
         (written, failed)
     });
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut failed = false;
     Box::new(
         Chunks::new(pairs, threads, work)
-            .map_while(move |made| {
-                if failed {
-                    return None;
-                }
-                Some(match made {
-                    Ok((written, None)) => vec![Ok(written)],
-                    Ok((written, Some(e))) => {
-                        failed = true;
-                        vec![Ok(written), Err(e)]
-                    }
-                    Err(e) => {
-                        failed = true;
-                        vec![Err(e)]
-                    }
-                })
+            .flat_map(|made| {
+                let (chunk, then) = match made {
+                    Ok((written, failed)) => (Ok(written), failed),
+                    Err(e) => (Err(e), None),
+                };
+                std::iter::once(chunk).chain(then.map(Err))
             })
-            .flatten(),
+            // Nothing after the first error.
+            .scan(false, |stopped, item| {
+                (!*stopped).then(|| {
+                    *stopped = item.is_err();
+                    item
+                })
+            }),
     )
 }
 
