@@ -7,7 +7,8 @@
 //! last contact, then newest first; an account found through several keys or contacts counts its
 //! best match.
 //!
-//! The keys sit end to end in one string, grouped by account, and the accounts are kept in the
+//! The keys sit end to end in one text, grouped by account and packed in blocks of whole
+//! accounts (see [`super::text`]), and the accounts are kept in the
 //! order the ranking breaks ties by (last contact, then id, newest first). A query walks them in
 //! that order keeping the best `limit` so far; once those are all matches of some tier, an
 //! account further down can only displace one with a better tier, so the walk checks only the
@@ -25,6 +26,7 @@
 
 use super::fuzzy::Scorer;
 use super::keys::{KeyField, SearchDocument, Shown, fold};
+use super::text::{KeyText, Unpacked};
 use crate::domain::{Id, Kind};
 use crate::store::{Store, StoreError};
 use std::cmp::Reverse;
@@ -454,7 +456,8 @@ impl AccountEntry {
 
 /// Every search key, held in memory in a compact form.
 pub struct SearchIndex {
-    text: String,
+    /// The keys' text, end to end in key order, packed in blocks of whole accounts.
+    text: KeyText,
     keys: Vec<KeyEntry>,
     /// The record of each document.
     docs: Vec<Id>,
@@ -679,6 +682,8 @@ struct Walker<'a> {
     prefix_run: RunAnswer,
     /// How many accounts it read the keys of.
     read: usize,
+    /// The block of the keys' text of the account read last.
+    unpacked: Unpacked,
     buf: String,
     scorer: Scorer,
 }
@@ -711,6 +716,7 @@ impl<'a> Walker<'a> {
             prefix_only: false,
             prefix_run: RunAnswer::default(),
             read: 0,
+            unpacked: Unpacked::default(),
             buf: String::new(),
             scorer: Scorer::default(),
         }
@@ -796,7 +802,8 @@ impl<'a> Walker<'a> {
         let keys = index.account_keys(account);
         let mut tier = 0;
         for k in keys.clone() {
-            tier = tier.max(index.key_tier(query, k, need.max(tier + 1), &mut self.buf));
+            let need = need.max(tier + 1);
+            tier = tier.max(index.key_tier(query, k, need, &mut self.unpacked, &mut self.buf));
             if tier == 4 {
                 break;
             }
@@ -813,7 +820,8 @@ impl<'a> Walker<'a> {
                 if matches!(index.keys[k].field(), KeyField::Id | KeyField::Phone) {
                     return None;
                 }
-                let compact = index.compact(k, &mut self.buf);
+                let key = index.key_text(k, &mut self.unpacked);
+                let compact = index.compact(k, key, &mut self.buf);
                 is_subsequence(&query.compact, compact)
                     .then(|| self.scorer.score(compact, &query.compact))
                     .flatten()
@@ -849,7 +857,7 @@ impl<'a> Walker<'a> {
 
 impl SearchIndex {
     fn from_parts(
-        text: String,
+        text: KeyText,
         keys: Vec<KeyEntry>,
         docs: Vec<Id>,
         accounts: Vec<AccountEntry>,
@@ -909,7 +917,7 @@ impl SearchIndex {
     pub fn footprint(&self) -> [(&'static str, usize); 6] {
         use std::mem::size_of;
         [
-            ("text", self.text.len()),
+            ("text", self.text.packed_len()),
             ("shown", self.shown.len()),
             ("keys", self.keys.len() * size_of::<KeyEntry>()),
             ("documents", self.docs.len() * size_of::<Id>()),
@@ -1100,9 +1108,9 @@ impl SearchIndex {
         });
         best.sort_unstable_by_key(|(rank, _)| Reverse(*rank));
         best.truncate(limit);
-        let mut scorer = Scorer::default();
+        let (mut scorer, mut text) = (Scorer::default(), Unpacked::default());
         best.into_iter()
-            .filter_map(|(_, a)| self.account_hit(&query, a, &mut scorer))
+            .filter_map(|(_, a)| self.account_hit(&query, a, &mut text, &mut scorer))
             .collect()
     }
 
@@ -1121,9 +1129,9 @@ impl SearchIndex {
         if query.compact.is_empty() {
             return Vec::new();
         }
-        let mut scorer = Scorer::default();
+        let (mut scorer, mut text) = (Scorer::default(), Unpacked::default());
         let mut hits: Vec<Hit> = (0..self.accounts.len())
-            .filter_map(|p| self.account_hit(&query, p, &mut scorer))
+            .filter_map(|p| self.account_hit(&query, p, &mut text, &mut scorer))
             .collect();
         hits.sort_by_key(|h| Reverse(rank(h)));
         hits.truncate(limit);
@@ -1181,17 +1189,20 @@ impl SearchIndex {
         account.first as usize..(account.first + account.count) as usize
     }
 
-    fn key_text(&self, k: usize) -> &str {
+    /// The text of key `k`, its block unpacked into `text` unless it is there already: a walk
+    /// unpacks only the blocks of keys whose masks let them through.
+    fn key_text<'t>(&self, k: usize, text: &'t mut Unpacked) -> &'t str {
+        let start = self.keys[k].start;
         let end = self
             .keys
             .get(k + 1)
-            .map_or(self.text.len(), |next| next.start as usize);
-        &self.text[self.keys[k].start as usize..end]
+            .map_or(self.text.len(), |next| next.start);
+        self.text.unpack(start, text);
+        text.get(start, end)
     }
 
-    /// Key `k` without its white space, in `buf` when it has some.
-    fn compact<'a>(&'a self, k: usize, buf: &'a mut String) -> &'a str {
-        let key = self.key_text(k);
+    /// Key `k`, whose text is `key`, without its white space, in `buf` when it has some.
+    fn compact<'a>(&self, k: usize, key: &'a str, buf: &'a mut String) -> &'a str {
         if !self.keys[k].spaced() {
             return key;
         }
@@ -1201,13 +1212,20 @@ impl SearchIndex {
     }
 
     /// The tier key `k` matches in, 0 when below `need` (checking only what can reach it).
-    fn key_tier(&self, query: &Query, k: usize, need: u8, buf: &mut String) -> u8 {
+    fn key_tier(
+        &self,
+        query: &Query,
+        k: usize,
+        need: u8,
+        text: &mut Unpacked,
+        buf: &mut String,
+    ) -> u8 {
         let entry = self.keys[k];
         if entry.field() == KeyField::Phone {
             let Some(digits) = query.digits.as_deref() else {
                 return 0;
             };
-            let key = self.key_text(k);
+            let key = self.key_text(k, text);
             return if key.ends_with(digits) {
                 4
             } else if need <= 3 && key.contains(digits) {
@@ -1219,7 +1237,7 @@ impl SearchIndex {
         if entry.field() == KeyField::Id
             && let Some(digits) = &query.digits
             && self
-                .key_text(k)
+                .key_text(k, text)
                 .split_once('-')
                 .is_some_and(|(_, n)| n == digits)
         {
@@ -1229,7 +1247,7 @@ impl SearchIndex {
         if entry.mask & query.mask != query.mask {
             return 0;
         }
-        let key = self.key_text(k);
+        let key = self.key_text(k, text);
         if need >= 3 {
             // Only an exact match or a prefix can do: compared with the key's compact form as
             // it goes, without making it (most of a long walk is spent here).
@@ -1242,7 +1260,7 @@ impl SearchIndex {
                 0
             };
         }
-        let compact = self.compact(k, buf);
+        let compact = self.compact(k, key, buf);
         if compact == query.compact {
             return 4;
         }
@@ -1264,13 +1282,19 @@ impl SearchIndex {
 
     /// The best hit of the account at `position`: the first of its keys with the best tier and
     /// score.
-    fn account_hit(&self, query: &Query, position: usize, scorer: &mut Scorer) -> Option<Hit> {
+    fn account_hit(
+        &self,
+        query: &Query,
+        position: usize,
+        text: &mut Unpacked,
+        scorer: &mut Scorer,
+    ) -> Option<Hit> {
         let account = &self.accounts[position];
         let mut best: Option<(u8, i64, usize)> = None;
         for k in self.account_keys(account) {
             let entry = self.keys[k];
             let Some((tier, score)) =
-                self.match_key(query, entry.field(), self.key_text(k), scorer)
+                self.match_key(query, entry.field(), self.key_text(k, text), scorer)
             else {
                 continue;
             };
@@ -1284,7 +1308,7 @@ impl SearchIndex {
             account: account.id(),
             via: self.docs[entry.doc() as usize],
             field: entry.field(),
-            matched: self.key_text(k).to_string(),
+            matched: self.key_text(k, text).to_string(),
             tier,
             score,
             last_contact: Some(self.last_at(position)).filter(|at| *at != NEVER),
@@ -1348,11 +1372,7 @@ impl SearchIndex {
             ));
         }
         let mut w = Encoder(out);
-        // The keys' text packed (LZ4 frames), after its length unpacked.
-        w.u64(self.text.len() as u64)?;
-        let mut packing = lz4_flex::frame::FrameEncoder::new(Vec::new());
-        std::io::Write::write_all(&mut packing, self.text.as_bytes())?;
-        w.bytes(&packing.finish().map_err(std::io::Error::other)?)?;
+        self.text.write(w.0)?;
         w.u64(self.keys.len() as u64)?;
         for key in &self.keys {
             w.u32(key.start)?;
@@ -1423,7 +1443,10 @@ impl SearchIndex {
             input,
             left: length,
         };
-        let text = r.unpacked_text()?;
+        let text_len = r.u64()?;
+        let count = r.len(8)?;
+        let places = r.records(count, |f: &mut Fields<8>| Some((f.u32(), f.u32())))?;
+        let text = KeyText::read(text_len, places, |n| r.exact(n))?;
         let count = r.len(12)?;
         let keys = r.records(count, |f: &mut Fields<12>| {
             let (start, mask, doc_field) = (f.u32(), f.u32(), f.u32());
@@ -1500,7 +1523,7 @@ impl SearchIndex {
                 .iter()
                 .all(|p| accounts.get(*p as usize).is_some_and(|a| a.moved));
         let starts_fit = keys.windows(2).all(|w| w[0].start <= w[1].start)
-            && keys.iter().all(|k| text.is_char_boundary(k.start as usize));
+            && keys.last().is_none_or(|k| k.start <= text.len());
         (r.left == 0
             && starts_fit
             && docs_fit
@@ -1521,6 +1544,7 @@ impl SearchIndex {
         let replaced: std::collections::HashSet<Id> = changed.iter().map(|(id, _)| *id).collect();
         let mut builder = IndexBuilder::default();
         let mut renumbered: Vec<Option<u32>> = vec![None; self.docs.len()];
+        let mut text = Unpacked::default();
         for (position, account) in self.accounts.iter().enumerate() {
             for k in self.account_keys(account) {
                 let key = self.keys[k];
@@ -1540,7 +1564,7 @@ impl SearchIndex {
                         builder.add_document(id, account.id(), None, None)
                     }
                 });
-                builder.push_key(doc, key.field(), self.key_text(k));
+                builder.push_key(doc, key.field(), self.key_text(k, &mut text));
             }
         }
         for (id, doc) in changed {
@@ -1655,31 +1679,15 @@ impl<R: std::io::Read> Decoder<R> {
 
     fn bytes(&mut self) -> Option<Vec<u8>> {
         let n = self.len(1)?;
-        self.left -= n as u64;
+        self.exact(n)
+    }
+
+    /// The next `n` bytes; `None` when fewer are left.
+    fn exact(&mut self, n: usize) -> Option<Vec<u8>> {
+        self.left = self.left.checked_sub(n as u64)?;
         let mut bytes = vec![0; n];
         self.input.read_exact(&mut bytes).ok()?;
         Some(bytes)
-    }
-
-    /// The keys' text as [`SearchIndex::encode`] packed it, unpacked as it is read; `None`
-    /// when it does not unpack to UTF-8 text of the length it says, or says a length more than
-    /// its packing could hold (no LZ4 packing holds more than 255 times its length).
-    fn unpacked_text(&mut self) -> Option<String> {
-        use std::io::Read;
-        let size = self.u64()?;
-        let packed = self.len(1)? as u64;
-        if size > packed.saturating_mul(255) {
-            return None;
-        }
-        self.left -= packed;
-        let mut text = Vec::with_capacity(usize::try_from(size).ok()?);
-        let mut frames = lz4_flex::frame::FrameDecoder::new((&mut self.input).take(packed));
-        frames.read_to_end(&mut text).ok()?;
-        // All of the packing read, and no more text than it said.
-        let rest = frames.into_inner().limit();
-        (rest == 0 && text.len() as u64 == size)
-            .then(|| String::from_utf8(text).ok())
-            .flatten()
     }
 
     /// Reads past the next `n` bytes, `n` already checked against what is left.
@@ -1878,6 +1886,11 @@ impl IndexBuilder {
             &text[keys[k].start as usize..end]
         };
         let runs = RunFilters::new(&accounts, &keys, key_text);
+        let cuts = accounts.iter().map(|a| {
+            keys.get(a.first as usize)
+                .map_or(text.len() as u32, |k| k.start)
+        });
+        let text = KeyText::pack(&text, cuts);
         SearchIndex::from_parts(text, keys, docs, accounts, runs, Vec::new(), shown)
     }
 }
@@ -2081,9 +2094,11 @@ mod tests {
     #[test]
     fn a_walk_for_phone_digits_reads_only_the_runs_whose_phones_may_hold_them() {
         let index = SearchIndex::new(crowd(3_000, 9));
-        let phones: Vec<&str> = (0..index.keys.len())
+        let mut text = Unpacked::default();
+        let phones: Vec<String> = (index.accounts.iter())
+            .flat_map(|account| index.account_keys(account))
             .filter(|k| index.keys[*k].field() == KeyField::Phone)
-            .map(|k| index.key_text(k))
+            .map(|k| index.key_text(k, &mut text).to_string())
             .step_by(97)
             .collect();
         assert!(phones.len() > 10);

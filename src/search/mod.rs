@@ -7,5 +7,6 @@ pub mod index;
 pub mod kb;
 pub mod keys;
 pub mod snapshot;
+mod text;
 
 pub use index::{Hit, SearchIndex};
