@@ -61,13 +61,12 @@ const PARALLEL_FROM: usize = 20_000;
 /// One key of the index.
 #[derive(Debug, Clone, Copy)]
 struct KeyEntry {
-    /// Where the key starts in the text; it ends where the next one starts.
-    start: u32,
     /// Which characters it holds (see [`char_mask`]).
     mask: u32,
     /// The document (record) it was made from, below [`MAX_DOCS`]; above it, the field it was
-    /// made from (its place in [`FIELDS`]) and whether it holds white space: 12 bytes a key
-    /// instead of 16, for the millions of them.
+    /// made from (its place in [`FIELDS`]) and whether it holds white space: 8 bytes a key
+    /// instead of 12, for the millions of them (its text is found by its number, in
+    /// [`SearchIndex::text`]).
     doc_field: u32,
 }
 
@@ -85,13 +84,12 @@ const MAX_DOCS: u32 = 1 << 28;
 
 impl KeyEntry {
     /// `None` when `doc` is beyond [`MAX_DOCS`].
-    fn new(start: u32, doc: u32, mask: u32, field: KeyField, spaced: bool) -> Option<KeyEntry> {
+    fn new(doc: u32, mask: u32, field: KeyField, spaced: bool) -> Option<KeyEntry> {
         let field = FIELDS
             .iter()
             .position(|f| *f == field)
             .expect("every field is listed") as u32;
         (doc < MAX_DOCS).then_some(KeyEntry {
-            start,
             mask,
             doc_field: doc | field << 28 | u32::from(spaced) << 31,
         })
@@ -99,12 +97,8 @@ impl KeyEntry {
 
     /// A key entry as [`SearchIndex::encode`] wrote it; `None` when its field is none of
     /// [`FIELDS`].
-    fn held(start: u32, mask: u32, doc_field: u32) -> Option<KeyEntry> {
-        let entry = KeyEntry {
-            start,
-            mask,
-            doc_field,
-        };
+    fn held(mask: u32, doc_field: u32) -> Option<KeyEntry> {
+        let entry = KeyEntry { mask, doc_field };
         ((entry.doc_field >> 28 & 0b111) < FIELDS.len() as u32).then_some(entry)
     }
 
@@ -960,7 +954,7 @@ impl SearchIndex {
     pub fn footprint(&self) -> [(&'static str, usize); 6] {
         use std::mem::size_of;
         [
-            ("text", self.text.packed_len()),
+            ("text", self.text.bytes()),
             ("shown", self.shown.len()),
             ("keys", self.keys.len() * size_of::<KeyEntry>()),
             ("documents", self.docs.bytes()),
@@ -1235,13 +1229,7 @@ impl SearchIndex {
     /// The text of key `k`, its block unpacked into `text` unless it is there already: a walk
     /// unpacks only the blocks of keys whose masks let them through.
     fn key_text<'t>(&self, k: usize, text: &'t mut Unpacked) -> &'t str {
-        let start = self.keys[k].start;
-        let end = self
-            .keys
-            .get(k + 1)
-            .map_or(self.text.len(), |next| next.start);
-        self.text.unpack(start, text);
-        text.get(start, end)
+        self.text.key(k, text)
     }
 
     /// Key `k`, whose text is `key`, without its white space, in `buf` when it has some.
@@ -1418,7 +1406,6 @@ impl SearchIndex {
         self.text.write(w.0)?;
         w.u64(self.keys.len() as u64)?;
         for key in &self.keys {
-            w.u32(key.start)?;
             w.u32(key.mask)?;
             w.u32(key.doc_field)?;
         }
@@ -1486,14 +1473,19 @@ impl SearchIndex {
             input,
             left: length,
         };
-        let text_len = r.u64()?;
-        let count = r.len(8)?;
-        let places = r.records(count, |f: &mut Fields<8>| Some((f.u32(), f.u32())))?;
-        let text = KeyText::read(text_len, places, |n| r.exact(n))?;
+        let count = r.len(2)?;
+        let starts = r.records(count, |f: &mut Fields<2>| {
+            Some(u16::from_le_bytes(f.take()))
+        })?;
         let count = r.len(12)?;
-        let keys = r.records(count, |f: &mut Fields<12>| {
-            let (start, mask, doc_field) = (f.u32(), f.u32(), f.u32());
-            KeyEntry::held(start, mask, doc_field)
+        let places = r.records(count, |f: &mut Fields<12>| {
+            Some((f.u32(), f.u32(), f.u32()))
+        })?;
+        let text = KeyText::read(starts, places, |n| r.exact(n))?;
+        let count = r.len(8)?;
+        let keys = r.records(count, |f: &mut Fields<8>| {
+            let (mask, doc_field) = (f.u32(), f.u32());
+            KeyEntry::held(mask, doc_field)
         })?;
         let count = r.len(9)?;
         let mut docs = Ids::with_capacity(count);
@@ -1569,8 +1561,7 @@ impl SearchIndex {
             && places
                 .iter()
                 .all(|p| accounts.get(*p as usize).is_some_and(|a| a.moved));
-        let starts_fit = keys.windows(2).all(|w| w[0].start <= w[1].start)
-            && keys.last().is_none_or(|k| k.start <= text.len());
+        let starts_fit = text.keys() == keys.len();
         (r.left == 0
             && starts_fit
             && docs_fit
@@ -1907,6 +1898,7 @@ impl IndexBuilder {
         }
         drop(fill);
         let mut text = String::with_capacity(arrived.len());
+        let mut starts = Vec::with_capacity(arrival.len() + 1);
         let mut keys = Vec::with_capacity(arrival.len());
         for k in slots {
             let (start, doc, field) = arrival[k as usize];
@@ -1916,11 +1908,13 @@ impl IndexBuilder {
             let key = &arrived[start as usize..end];
             let spaced = key.contains(char::is_whitespace);
             keys.push(
-                KeyEntry::new(text.len() as u32, doc, char_mask(key), field, spaced)
+                KeyEntry::new(doc, char_mask(key), field, spaced)
                     .expect("an index holds fewer than 2^28 documents"),
             );
+            starts.push(text.len());
             text.push_str(key);
         }
+        starts.push(text.len());
         drop(arrived);
         drop(arrival);
         for account in &mut accounts {
@@ -1928,16 +1922,13 @@ impl IndexBuilder {
                 .iter()
                 .fold(0, |mask, key| mask | key.mask);
         }
-        let key_text = |k: usize| {
-            let end = keys.get(k + 1).map_or(text.len(), |n| n.start as usize);
-            &text[keys[k].start as usize..end]
-        };
+        let key_text = |k: usize| &text[starts[k]..starts[k + 1]];
         let runs = RunFilters::new(&accounts, &keys, key_text);
-        let cuts = accounts.iter().map(|a| {
-            keys.get(a.first as usize)
-                .map_or(text.len() as u32, |k| k.start)
-        });
-        let text = KeyText::pack(&text, cuts);
+        // Each account's keys in turn, its first opening it.
+        let opens = accounts
+            .iter()
+            .flat_map(|a| (0..a.count).map(move |i| ((a.first + i) as usize, i == 0)));
+        let text = KeyText::pack(opens.map(|(k, opens)| (key_text(k), opens)));
         SearchIndex::from_parts(text, keys, docs, accounts, runs, Vec::new(), shown)
     }
 }
@@ -2285,18 +2276,19 @@ mod tests {
     fn account_and_key_entries_are_small() {
         // A million are held: a field more or an `Option` is megabytes.
         assert!(std::mem::size_of::<AccountEntry>() <= 40);
-        assert!(std::mem::size_of::<KeyEntry>() <= 12);
-        let key = KeyEntry::new(7, MAX_DOCS - 1, 3, KeyField::ExternalId, true).unwrap();
+        assert_eq!(std::mem::size_of::<Kind>(), 1);
+        assert!(std::mem::size_of::<KeyEntry>() <= 8);
+        let key = KeyEntry::new(MAX_DOCS - 1, 3, KeyField::ExternalId, true).unwrap();
         assert_eq!(
             (key.doc(), key.field(), key.spaced()),
             (MAX_DOCS - 1, KeyField::ExternalId, true)
         );
-        let key = KeyEntry::new(7, 0, 3, KeyField::Name, false).unwrap();
+        let key = KeyEntry::new(0, 3, KeyField::Name, false).unwrap();
         assert_eq!(
             (key.doc(), key.field(), key.spaced()),
             (0, KeyField::Name, false)
         );
-        assert!(KeyEntry::new(7, MAX_DOCS, 3, KeyField::Name, false).is_none());
+        assert!(KeyEntry::new(MAX_DOCS, 3, KeyField::Name, false).is_none());
     }
 
     #[test]

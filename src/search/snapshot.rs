@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 /// The file's name in the database directory.
 pub const FILE: &str = "rapport-search.idx";
 /// The first bytes of the file; the number changes with the layout.
-const MAGIC: &[u8] = b"rapport search index 8\n";
+const MAGIC: &[u8] = b"rapport search index 9\n";
 /// Beyond this many audit entries behind, the index is built afresh.
 const CATCH_UP_LIMIT: u64 = 100_000;
 

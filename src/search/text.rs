@@ -1,4 +1,4 @@
-//! The keys' text of a [`super::SearchIndex`], held packed: cut at accounts' boundaries into
+//! The keys' text of a [`super::SearchIndex`], held packed: cut between accounts into
 //! blocks of about [`BLOCK`] bytes, each packed on its own (LZ4), so that the index holds about
 //! half the text's size (103 MB for 187 MB at a million accounts with 1.5 contacts each) and a
 //! walk unpacks a block only when it reads a key in it (one its mask lets through), each block
@@ -6,160 +6,165 @@
 //! few keys here and there; larger ones pack better (32 KB: 91 MB, and typing answered a fifth
 //! slower).
 //!
-//! Keys keep where they start in the whole text; a block says where it starts in it, so a key
-//! is found in its block without the blocks before it.
+//! A block says which key it starts at, and each key where it starts in its block (16 bits: a
+//! block is cut inside an account whose keys are longer than that), so a key is found in its
+//! block without the blocks before it.
 
 /// How many bytes of text a block gathers before it is cut, at the next account.
 pub(crate) const BLOCK: usize = 8 * 1024;
 
+/// The most a block can hold before its next key, so that every key starts within 16 bits:
+/// a block is cut inside an account whose keys are more than that.
+const MOST: usize = 1 << 16;
+
 /// The whole text in packed blocks.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct KeyText {
-    /// The text's length, unpacked.
-    len: u32,
-    /// Where each block starts in the text, ascending from 0.
-    starts: Vec<u32>,
+    /// Where each key starts in its block.
+    starts: Vec<u16>,
+    /// Each block's first key, ascending from 0.
+    firsts: Vec<u32>,
+    /// Each block's size, unpacked.
+    sizes: Vec<u32>,
     /// Where each block ends in `packed`.
     ends: Vec<u32>,
     packed: Vec<u8>,
 }
 
-/// One block of a [`KeyText`] unpacked, for the keys of the accounts it holds.
-#[derive(Debug)]
+/// One block of a [`KeyText`] unpacked, for the keys it holds.
+#[derive(Debug, Default)]
 pub(crate) struct Unpacked {
-    /// Which block, [`usize::MAX`] before the first.
+    /// Which block; its keys are `keys` (none before the first is unpacked).
     block: usize,
-    /// Where it starts in the whole text.
-    start: u32,
+    keys: std::ops::Range<usize>,
     /// Empty when the block did not unpack, so that a damaged block matches nothing. Checked
     /// as UTF-8 a key at a time, as keys are read: a walk reads few of a block's keys.
     bytes: Vec<u8>,
 }
 
-impl Default for Unpacked {
-    fn default() -> Unpacked {
-        Unpacked {
-            block: usize::MAX,
-            start: 0,
-            bytes: Vec::new(),
-        }
-    }
-}
-
-impl Unpacked {
-    /// The text from `start` to `end` of the whole, when it is text in this block; empty when
-    /// not.
-    pub fn get(&self, start: u32, end: u32) -> &str {
-        let (Some(from), Some(to)) = (start.checked_sub(self.start), end.checked_sub(self.start))
-        else {
-            return "";
-        };
-        (self.bytes.get(from as usize..to as usize))
-            .and_then(|bytes| std::str::from_utf8(bytes).ok())
-            .unwrap_or("")
-    }
-}
-
 impl KeyText {
-    /// `text` packed, cut only where one of `cuts` (ascending places in it) falls, the first
-    /// at or past [`BLOCK`] bytes since the last cut.
-    pub fn pack(text: &str, cuts: impl IntoIterator<Item = u32>) -> KeyText {
-        let mut packed = KeyText {
-            len: u32::try_from(text.len()).expect("an index's text is below 4 GB"),
-            ..KeyText::default()
-        };
-        let mut start = 0;
-        let ends = cuts
-            .into_iter()
-            .filter(|&cut| cut as usize <= text.len())
-            .chain([packed.len]);
-        for end in ends {
-            if end as usize - start as usize >= BLOCK || end == packed.len && end > start {
-                packed.starts.push(start);
-                packed.packed.extend(lz4_flex::compress(
-                    &text.as_bytes()[start as usize..end as usize],
-                ));
-                packed.ends.push(packed.packed.len() as u32);
-                start = end;
+    /// The keys' texts in their order, each with whether it is its account's first, packed.
+    pub fn pack<'a>(keys: impl IntoIterator<Item = (&'a str, bool)>) -> KeyText {
+        let mut packed = KeyText::default();
+        let mut block: Vec<u8> = Vec::with_capacity(BLOCK * 2);
+        let mut first = 0;
+        for (k, (key, opens)) in keys.into_iter().enumerate() {
+            if k > first && (opens && block.len() >= BLOCK || block.len() + key.len() > MOST) {
+                packed.seal(first, &block);
+                block.clear();
+                first = k;
             }
+            packed.starts.push(block.len() as u16);
+            block.extend_from_slice(key.as_bytes());
+        }
+        if packed.starts.len() > first {
+            packed.seal(first, &block);
         }
         packed
     }
 
-    /// The text's length, unpacked.
-    pub fn len(&self) -> u32 {
-        self.len
+    /// Adds the block of the keys from `first`, whose text is `block`.
+    fn seal(&mut self, first: usize, block: &[u8]) {
+        self.firsts.push(first as u32);
+        self.sizes.push(block.len() as u32);
+        self.packed.extend(lz4_flex::compress(block));
+        self.ends.push(self.packed.len() as u32);
     }
 
-    /// How many bytes it holds packed.
-    pub fn packed_len(&self) -> usize {
-        self.packed.len()
+    /// How many keys it holds.
+    pub fn keys(&self) -> usize {
+        self.starts.len()
     }
 
-    /// The unpacked size of block `b`.
-    fn size(&self, b: usize) -> usize {
-        let end = self.starts.get(b + 1).copied().unwrap_or(self.len);
-        (end - self.starts[b]) as usize
+    /// How many bytes it holds.
+    pub fn bytes(&self) -> usize {
+        self.packed.len() + self.starts.len() * 2 + self.firsts.len() * 12
     }
 
-    /// Unpacks into `into` the block holding the place `at` of the text, unless it holds it
-    /// already.
-    pub fn unpack(&self, at: u32, into: &mut Unpacked) {
-        if at >= into.start && ((at - into.start) as usize) < into.bytes.len() {
-            return;
+    /// The text of key `k`, below [`keys`](Self::keys), its block unpacked into `into` unless
+    /// it is there already.
+    pub fn key<'u>(&self, k: usize, into: &'u mut Unpacked) -> &'u str {
+        if !into.keys.contains(&k) {
+            self.unpack(self.firsts.partition_point(|&f| f as usize <= k) - 1, into);
         }
-        let b = self.starts.partition_point(|&s| s <= at).saturating_sub(1);
-        if b == into.block || b >= self.starts.len() {
-            return;
-        }
+        let from = self.starts[k] as usize;
+        let to = if k + 1 < into.keys.end {
+            self.starts[k + 1] as usize
+        } else {
+            self.sizes[into.block] as usize
+        };
+        (into.bytes.get(from..to))
+            .and_then(|bytes| std::str::from_utf8(bytes).ok())
+            .unwrap_or("")
+    }
+
+    /// Unpacks block `b` into `into`.
+    fn unpack(&self, b: usize, into: &mut Unpacked) {
         let from = if b == 0 { 0 } else { self.ends[b - 1] as usize };
         let bytes = &mut into.bytes;
-        bytes.resize(self.size(b), 0);
+        bytes.resize(self.sizes[b] as usize, 0);
         let unpacked = lz4_flex::decompress_into(&self.packed[from..self.ends[b] as usize], bytes);
         if unpacked.ok() != Some(bytes.len()) {
             bytes.clear();
         }
         into.block = b;
-        into.start = self.starts[b];
+        let end = self
+            .firsts
+            .get(b + 1)
+            .map_or(self.starts.len(), |f| *f as usize);
+        into.keys = self.firsts[b] as usize..end;
     }
 
-    /// Writes it as [`read`](Self::read) reads it.
+    /// Each block's first key, size and end in the packed bytes, for [`write`](Self::write).
+    fn places(&self) -> impl Iterator<Item = (u32, u32, u32)> + '_ {
+        (self.firsts.iter().zip(&self.sizes).zip(&self.ends)).map(|((f, s), e)| (*f, *s, *e))
+    }
+
+    /// Writes it: the keys' starts, the blocks' places, the packed bytes (their length is the
+    /// last block's end), as [`read`](Self::read) takes them back.
     pub fn write(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
-        out.write_all(&u64::from(self.len).to_le_bytes())?;
         out.write_all(&(self.starts.len() as u64).to_le_bytes())?;
-        for (start, end) in self.starts.iter().zip(&self.ends) {
+        for start in &self.starts {
             out.write_all(&start.to_le_bytes())?;
-            out.write_all(&end.to_le_bytes())?;
+        }
+        out.write_all(&(self.firsts.len() as u64).to_le_bytes())?;
+        for (first, size, end) in self.places() {
+            for n in [first, size, end] {
+                out.write_all(&n.to_le_bytes())?;
+            }
         }
         out.write_all(&self.packed)
     }
 
-    /// Puts back what [`write`](Self::write) wrote, its parts read by `read`: the text's
-    /// length, the number of blocks, each block's start and end, and the `n` packed bytes.
-    /// `None` when they do not fit together: blocks out of order, or one that would unpack to
-    /// more than any LZ4 packing of its size can hold (255 times).
+    /// Puts back what [`write`](Self::write) wrote, the packed bytes read by `packed` given
+    /// their length. `None` when the parts do not fit together: blocks out of order, or one
+    /// that would unpack to more than any LZ4 packing of its size can hold (255 times).
     pub fn read(
-        len: u64,
-        places: Vec<(u32, u32)>,
+        starts: Vec<u16>,
+        places: Vec<(u32, u32, u32)>,
         packed: impl FnOnce(usize) -> Option<Vec<u8>>,
     ) -> Option<KeyText> {
-        let len = u32::try_from(len).ok()?;
-        let (starts, ends): (Vec<u32>, Vec<u32>) = places.into_iter().unzip();
-        let packed = packed(ends.last().copied().unwrap_or(0) as usize)?;
-        let text = KeyText {
-            len,
+        let mut text = KeyText {
             starts,
-            ends,
-            packed,
+            ..KeyText::default()
         };
-        let in_order = text.starts.first().is_none_or(|s| *s == 0)
-            && text.starts.windows(2).all(|w| w[0] < w[1])
-            && text.starts.last().is_none_or(|s| *s < len)
-            && (len == 0 || !text.starts.is_empty())
+        for (first, size, end) in places {
+            text.firsts.push(first);
+            text.sizes.push(size);
+            text.ends.push(end);
+        }
+        text.packed = packed(text.ends.last().copied().unwrap_or(0) as usize)?;
+        let in_order = text.firsts.first().is_none_or(|f| *f == 0)
+            && text.firsts.windows(2).all(|w| w[0] < w[1])
+            && text
+                .firsts
+                .last()
+                .is_none_or(|f| (*f as usize) < text.starts.len())
+            && (text.starts.is_empty() || !text.firsts.is_empty())
             && text.ends.windows(2).all(|w| w[0] <= w[1]);
-        let bounded = (0..text.starts.len()).all(|b| {
+        let bounded = text.places().enumerate().all(|(b, (_, size, end))| {
             let from = if b == 0 { 0 } else { text.ends[b - 1] };
-            text.size(b) as u64 <= u64::from(text.ends[b] - from) * 255
+            u64::from(size) <= u64::from(end - from) * 255
         });
         (in_order && bounded).then_some(text)
     }
@@ -169,80 +174,99 @@ impl KeyText {
 mod tests {
     use super::*;
 
-    fn words(n: usize) -> (String, Vec<u32>) {
-        let mut text = String::new();
-        let mut cuts = Vec::new();
-        for i in 0..n {
-            cuts.push(text.len() as u32);
-            text.push_str(&format!("account {i} ваня{i} 王{i} "));
+    /// Accounts of three keys each, in three scripts, and one account of many keys whose text
+    /// is more than a block's 16 bits can reach.
+    fn keys() -> Vec<(String, bool)> {
+        let mut keys = Vec::new();
+        for i in 0..10_000 {
+            keys.push((format!("account {i}"), true));
+            keys.push((format!("ваня{i}"), false));
+            keys.push((format!("王{i}"), false));
+            if i == 5_000 {
+                for c in 0..3_000 {
+                    keys.push((format!("contact {c} of a large account"), false));
+                }
+            }
         }
-        (text, cuts)
+        keys
+    }
+
+    fn packed(keys: &[(String, bool)]) -> KeyText {
+        KeyText::pack(keys.iter().map(|(key, opens)| (key.as_str(), *opens)))
     }
 
     #[test]
-    fn every_stretch_within_an_account_is_read_back_from_its_block() {
-        let (text, cuts) = words(10_000);
-        let packed = KeyText::pack(&text, cuts.iter().copied());
-        assert!(packed.starts.len() > 4, "{} blocks", packed.starts.len());
-        assert!(packed.packed_len() < text.len() / 2);
+    fn every_key_is_read_back_in_order_or_at_random() {
+        let keys = keys();
+        let text = packed(&keys);
+        assert!(text.firsts.len() > 20, "{} blocks", text.firsts.len());
+        assert!(text.sizes.iter().all(|s| *s as usize <= MOST));
+        let whole: usize = keys.iter().map(|(k, _)| k.len()).sum();
+        assert!(
+            text.packed.len() < whole / 2,
+            "{} of {whole}",
+            text.packed.len()
+        );
         let mut unpacked = Unpacked::default();
-        let ends = cuts.iter().skip(1).copied().chain([text.len() as u32]);
-        for (start, end) in cuts.iter().copied().zip(ends).step_by(7) {
-            packed.unpack(start, &mut unpacked);
-            assert_eq!(
-                unpacked.get(start, end),
-                &text[start as usize..end as usize]
-            );
+        for (k, (key, _)) in keys.iter().enumerate() {
+            assert_eq!(text.key(k, &mut unpacked), key, "key {k}");
         }
-        // Backwards too, each block unpacked again.
-        for &start in cuts.iter().rev().step_by(501) {
-            packed.unpack(start, &mut unpacked);
-            assert!(text[start as usize..].starts_with(unpacked.get(start, start + 8)));
+        let mut rng = fastrand::Rng::with_seed(3);
+        for _ in 0..2_000 {
+            let k = rng.usize(..keys.len());
+            assert_eq!(text.key(k, &mut unpacked), keys[k].0, "key {k}");
         }
     }
 
     #[test]
     fn what_is_written_reads_back_and_damage_is_refused_or_reads_as_nothing() {
-        let (text, cuts) = words(5_000);
-        let packed = KeyText::pack(&text, cuts);
+        let keys = keys();
         let mut bytes = Vec::new();
-        packed.write(&mut bytes).unwrap();
+        packed(&keys).write(&mut bytes).unwrap();
         let read = |bytes: &[u8]| {
             let u64_at = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap());
             let u32_at = |at: usize| u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap());
-            let blocks = u64_at(8) as usize;
-            let places = (0..blocks)
-                .map(|b| (u32_at(16 + b * 8), u32_at(20 + b * 8)))
+            let n = u64_at(0) as usize;
+            let starts = (0..n)
+                .map(|k| u16::from_le_bytes(bytes[8 + 2 * k..10 + 2 * k].try_into().unwrap()))
                 .collect();
-            let rest = &bytes[16 + blocks * 8..];
-            KeyText::read(u64_at(0), places, |n| rest.get(..n).map(<[u8]>::to_vec))
+            let at = 8 + 2 * n;
+            let blocks = u64_at(at) as usize;
+            let places = (0..blocks)
+                .map(|b| at + 8 + 12 * b)
+                .map(|p| (u32_at(p), u32_at(p + 4), u32_at(p + 8)))
+                .collect();
+            let rest = &bytes[at + 8 + 12 * blocks..];
+            KeyText::read(starts, places, |n| rest.get(..n).map(<[u8]>::to_vec))
         };
         let back = read(&bytes).expect("reads back");
         let mut unpacked = Unpacked::default();
-        back.unpack(0, &mut unpacked);
-        assert_eq!(unpacked.get(0, 9), "account 0");
+        assert_eq!(
+            back.key(keys.len() - 1, &mut unpacked),
+            keys.last().unwrap().0
+        );
 
-        // A block said to start past the text is refused.
+        // A block said to start past the last key is refused.
+        let places = 8 + 2 * keys.len() + 8;
         let mut bad = bytes.clone();
-        bad[24..28].copy_from_slice(&u32::MAX.to_le_bytes());
+        bad[places + 12..places + 16].copy_from_slice(&u32::MAX.to_le_bytes());
         assert!(read(&bad).is_none());
+        // Packed bytes missing are refused.
+        assert!(read(&bytes[..bytes.len() - 1]).is_none());
         // A packed byte changed reads as nothing or as other text, never a panic.
         let mut bad = bytes.clone();
         let last = bad.len() - 40;
         bad[last] ^= 0xff;
         let damaged = read(&bad).expect("the places still fit");
-        let at = *damaged.starts.last().unwrap();
         let mut unpacked = Unpacked::default();
-        damaged.unpack(at, &mut unpacked);
-        let _ = unpacked.get(at, at + 20);
+        for k in keys.len() - 200..keys.len() {
+            let _ = damaged.key(k, &mut unpacked);
+        }
     }
 
     #[test]
-    fn an_empty_text_packs_to_no_block() {
-        let packed = KeyText::pack("", []);
-        assert!(packed.starts.is_empty());
-        let mut unpacked = Unpacked::default();
-        packed.unpack(0, &mut unpacked);
-        assert_eq!(unpacked.get(0, 0), "");
+    fn no_keys_pack_to_no_block() {
+        let text = KeyText::pack([]);
+        assert!(text.firsts.is_empty() && text.keys() == 0);
     }
 }
