@@ -172,9 +172,6 @@ struct AccountEntry {
     count: u32,
     /// Every character of its keys.
     mask: u32,
-    /// Where what a search shows of it is in the index's shown text; [`NO_SPAN`] when its
-    /// document did not say.
-    shown: Span,
     kind: Kind,
     /// Whether a contact moved it up the tie order since the index was built: it is then
     /// walked among [`SearchIndex::moved`], before the others, and skipped in its place, where
@@ -461,14 +458,13 @@ fn phone_end(digits: &str, n: usize) -> &[u8] {
 }
 
 impl AccountEntry {
-    fn new(id: Id, last_contact: Option<i64>, shown: Option<Span>) -> AccountEntry {
+    fn new(id: Id, last_contact: Option<i64>) -> AccountEntry {
         AccountEntry {
             number: id.number,
             last_contact: last_contact.unwrap_or(NEVER),
             first: 0,
             count: 0,
             mask: 0,
-            shown: shown.unwrap_or(NO_SPAN),
             kind: id.kind,
             moved: false,
         }
@@ -480,10 +476,6 @@ impl AccountEntry {
 
     fn last_contact(&self) -> Option<i64> {
         (self.last_contact != NEVER).then_some(self.last_contact)
-    }
-
-    fn shown(&self) -> Option<Span> {
-        (self.shown != NO_SPAN).then_some(self.shown)
     }
 
     fn order(&self) -> (i64, Id) {
@@ -507,6 +499,11 @@ pub struct SearchIndex {
     moved: Vec<(u32, i64)>,
     /// What each run of accounts may hold.
     runs: RunFilters,
+    /// Where what a search shows of each account is in the shown text, by its place
+    /// ([`NO_SPAN`] when its document did not say); empty once let go (see
+    /// [`SearchIndex::without_shown`]): 8 bytes an account that only a search of a closed
+    /// database, from the file, and a catch-up need.
+    spans: Vec<Span>,
     /// What a search shows of each account, one [`Shown`] line after another; empty when left
     /// in the file (see [`SearchIndex::decode`]) or let go (see [`SearchIndex::without_shown`]).
     shown: String,
@@ -900,7 +897,7 @@ impl SearchIndex {
         accounts: Vec<AccountEntry>,
         runs: RunFilters,
         mut moved: Vec<(u32, i64)>,
-        shown: String,
+        (spans, shown): (Vec<Span>, String),
     ) -> SearchIndex {
         moved.sort_unstable_by_key(|(p, at)| Reverse((*at, accounts[*p as usize].id())));
         SearchIndex {
@@ -910,6 +907,7 @@ impl SearchIndex {
             accounts,
             moved,
             runs,
+            spans,
             shown,
             last: Mutex::new(None),
             parallel_from: PARALLEL_FROM,
@@ -958,7 +956,11 @@ impl SearchIndex {
             ("shown", self.shown.len()),
             ("keys", self.keys.len() * size_of::<KeyEntry>()),
             ("documents", self.docs.bytes()),
-            ("accounts", self.accounts.len() * size_of::<AccountEntry>()),
+            (
+                "accounts",
+                self.accounts.len() * size_of::<AccountEntry>()
+                    + self.spans.len() * size_of::<Span>(),
+            ),
             ("filters", self.runs.bytes()),
         ]
     }
@@ -970,26 +972,35 @@ impl SearchIndex {
 
     /// Where what a search shows of the account of `hit` is in the shown text.
     pub(crate) fn shown_span(&self, hit: &Hit) -> Option<Span> {
-        self.entry_of(hit)?.shown()
+        self.span(self.place_of(hit)?)
     }
 
-    /// The entry of the account of `hit`, found by its place in the ranking order.
-    fn entry_of(&self, hit: &Hit) -> Option<&AccountEntry> {
-        let mut moved = self.moved.iter().map(|(p, _)| &self.accounts[*p as usize]);
-        if let Some(entry) = moved.find(|a| a.id() == hit.account) {
-            return Some(entry);
+    /// Where what a search shows of the account at `place` is in the shown text: `None` when
+    /// its document did not say, or the index let go of it (see [`Self::without_shown`]).
+    fn span(&self, place: usize) -> Option<Span> {
+        self.spans
+            .get(place)
+            .copied()
+            .filter(|span| *span != NO_SPAN)
+    }
+
+    /// The place of the account of `hit` in the ranking order.
+    fn place_of(&self, hit: &Hit) -> Option<usize> {
+        let mut moved = self.moved.iter().map(|(p, _)| *p as usize);
+        if let Some(place) = moved.find(|p| self.accounts[*p].id() == hit.account) {
+            return Some(place);
         }
         let order = Reverse((hit.last_contact.unwrap_or(NEVER), hit.account));
         let at = self
             .accounts
             .binary_search_by(|a| Reverse(a.order()).cmp(&order))
             .ok()?;
-        Some(&self.accounts[at])
+        Some(at)
     }
 
     /// The shown line of `account`, when held.
-    fn shown_text(&self, account: &AccountEntry) -> Option<&str> {
-        let span = account.shown()?;
+    fn shown_text(&self, place: usize) -> Option<&str> {
+        let span = self.span(place)?;
         let start = span.start as usize;
         self.shown.get(start..start + span.len as usize)
     }
@@ -998,7 +1009,7 @@ impl SearchIndex {
     /// built; `None` when it did not say or the index does not hold its shown text.
     #[cfg(test)]
     fn shown(&self, hit: &Hit) -> Option<Shown> {
-        Shown::decode(self.shown_text(self.entry_of(hit)?)?)
+        Shown::decode(self.shown_text(self.place_of(hit)?)?)
     }
 
     /// The index with the shown text read from its file (see [`SearchIndex::decode`]).
@@ -1009,10 +1020,11 @@ impl SearchIndex {
         }
     }
 
-    /// The index without its shown text, which only a search of a closed database needs, from
-    /// the file: the memory goes back.
+    /// The index without its shown text and where each line is in it, which only a search of
+    /// a closed database needs, from the file: the memory goes back.
     pub(crate) fn without_shown(self) -> SearchIndex {
         SearchIndex {
+            spans: Vec::new(),
             shown: String::new(),
             ..self
         }
@@ -1031,7 +1043,7 @@ impl SearchIndex {
     pub(crate) fn recent_spans(&self, limit: usize) -> Vec<(Id, Option<Span>)> {
         self.in_order()
             .take(limit)
-            .map(|p| (self.accounts[p].id(), self.accounts[p].shown()))
+            .map(|p| (self.accounts[p].id(), self.span(p)))
             .collect()
     }
 
@@ -1396,8 +1408,8 @@ impl SearchIndex {
 impl SearchIndex {
     /// Writes the index, which must hold its shown text (see [`SearchIndex::without_shown`]).
     pub(crate) fn encode(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
-        let held = |a: &AccountEntry| a.shown().is_none() || self.shown_text(a).is_some();
-        if !self.accounts.iter().all(held) {
+        let held = |p: usize| self.span(p).is_none() || self.shown_text(p).is_some();
+        if self.spans.len() != self.accounts.len() || !(0..self.accounts.len()).all(held) {
             return Err(std::io::Error::other(
                 "the index does not hold its shown text",
             ));
@@ -1414,15 +1426,15 @@ impl SearchIndex {
             w.id(id)?;
         }
         w.u64(self.accounts.len() as u64)?;
-        for a in &self.accounts {
+        for (a, shown) in self.accounts.iter().zip(&self.spans) {
             w.id(a.id())?;
             w.u64(u64::from(a.last_contact().is_some()) | u64::from(a.moved) << 1)?;
             w.u64(a.last_contact().unwrap_or(0) as u64)?;
             w.u32(a.first)?;
             w.u32(a.count)?;
             w.u32(a.mask)?;
-            w.u32(a.shown.start)?;
-            w.u32(a.shown.len)?;
+            w.u32(shown.start)?;
+            w.u32(shown.len)?;
         }
         w.u64(self.moved.len() as u64)?;
         for (p, at) in &self.moved {
@@ -1494,21 +1506,22 @@ impl SearchIndex {
             Some(())
         })?;
         let count = r.len(45)?;
+        let mut spans = Vec::with_capacity(count);
         let accounts = r.records(count, |f: &mut Fields<45>| {
             let id = f.id()?;
             let (flags, last) = (f.u64(), f.u64() as i64);
             if flags > 3 {
                 return None;
             }
-            let mut entry = AccountEntry::new(id, (flags & 1 == 1).then_some(last), None);
+            let mut entry = AccountEntry::new(id, (flags & 1 == 1).then_some(last));
             entry.moved = flags & 2 == 2;
             entry.first = f.u32();
             entry.count = f.u32();
             entry.mask = f.u32();
-            entry.shown = Span {
+            spans.push(Span {
                 start: f.u32(),
                 len: f.u32(),
-            };
+            });
             Some(entry)
         })?;
         let count = r.len(12)?;
@@ -1542,9 +1555,8 @@ impl SearchIndex {
             return None;
         }
         r.skip(usize::try_from(packed).ok()?)?;
-        let shown_fit = accounts
-            .iter()
-            .filter_map(AccountEntry::shown)
+        let shown_fit = (spans.iter())
+            .filter(|span| **span != NO_SPAN)
             .all(|span| u64::from(span.start) + u64::from(span.len) <= shown_len);
         let docs_fit = keys.iter().all(|k| (k.doc() as usize) < docs.len());
         let in_place: Vec<&AccountEntry> = accounts.iter().filter(|a| !a.moved).collect();
@@ -1570,8 +1582,15 @@ impl SearchIndex {
             && runs_fit
             && moved_fit)
             .then(|| {
-                let index =
-                    SearchIndex::from_parts(text, keys, docs, accounts, runs, moved, String::new());
+                let index = SearchIndex::from_parts(
+                    text,
+                    keys,
+                    docs,
+                    accounts,
+                    runs,
+                    moved,
+                    (spans, String::new()),
+                );
                 (index, shown)
             })
     }
@@ -1596,7 +1615,7 @@ impl SearchIndex {
                             id,
                             id,
                             Some(self.last_at(position)).filter(|at| *at != NEVER),
-                            self.shown_text(account),
+                            self.shown_text(position),
                         )
                     } else {
                         builder.add_document(id, account.id(), None, None)
@@ -1868,11 +1887,15 @@ impl IndexBuilder {
             owned,
             shown,
         } = self;
-        let mut accounts: Vec<AccountEntry> = owned
+        let mut placed: Vec<(AccountEntry, Span)> = owned
             .into_iter()
-            .map(|(id, owned)| AccountEntry::new(id, owned.last_contact, owned.shown))
+            .map(|(id, owned)| {
+                let entry = AccountEntry::new(id, owned.last_contact);
+                (entry, owned.shown.unwrap_or(NO_SPAN))
+            })
             .collect();
-        accounts.sort_unstable_by_key(|a| Reverse(a.order()));
+        placed.sort_unstable_by_key(|(a, _)| Reverse(a.order()));
+        let (mut accounts, spans): (Vec<AccountEntry>, Vec<Span>) = placed.into_iter().unzip();
         let position: HashMap<Id, u32> = accounts
             .iter()
             .enumerate()
@@ -1929,7 +1952,7 @@ impl IndexBuilder {
             .iter()
             .flat_map(|a| (0..a.count).map(move |i| ((a.first + i) as usize, i == 0)));
         let text = KeyText::pack(opens.map(|(k, opens)| (key_text(k), opens)));
-        SearchIndex::from_parts(text, keys, docs, accounts, runs, Vec::new(), shown)
+        SearchIndex::from_parts(text, keys, docs, accounts, runs, Vec::new(), (spans, shown))
     }
 }
 
@@ -2275,7 +2298,7 @@ mod tests {
     #[test]
     fn account_and_key_entries_are_small() {
         // A million are held: a field more or an `Option` is megabytes.
-        assert!(std::mem::size_of::<AccountEntry>() <= 40);
+        assert!(std::mem::size_of::<AccountEntry>() <= 32);
         assert_eq!(std::mem::size_of::<Kind>(), 1);
         assert!(std::mem::size_of::<KeyEntry>() <= 8);
         let key = KeyEntry::new(MAX_DOCS - 1, 3, KeyField::ExternalId, true).unwrap();

@@ -157,7 +157,7 @@ fn open_with(
     }) = file
     {
         if stamp == generation {
-            return Ok((index, Source::Loaded));
+            return Ok((index.without_shown(), Source::Loaded));
         }
         if stamp.epoch == generation.epoch
             && stamp.seq < generation.seq
