@@ -970,11 +970,6 @@ impl SearchIndex {
         self.docs.is_empty()
     }
 
-    /// Where what a search shows of the account of `hit` is in the shown text.
-    pub(crate) fn shown_span(&self, hit: &Hit) -> Option<Span> {
-        self.span(self.place_of(hit)?)
-    }
-
     /// Where what a search shows of the account at `place` is in the shown text: `None` when
     /// its document did not say, or the index let go of it (see [`Self::without_shown`]).
     fn span(&self, place: usize) -> Option<Span> {
@@ -984,8 +979,9 @@ impl SearchIndex {
             .filter(|span| *span != NO_SPAN)
     }
 
-    /// The place of the account of `hit` in the ranking order.
-    fn place_of(&self, hit: &Hit) -> Option<usize> {
+    /// The place of the account of `hit` in the ranking order, by which the file says where
+    /// what a search shows of it is (see [`ShownBlocks::span`]).
+    pub(crate) fn place_of(&self, hit: &Hit) -> Option<usize> {
         let mut moved = self.moved.iter().map(|(p, _)| *p as usize);
         if let Some(place) = moved.find(|p| self.accounts[*p].id() == hit.account) {
             return Some(place);
@@ -1012,9 +1008,11 @@ impl SearchIndex {
         Shown::decode(self.shown_text(self.place_of(hit)?)?)
     }
 
-    /// The index with the shown text read from its file (see [`SearchIndex::decode`]).
-    pub(crate) fn with_shown(self, text: String) -> SearchIndex {
+    /// The index with the shown text and where each line is in it, read from its file (see
+    /// [`SearchIndex::decode`]).
+    pub(crate) fn with_shown(self, spans: Vec<Span>, text: String) -> SearchIndex {
         SearchIndex {
+            spans,
             shown: text,
             ..self
         }
@@ -1039,11 +1037,11 @@ impl SearchIndex {
             .collect()
     }
 
-    /// [`recent`](Self::recent), with where what a search shows of each is in the shown text.
-    pub(crate) fn recent_spans(&self, limit: usize) -> Vec<(Id, Option<Span>)> {
+    /// [`recent`](Self::recent), with the place of each (see [`Self::place_of`]).
+    pub(crate) fn recent_places(&self, limit: usize) -> Vec<(Id, usize)> {
         self.in_order()
             .take(limit)
-            .map(|p| (self.accounts[p].id(), self.span(p)))
+            .map(|p| (self.accounts[p].id(), p))
             .collect()
     }
 
@@ -1506,7 +1504,10 @@ impl SearchIndex {
             Some(())
         })?;
         let count = r.len(45)?;
-        let mut spans = Vec::with_capacity(count);
+        let spans_at = length - r.left;
+        // Where each account's shown line is stays in the file (see [`ShownBlocks::span`]);
+        // the furthest end is checked against the text's length below.
+        let mut shown_end = 0;
         let accounts = r.records(count, |f: &mut Fields<45>| {
             let id = f.id()?;
             let (flags, last) = (f.u64(), f.u64() as i64);
@@ -1518,10 +1519,13 @@ impl SearchIndex {
             entry.first = f.u32();
             entry.count = f.u32();
             entry.mask = f.u32();
-            spans.push(Span {
+            let span = Span {
                 start: f.u32(),
                 len: f.u32(),
-            });
+            };
+            if span != NO_SPAN {
+                shown_end = shown_end.max(u64::from(span.start) + u64::from(span.len));
+            }
             Some(entry)
         })?;
         let count = r.len(12)?;
@@ -1550,14 +1554,14 @@ impl SearchIndex {
             at: length - r.left,
             len: shown_len,
             ends,
+            spans_at,
+            accounts: accounts.len(),
         };
         if !blocks_fit {
             return None;
         }
         r.skip(usize::try_from(packed).ok()?)?;
-        let shown_fit = (spans.iter())
-            .filter(|span| **span != NO_SPAN)
-            .all(|span| u64::from(span.start) + u64::from(span.len) <= shown_len);
+        let shown_fit = shown_end <= shown_len;
         let docs_fit = keys.iter().all(|k| (k.doc() as usize) < docs.len());
         let in_place: Vec<&AccountEntry> = accounts.iter().filter(|a| !a.moved).collect();
         let accounts_fit = accounts
@@ -1589,7 +1593,7 @@ impl SearchIndex {
                     accounts,
                     runs,
                     moved,
-                    (spans, String::new()),
+                    Default::default(),
                 );
                 (index, shown)
             })
@@ -1646,9 +1650,64 @@ pub(crate) struct ShownBlocks {
     pub len: u64,
     /// Where each block ends, from `at`.
     ends: Vec<u64>,
+    /// Where the accounts' entries start, from the start of the encoding: each says where its
+    /// shown line is, last in its 45 bytes.
+    spans_at: u64,
+    accounts: usize,
+}
+
+/// The bytes of an account's entry in the file, and where its span is in them.
+const ACCOUNT_BYTES: u64 = 45;
+const SPAN_AT: usize = 37;
+
+/// The span at `SPAN_AT` of an account's entry.
+fn span_in(entry: &[u8]) -> Span {
+    let number = |at: usize| u32::from_le_bytes(entry[at..at + 4].try_into().expect("4 bytes"));
+    Span {
+        start: number(SPAN_AT),
+        len: number(SPAN_AT + 4),
+    }
 }
 
 impl ShownBlocks {
+    /// Where the shown line of the account at `place` is, read from `input`, where the
+    /// encoding starts at `base`; `None` when the account has none, or it cannot be read.
+    pub fn span(
+        &self,
+        input: &mut (impl std::io::Read + std::io::Seek),
+        base: u64,
+        place: usize,
+    ) -> Option<Span> {
+        if place >= self.accounts {
+            return None;
+        }
+        let at = base + self.spans_at + place as u64 * ACCOUNT_BYTES;
+        input.seek(std::io::SeekFrom::Start(at)).ok()?;
+        let mut entry = [0; ACCOUNT_BYTES as usize];
+        input.read_exact(&mut entry).ok()?;
+        Some(span_in(&entry)).filter(|span| *span != NO_SPAN)
+    }
+
+    /// Where every account's shown line is, by place ([`NO_SPAN`] for none), read from
+    /// `input` as [`span`](Self::span) reads one.
+    pub fn spans(
+        &self,
+        input: &mut (impl std::io::Read + std::io::Seek),
+        base: u64,
+    ) -> Option<Vec<Span>> {
+        input
+            .seek(std::io::SeekFrom::Start(base + self.spans_at))
+            .ok()?;
+        let mut entries = std::io::BufReader::with_capacity(1 << 16, input);
+        let mut entry = [0; ACCOUNT_BYTES as usize];
+        (0..self.accounts)
+            .map(|_| {
+                std::io::Read::read_exact(&mut entries, &mut entry).ok()?;
+                Some(span_in(&entry))
+            })
+            .collect()
+    }
+
     /// `len` bytes of the text from `start`, read from `input`, where the encoding starts at
     /// `base`; `None` when they are beyond the text or do not unpack.
     pub fn read(
@@ -2330,7 +2389,9 @@ mod tests {
         );
         assert!(shown_lines(&index).iter().all(Option::is_some));
         for hit in read.query("a", 50) {
-            let span = read.shown_span(&hit).unwrap();
+            let span = shown
+                .span(&mut file, 0, read.place_of(&hit).unwrap())
+                .unwrap();
             let (start, len) = (u64::from(span.start), u64::from(span.len));
             let line = shown.read(&mut file, 0, start, len).unwrap();
             let line = std::str::from_utf8(&line).unwrap();
@@ -2340,7 +2401,7 @@ mod tests {
         let text = shown.read(&mut file, 0, 0, shown.len).unwrap();
         assert!(text.len() > 2 * SHOWN_BLOCK, "lines across blocks");
         let text = String::from_utf8(text).unwrap();
-        let read = read.with_shown(text);
+        let read = read.with_shown(shown.spans(&mut file, 0).unwrap(), text);
         assert_eq!(shown_lines(&read), shown_lines(&index));
         let mut again = Vec::new();
         read.encode(&mut again).unwrap();

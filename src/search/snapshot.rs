@@ -108,7 +108,7 @@ impl Prefetch {
             .query(query, limit)
             .into_iter()
             .map(|hit| {
-                let line = shown.line(index.shown_span(&hit)?)?;
+                let line = shown.line_of(index.place_of(&hit)?)?;
                 Some((hit, line))
             })
             .collect()
@@ -119,9 +119,9 @@ impl Prefetch {
     pub fn recent_closed(&mut self, closed: Generation, limit: usize) -> Option<Vec<(Id, Shown)>> {
         let FileIndex { index, shown, .. } = self.closed(closed)?;
         index
-            .recent_spans(limit)
+            .recent_places(limit)
             .into_iter()
-            .map(|(id, span)| Some((id, shown.line(span?)?)))
+            .map(|(id, place)| Some((id, shown.line_of(place)?)))
             .collect()
     }
 
@@ -162,14 +162,14 @@ fn open_with(
         if stamp.epoch == generation.epoch
             && stamp.seq < generation.seq
             && let Some(ids) = store.changed_since(stamp.seq, CATCH_UP_LIMIT)?
-            && let Some(text) = shown.text()
+            && let Some((spans, text)) = shown.text()
         {
             let changed = ids
                 .into_iter()
                 .map(|id| Ok((id, store.search_document(id)?)))
                 .collect::<Result<Vec<_>, StoreError>>()?;
             let count = changed.len();
-            let index = index.with_shown(text).with_changes(changed);
+            let index = index.with_shown(spans, text).with_changes(changed);
             let _ = write(&path, &index, generation);
             return Ok((index.without_shown(), Source::CaughtUp(count)));
         }
@@ -211,15 +211,20 @@ struct ShownText {
 }
 
 impl ShownText {
-    /// The line at `span` of the text.
-    fn line(&mut self, span: Span) -> Option<Shown> {
+    /// The line of the account at `place`.
+    fn line_of(&mut self, place: usize) -> Option<Shown> {
+        let span = self.blocks.span(&mut self.file, self.base, place)?;
         let bytes = self.read(u64::from(span.start), u64::from(span.len))?;
         Shown::decode(std::str::from_utf8(&bytes).ok()?)
     }
 
-    /// The whole text.
-    fn text(&mut self) -> Option<String> {
-        String::from_utf8(self.read(0, self.blocks.len)?).ok()
+    /// Where each account's line is, and the whole text.
+    fn text(&mut self) -> Option<(Vec<Span>, String)> {
+        let spans = self.blocks.spans(&mut self.file, self.base)?;
+        Some((
+            spans,
+            String::from_utf8(self.read(0, self.blocks.len)?).ok()?,
+        ))
     }
 
     fn read(&mut self, start: u64, len: u64) -> Option<Vec<u8>> {
