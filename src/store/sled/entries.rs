@@ -42,18 +42,105 @@ const RECENT_BLOCKS: usize = 4;
 const BLOOM_BITS: u64 = 10;
 const BLOOM_PROBES: u64 = 7;
 
+/// Where a block is in the file and its checksum.
+#[derive(Clone, Copy)]
 struct Block {
     offset: u64,
     len: u32,
     crc: u32,
-    first: Vec<u8>,
+}
+
+/// The list of a file's blocks held as the file writes it (each block's offset, length,
+/// checksum, then its first key's length and bytes), with where each block's part starts:
+/// a few bytes a block beyond the list itself, instead of a copy of every first key apart (at a
+/// million accounts with their contacts, 164,000 blocks).
+#[derive(Default)]
+struct BlockList {
+    bytes: Vec<u8>,
+    at: Vec<u32>,
+}
+
+/// The bytes of a block's part of the list before its first key.
+const BLOCK_FIXED: usize = 20;
+
+impl BlockList {
+    fn len(&self) -> usize {
+        self.at.len()
+    }
+
+    fn number(&self, at: usize, n: usize) -> u64 {
+        let bytes = &self.bytes[at..at + n];
+        bytes.iter().rev().fold(0, |v, b| v << 8 | u64::from(*b))
+    }
+
+    fn block(&self, i: usize) -> Block {
+        let at = self.at[i] as usize;
+        Block {
+            offset: self.number(at, 8),
+            len: self.number(at + 8, 4) as u32,
+            crc: self.number(at + 12, 4) as u32,
+        }
+    }
+
+    fn first_at(&self, at: u32) -> &[u8] {
+        let at = at as usize;
+        let len = self.number(at + 16, 4) as usize;
+        &self.bytes[at + BLOCK_FIXED..at + BLOCK_FIXED + len]
+    }
+
+    /// The number of blocks whose first key meets `holds`, which holds for the first blocks
+    /// and not after.
+    fn partition_point(&self, holds: impl Fn(&[u8]) -> bool) -> usize {
+        self.at.partition_point(|at| holds(self.first_at(*at)))
+    }
+
+    /// Adds a block at `offset` whose first key is `first`, its length and checksum to come
+    /// (see [`BlockList::close`]).
+    fn open(&mut self, offset: u64, first: &[u8]) {
+        self.at.push(self.bytes.len() as u32);
+        self.bytes.extend_from_slice(&offset.to_le_bytes());
+        self.bytes.extend_from_slice(&[0; 8]);
+        self.bytes
+            .extend_from_slice(&(first.len() as u32).to_le_bytes());
+        self.bytes.extend_from_slice(first);
+    }
+
+    /// The last block's length and checksum, once it is written.
+    fn close(&mut self, len: u32, crc: u32) {
+        let at = *self.at.last().expect("a block is open") as usize + 8;
+        self.bytes[at..at + 4].copy_from_slice(&len.to_le_bytes());
+        self.bytes[at + 4..at + 8].copy_from_slice(&crc.to_le_bytes());
+    }
+
+    /// Takes back `count` blocks' parts from the start of `bytes`, as [`EntryFile::write`]
+    /// wrote them; `None` when they do not fill it exactly, or a block lies past `end`.
+    fn read(bytes: Vec<u8>, count: u64, end: u64) -> Option<BlockList> {
+        let mut list = BlockList {
+            at: Vec::with_capacity(count.min(1 << 24) as usize),
+            bytes,
+        };
+        let mut at = 0usize;
+        for _ in 0..count {
+            let fixed = list.bytes.get(at..at + BLOCK_FIXED)?;
+            let first_len = u32::from_le_bytes(fixed[16..20].try_into().ok()?) as usize;
+            list.bytes
+                .get(at + BLOCK_FIXED..at + BLOCK_FIXED + first_len)?;
+            list.at.push(u32::try_from(at).ok()?);
+            let block = list.block(list.len() - 1);
+            if block.offset + u64::from(block.len) > end {
+                return None;
+            }
+            at += BLOCK_FIXED + first_len;
+        }
+        (at == list.bytes.len()).then_some(list)
+    }
 }
 
 /// An immutable sorted set of entries on disk.
 pub struct EntryFile {
     path: PathBuf,
     file: Mutex<File>,
-    blocks: Vec<Block>,
+    blocks: BlockList,
     bloom: Bloom,
     len: u64,
     /// The blocks read last, decompressed, the newest last: reads of records one after
@@ -155,19 +242,20 @@ impl EntryFile {
         let mut offset = MAGIC.len() as u64;
         out.write_all(MAGIC).map_err(|e| io(&temporary, e))?;
         let mut bloom = Bloom::with_entries(expected);
-        let mut blocks: Vec<Block> = Vec::new();
+        let mut blocks = BlockList::default();
+        let mut open = false;
         let mut block = Vec::with_capacity(BLOCK_BYTES + 256);
         let mut previous: Vec<u8> = Vec::new();
         let mut len = 0u64;
         let close = |block: &mut Vec<u8>,
-                     blocks: &mut Vec<Block>,
+                     blocks: &mut BlockList,
+                     open: &mut bool,
                      out: &mut BufWriter<File>,
                      offset: &mut u64|
          -> Result<(), StoreError> {
-            if let Some(last) = blocks.last_mut().filter(|b| b.len == 0) {
+            if std::mem::take(open) {
                 let packed = lz4_flex::compress_prepend_size(block);
-                last.len = packed.len() as u32;
-                last.crc = crc32fast::hash(&packed);
+                blocks.close(packed.len() as u32, crc32fast::hash(&packed));
                 out.write_all(&packed).map_err(|e| io(&temporary, e))?;
                 *offset += packed.len() as u64;
                 block.clear();
@@ -180,15 +268,11 @@ impl EntryFile {
                 return Err(corrupt(path, "entries written out of order"));
             }
             if block.len() >= BLOCK_BYTES {
-                close(&mut block, &mut blocks, &mut out, &mut offset)?;
+                close(&mut block, &mut blocks, &mut open, &mut out, &mut offset)?;
             }
             let shared = if block.is_empty() {
-                blocks.push(Block {
-                    offset,
-                    len: 0,
-                    crc: 0,
-                    first: key.clone(),
-                });
+                blocks.open(offset, &key);
+                open = true;
                 0
             } else {
                 key.iter()
@@ -204,16 +288,11 @@ impl EntryFile {
             previous = key;
             len += 1;
         }
-        close(&mut block, &mut blocks, &mut out, &mut offset)?;
+        close(&mut block, &mut blocks, &mut open, &mut out, &mut offset)?;
         let mut meta = Vec::new();
         meta.extend_from_slice(&(blocks.len() as u64).to_le_bytes());
-        for b in &blocks {
-            meta.extend_from_slice(&b.offset.to_le_bytes());
-            meta.extend_from_slice(&b.len.to_le_bytes());
-            meta.extend_from_slice(&b.crc.to_le_bytes());
-            meta.extend_from_slice(&(b.first.len() as u32).to_le_bytes());
-            meta.extend_from_slice(&b.first);
-        }
+        meta.extend_from_slice(&blocks.bytes);
+        drop(blocks);
         let bloom_at = offset + meta.len() as u64;
         meta.extend_from_slice(&(bloom.words.len() as u64).to_le_bytes());
         for w in &bloom.words {
@@ -262,42 +341,22 @@ impl EntryFile {
         if &head != MAGIC || &footer[28..] != TAIL || list_at > bloom_at || bloom_at > meta_end {
             return Err(bad());
         }
-        // The list of blocks, then the filter read straight into its words: the two are
-        // checksummed together, and the list's bytes are let go before the filter's are read
-        // (at a million accounts with their contacts, 5 MB and 18 MB).
-        let mut meta = vec![0; (bloom_at - list_at) as usize];
+        // The list of blocks, kept as it is read (see [`BlockList`]), then the filter read
+        // straight into its words; the two are checksummed together (at a million accounts
+        // with their contacts, 5 MB and 18 MB).
+        if bloom_at - list_at < 8 {
+            return Err(bad());
+        }
+        let mut count = [0; 8];
+        let mut meta = vec![0; (bloom_at - list_at - 8) as usize];
         file.seek(SeekFrom::Start(list_at))
+            .and_then(|_| file.read_exact(&mut count))
             .and_then(|_| file.read_exact(&mut meta))
             .map_err(|e| io(path, e))?;
         let mut crc = crc32fast::Hasher::new();
+        crc.update(&count);
         crc.update(&meta);
-        let take = |at: &mut usize, n: usize| -> Result<&[u8], StoreError> {
-            let bytes = meta.get(*at..*at + n).ok_or_else(bad)?;
-            *at += n;
-            Ok(bytes)
-        };
-        let mut at = 0;
-        let count = u64_at(take(&mut at, 8)?, 0);
-        let mut blocks = Vec::with_capacity(count.min(1 << 24) as usize);
-        for _ in 0..count {
-            let fixed = take(&mut at, 20)?;
-            let (offset, len, crc) = (u64_at(fixed, 0), u32_at(fixed, 8), u32_at(fixed, 12));
-            let first_len = u32_at(fixed, 16) as usize;
-            let first = take(&mut at, first_len)?.to_vec();
-            if offset + len as u64 > list_at {
-                return Err(bad());
-            }
-            blocks.push(Block {
-                offset,
-                len,
-                crc,
-                first,
-            });
-        }
-        if at as u64 != bloom_at - list_at {
-            return Err(bad());
-        }
-        drop(meta);
+        let blocks = BlockList::read(meta, u64::from_le_bytes(count), list_at).ok_or_else(bad)?;
         let words = read_words(&mut file, meta_end - bloom_at, &mut crc).map_err(|e| match e {
             Some(e) => io(path, e),
             None => bad(),
@@ -311,7 +370,8 @@ impl EntryFile {
             .map_err(|e| io(path, e))?;
         let mut reader = std::io::BufReader::with_capacity(1 << 20, &mut file);
         let mut bytes = Vec::with_capacity(BLOCK_BYTES);
-        for (i, block) in blocks.iter().enumerate() {
+        for i in 0..blocks.len() {
+            let block = blocks.block(i);
             bytes.resize(block.len as usize, 0);
             reader.read_exact(&mut bytes).map_err(|e| io(path, e))?;
             if crc32fast::hash(&bytes) != block.crc {
@@ -354,7 +414,7 @@ impl EntryFile {
     }
 
     fn read_block(&self, i: usize) -> Result<Vec<u8>, StoreError> {
-        let block = &self.blocks[i];
+        let block = self.blocks.block(i);
         let mut packed = vec![0; block.len as usize];
         {
             let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
@@ -421,7 +481,7 @@ impl EntryFile {
         }
         let Some(i) = self
             .blocks
-            .partition_point(|b| b.first.as_slice() <= key)
+            .partition_point(|first| first <= key)
             .checked_sub(1)
         else {
             return Ok(None);
@@ -455,11 +515,11 @@ impl EntryFile {
         }
         let from = self
             .blocks
-            .partition_point(|b| b.first.as_slice() < prefix)
+            .partition_point(|first| first < prefix)
             .saturating_sub(1);
         let to = self
             .blocks
-            .partition_point(|b| b.first.as_slice() < prefix || b.first.starts_with(prefix));
+            .partition_point(|first| first < prefix || first.starts_with(prefix));
         let order: Box<dyn Iterator<Item = usize>> = if reverse {
             Box::new((from..to).rev())
         } else {
