@@ -119,7 +119,7 @@ impl KeyEntry {
 /// Ids laid out apart, numbers and kinds: 9 bytes an id instead of 16, for the millions of
 /// documents.
 #[derive(Debug, Clone, Default)]
-struct Ids {
+pub(crate) struct Ids {
     numbers: Vec<u64>,
     kinds: Vec<Kind>,
 }
@@ -145,10 +145,6 @@ impl Ids {
         self.numbers.len()
     }
 
-    fn is_empty(&self) -> bool {
-        self.numbers.is_empty()
-    }
-
     fn iter(&self) -> impl Iterator<Item = Id> + '_ {
         (self.kinds.iter().zip(&self.numbers)).map(|(kind, number)| Id::new(*kind, *number))
     }
@@ -156,6 +152,60 @@ impl Ids {
     /// The bytes it holds.
     fn bytes(&self) -> usize {
         self.numbers.len() * std::mem::size_of::<u64>() + self.kinds.len()
+    }
+}
+
+/// The records of the documents: held, or left in the index file they were read from and read
+/// from it for the results a search gives (9 bytes each, 21 MB at 2.5 million documents).
+#[derive(Debug)]
+enum Docs {
+    Held(Ids),
+    Filed {
+        file: Mutex<std::fs::File>,
+        /// Where the first is in the file.
+        at: u64,
+        count: usize,
+    },
+}
+
+impl Docs {
+    fn len(&self) -> usize {
+        match self {
+            Docs::Held(ids) => ids.len(),
+            Docs::Filed { count, .. } => *count,
+        }
+    }
+
+    /// The record of document `d`; `None` when the file cannot be read.
+    fn get(&self, d: usize) -> Option<Id> {
+        match self {
+            Docs::Held(ids) => Some(ids.get(d)),
+            Docs::Filed { file, at, .. } => {
+                use std::io::{Read, Seek};
+                let mut file = file.lock().unwrap_or_else(|e| e.into_inner());
+                let mut bytes = [0; 9];
+                file.seek(std::io::SeekFrom::Start(at + 9 * d as u64))
+                    .ok()?;
+                file.read_exact(&mut bytes).ok()?;
+                Fields {
+                    record: bytes,
+                    at: 0,
+                }
+                .id()
+            }
+        }
+    }
+
+    /// The held ids; `None` when they are in the file.
+    fn held(&self) -> Option<&Ids> {
+        match self {
+            Docs::Held(ids) => Some(ids),
+            Docs::Filed { .. } => None,
+        }
+    }
+
+    fn bytes(&self) -> usize {
+        self.held().map_or(0, Ids::bytes)
     }
 }
 
@@ -489,7 +539,7 @@ pub struct SearchIndex {
     text: KeyText,
     keys: Vec<KeyEntry>,
     /// The record of each document.
-    docs: Ids,
+    docs: Docs,
     /// Accounts in ranking order when the index was built: last contact newest first, then id
     /// newest first. An account a contact has moved up since stays in its place, marked
     /// `moved`, and is found in its new place through `moved`.
@@ -893,7 +943,7 @@ impl SearchIndex {
     fn from_parts(
         text: KeyText,
         keys: Vec<KeyEntry>,
-        docs: Ids,
+        docs: Docs,
         accounts: Vec<AccountEntry>,
         runs: RunFilters,
         mut moved: Vec<(u32, i64)>,
@@ -967,7 +1017,7 @@ impl SearchIndex {
 
     /// True when nothing is indexed.
     pub fn is_empty(&self) -> bool {
-        self.docs.is_empty()
+        self.docs.len() == 0
     }
 
     /// Where what a search shows of the account at `place` is in the shown text: `None` when
@@ -1008,10 +1058,11 @@ impl SearchIndex {
         Shown::decode(self.shown_text(self.place_of(hit)?)?)
     }
 
-    /// The index with the shown text and where each line is in it, read from its file (see
-    /// [`SearchIndex::decode`]).
-    pub(crate) fn with_shown(self, spans: Vec<Span>, text: String) -> SearchIndex {
+    /// The index with what it left in its file read back (see [`SearchIndex::decode`]): the
+    /// documents' records, the shown text and where each line is in it.
+    pub(crate) fn with_shown(self, docs: Ids, spans: Vec<Span>, text: String) -> SearchIndex {
         SearchIndex {
+            docs: Docs::Held(docs),
             spans,
             shown: text,
             ..self
@@ -1347,7 +1398,8 @@ impl SearchIndex {
         let entry = self.keys[k];
         Some(Hit {
             account: account.id(),
-            via: self.docs.get(entry.doc() as usize),
+            // The account itself when its file cannot be read: the match still leads there.
+            via: (self.docs.get(entry.doc() as usize)).unwrap_or(account.id()),
             field: entry.field(),
             matched: self.key_text(k, text).to_string(),
             tier,
@@ -1407,7 +1459,10 @@ impl SearchIndex {
     /// Writes the index, which must hold its shown text (see [`SearchIndex::without_shown`]).
     pub(crate) fn encode(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
         let held = |p: usize| self.span(p).is_none() || self.shown_text(p).is_some();
-        if self.spans.len() != self.accounts.len() || !(0..self.accounts.len()).all(held) {
+        if self.spans.len() != self.accounts.len()
+            || self.docs.held().is_none()
+            || !(0..self.accounts.len()).all(held)
+        {
             return Err(std::io::Error::other(
                 "the index does not hold its shown text",
             ));
@@ -1419,8 +1474,9 @@ impl SearchIndex {
             w.u32(key.mask)?;
             w.u32(key.doc_field)?;
         }
-        w.u64(self.docs.len() as u64)?;
-        for id in self.docs.iter() {
+        let docs = self.docs.held().expect("checked above");
+        w.u64(docs.len() as u64)?;
+        for id in docs.iter() {
             w.id(id)?;
         }
         w.u64(self.accounts.len() as u64)?;
@@ -1475,9 +1531,12 @@ impl SearchIndex {
     /// damaged file is rebuilt rather than trusted. The shown text is read past, not kept: the
     /// second value says where its blocks are, for a search that reads only the lines of its
     /// results, or a catch-up that reads it all.
+    /// With `file`, the encoding's file and where the encoding starts in it, the documents'
+    /// records are left in it and read from it for the results a search gives.
     pub(crate) fn decode(
         input: impl std::io::Read,
         length: u64,
+        file: Option<(std::fs::File, u64)>,
     ) -> Option<(SearchIndex, ShownBlocks)> {
         let mut r = Decoder {
             input,
@@ -1498,11 +1557,25 @@ impl SearchIndex {
             KeyEntry::held(mask, doc_field)
         })?;
         let count = r.len(9)?;
-        let mut docs = Ids::with_capacity(count);
-        r.records(count, |f: &mut Fields<9>| {
-            docs.push(f.id()?);
-            Some(())
-        })?;
+        let docs_at = length - r.left;
+        let docs = match file {
+            Some((file, base)) => {
+                r.skip(count * 9)?;
+                Docs::Filed {
+                    file: Mutex::new(file),
+                    at: base + docs_at,
+                    count,
+                }
+            }
+            None => {
+                let mut docs = Ids::with_capacity(count);
+                r.records(count, |f: &mut Fields<9>| {
+                    docs.push(f.id()?);
+                    Some(())
+                })?;
+                Docs::Held(docs)
+            }
+        };
         let count = r.len(45)?;
         let spans_at = length - r.left;
         // Where each account's shown line is stays in the file (see [`ShownBlocks::span`]);
@@ -1556,6 +1629,8 @@ impl SearchIndex {
             ends,
             spans_at,
             accounts: accounts.len(),
+            docs_at,
+            docs: docs.len(),
         };
         if !blocks_fit {
             return None;
@@ -1604,12 +1679,16 @@ impl SearchIndex {
     pub fn with_changes(self, changed: Vec<(Id, Option<SearchDocument>)>) -> SearchIndex {
         let replaced: std::collections::HashSet<Id> = changed.iter().map(|(id, _)| *id).collect();
         let mut builder = IndexBuilder::default();
-        let mut renumbered: Vec<Option<u32>> = vec![None; self.docs.len()];
+        let docs = self
+            .docs
+            .held()
+            .expect("a catch-up reads its documents back first");
+        let mut renumbered: Vec<Option<u32>> = vec![None; docs.len()];
         let mut text = Unpacked::default();
         for (position, account) in self.accounts.iter().enumerate() {
             for k in self.account_keys(account) {
                 let key = self.keys[k];
-                let id = self.docs.get(key.doc() as usize);
+                let id = docs.get(key.doc() as usize);
                 if replaced.contains(&id) {
                     continue;
                 }
@@ -1654,6 +1733,9 @@ pub(crate) struct ShownBlocks {
     /// shown line is, last in its 45 bytes.
     spans_at: u64,
     accounts: usize,
+    /// Where the documents' records start, from the start of the encoding, and how many.
+    docs_at: u64,
+    docs: usize,
 }
 
 /// The bytes of an account's entry in the file, and where its span is in them.
@@ -1686,6 +1768,21 @@ impl ShownBlocks {
         let mut entry = [0; ACCOUNT_BYTES as usize];
         input.read_exact(&mut entry).ok()?;
         Some(span_in(&entry)).filter(|span| *span != NO_SPAN)
+    }
+
+    /// The documents' records, read from `input` where the encoding starts at `base`.
+    pub fn docs(&self, input: &mut (impl std::io::Read + std::io::Seek), base: u64) -> Option<Ids> {
+        input
+            .seek(std::io::SeekFrom::Start(base + self.docs_at))
+            .ok()?;
+        let mut records = std::io::BufReader::with_capacity(1 << 16, input);
+        let mut ids = Ids::with_capacity(self.docs);
+        for _ in 0..self.docs {
+            let mut record = [0; 9];
+            std::io::Read::read_exact(&mut records, &mut record).ok()?;
+            ids.push(Fields { record, at: 0 }.id()?);
+        }
+        Some(ids)
     }
 
     /// Where every account's shown line is, by place ([`NO_SPAN`] for none), read from
@@ -2011,6 +2108,7 @@ impl IndexBuilder {
             .iter()
             .flat_map(|a| (0..a.count).map(move |i| ((a.first + i) as usize, i == 0)));
         let text = KeyText::pack(opens.map(|(k, opens)| (key_text(k), opens)));
+        let docs = Docs::Held(docs);
         SearchIndex::from_parts(text, keys, docs, accounts, runs, Vec::new(), (spans, shown))
     }
 }
@@ -2333,7 +2431,7 @@ mod tests {
         // Written and read back, the moved accounts are still where their contacts put them.
         let mut bytes = Vec::new();
         index.encode(&mut bytes).unwrap();
-        let (read, ..) = SearchIndex::decode(&bytes[..], bytes.len() as u64).unwrap();
+        let (read, ..) = SearchIndex::decode(&bytes[..], bytes.len() as u64, None).unwrap();
         assert_eq!(
             ranking(&read, &mut fastrand::Rng::with_seed(2)),
             ranking(&built, &mut fastrand::Rng::with_seed(2))
@@ -2374,13 +2472,34 @@ mod tests {
     }
 
     #[test]
+    fn an_index_whose_documents_stay_in_its_file_finds_the_same_hits_through_them() {
+        let index = SearchIndex::new(crowd(3_000, 9));
+        let mut bytes = vec![7; 11]; // the encoding after a header, as in a snapshot
+        index.encode(&mut bytes).unwrap();
+        let mut file = tempfile::tempfile().unwrap();
+        std::io::Write::write_all(&mut file, &bytes).unwrap();
+        let length = bytes.len() as u64 - 11;
+        let (filed, _) = SearchIndex::decode(&bytes[11..], length, Some((file, 11))).unwrap();
+        assert_eq!(filed.footprint()[3], ("documents", 0));
+        let mut contacts = 0;
+        for query in ["a", "an", "ma", "ivan", "wang", "555", "c-1"] {
+            let hits = filed.query(query, 50);
+            assert_eq!(hits, index.query(query, 50), "{query}");
+            contacts += hits.iter().filter(|h| h.via != h.account).count();
+        }
+        assert!(contacts > 0, "some hits are through contacts");
+        // A catch-up needs them held: the index refuses to be written without them.
+        assert!(filed.encode(&mut Vec::new()).is_err());
+    }
+
+    #[test]
     fn an_index_read_back_from_its_bytes_and_one_caught_up_rank_like_one_built_afresh() {
         let docs = crowd(3_000, 9);
         let index = SearchIndex::new(docs.clone());
         let mut bytes = Vec::new();
         index.encode(&mut bytes).unwrap();
         // Read back, the index ranks the same and says where each shown line is in the file.
-        let (read, shown) = SearchIndex::decode(&bytes[..], bytes.len() as u64).unwrap();
+        let (read, shown) = SearchIndex::decode(&bytes[..], bytes.len() as u64, None).unwrap();
         let mut file = std::io::Cursor::new(&bytes);
         assert_eq!(read.footprint()[1], ("shown", 0));
         assert_eq!(
@@ -2401,7 +2520,8 @@ mod tests {
         let text = shown.read(&mut file, 0, 0, shown.len).unwrap();
         assert!(text.len() > 2 * SHOWN_BLOCK, "lines across blocks");
         let text = String::from_utf8(text).unwrap();
-        let read = read.with_shown(shown.spans(&mut file, 0).unwrap(), text);
+        let held = shown.docs(&mut file, 0).unwrap();
+        let read = read.with_shown(held, shown.spans(&mut file, 0).unwrap(), text);
         assert_eq!(shown_lines(&read), shown_lines(&index));
         let mut again = Vec::new();
         read.encode(&mut again).unwrap();
@@ -2411,8 +2531,10 @@ mod tests {
             lean.encode(&mut Vec::new()).is_err(),
             "never written without its lines"
         );
-        assert!(SearchIndex::decode(&bytes[..bytes.len() - 1], bytes.len() as u64 - 1).is_none());
-        assert!(SearchIndex::decode(&bytes[..], bytes.len() as u64 - 1).is_none());
+        assert!(
+            SearchIndex::decode(&bytes[..bytes.len() - 1], bytes.len() as u64 - 1, None).is_none()
+        );
+        assert!(SearchIndex::decode(&bytes[..], bytes.len() as u64 - 1, None).is_none());
 
         // Change a tenth of the documents: some gone, some renamed, contacts moved, new ones.
         let mut rng = fastrand::Rng::with_seed(10);

@@ -14,7 +14,7 @@
 //! that nobody has open, closed at the file's generation, is answered from the file alone,
 //! without opening the store (see [`answer_closed`]).
 
-use super::index::{Hit, SearchIndex, ShownBlocks, Span, filter_fingerprint};
+use super::index::{Hit, Ids, SearchIndex, ShownBlocks, Span, filter_fingerprint};
 use super::keys::Shown;
 use crate::domain::Id;
 use crate::store::{Generation, Store, StoreError};
@@ -162,14 +162,14 @@ fn open_with(
         if stamp.epoch == generation.epoch
             && stamp.seq < generation.seq
             && let Some(ids) = store.changed_since(stamp.seq, CATCH_UP_LIMIT)?
-            && let Some((spans, text)) = shown.text()
+            && let Some((docs, spans, text)) = shown.text()
         {
             let changed = ids
                 .into_iter()
                 .map(|id| Ok((id, store.search_document(id)?)))
                 .collect::<Result<Vec<_>, StoreError>>()?;
             let count = changed.len();
-            let index = index.with_shown(spans, text).with_changes(changed);
+            let index = index.with_shown(docs, spans, text).with_changes(changed);
             let _ = write(&path, &index, generation);
             return Ok((index.without_shown(), Source::CaughtUp(count)));
         }
@@ -218,13 +218,13 @@ impl ShownText {
         Shown::decode(std::str::from_utf8(&bytes).ok()?)
     }
 
-    /// Where each account's line is, and the whole text.
-    fn text(&mut self) -> Option<(Vec<Span>, String)> {
+    /// What the index left in the file: the documents' records, where each account's line is,
+    /// and the whole text.
+    fn text(&mut self) -> Option<(Ids, Vec<Span>, String)> {
+        let docs = self.blocks.docs(&mut self.file, self.base)?;
         let spans = self.blocks.spans(&mut self.file, self.base)?;
-        Some((
-            spans,
-            String::from_utf8(self.read(0, self.blocks.len)?).ok()?,
-        ))
+        let text = String::from_utf8(self.read(0, self.blocks.len)?).ok()?;
+        Some((docs, spans, text))
     }
 
     fn read(&mut self, start: u64, len: u64) -> Option<Vec<u8>> {
@@ -258,7 +258,9 @@ fn read_file(path: &Path) -> Option<FileIndex> {
         },
     );
     let body_length = length.checked_sub(head.len() as u64)?;
-    let (index, blocks) = SearchIndex::decode(&mut body, body_length)?;
+    let docs = body.get_ref().inner.try_clone().ok()?;
+    let base = head.len() as u64;
+    let (index, blocks) = SearchIndex::decode(&mut body, body_length, Some((docs, base)))?;
     let Checksummed { inner: file, crc } = body.into_inner();
     (crc.finalize() == checksum).then_some(FileIndex {
         index,
