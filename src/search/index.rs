@@ -161,6 +161,9 @@ impl Ids {
 enum Docs {
     Held(Ids),
     Filed {
+        /// A second handle of the file the shown text is read from: it shares that one's
+        /// place in the file, so each read seeks first (both are read from one thread at a
+        /// time, the search's results and then their lines).
         file: Mutex<std::fs::File>,
         /// Where the first is in the file.
         at: u64,

@@ -127,7 +127,7 @@ impl BlockList {
                 .get(at + BLOCK_FIXED..at + BLOCK_FIXED + first_len)?;
             list.at.push(u32::try_from(at).ok()?);
             let block = list.block(list.len() - 1);
-            if block.offset + u64::from(block.len) > end {
+            if block.offset.checked_add(u64::from(block.len))? > end {
                 return None;
             }
             at += BLOCK_FIXED + first_len;
