@@ -1722,8 +1722,10 @@ impl SearchIndex {
 /// How many bytes of the shown text each block of the file holds, packed on its own.
 const SHOWN_BLOCK: usize = 32 * 1024;
 
-/// Where an index's shown text is in its encoding: blocks of [`SHOWN_BLOCK`] bytes each packed
-/// on its own (LZ4), so that a search reads and unpacks only the blocks of its results' lines.
+/// What an index read from its encoding left there, and where: the shown text, in blocks of
+/// [`SHOWN_BLOCK`] bytes each packed on its own (LZ4), so that a search reads and unpacks only
+/// the blocks of its results' lines; where each account's line is; and the documents' records.
+/// A search reads the few its results need, a catch-up all of them.
 #[derive(Debug, Clone)]
 pub(crate) struct ShownBlocks {
     /// Where the first block starts, from the start of the encoding.

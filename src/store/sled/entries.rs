@@ -42,6 +42,15 @@ const RECENT_BLOCKS: usize = 4;
 const BLOOM_BITS: u64 = 10;
 const BLOOM_PROBES: u64 = 7;
 
+/// The little-endian numbers at `at` of `bytes`, which hold them.
+fn u64_at(bytes: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"))
+}
+
+fn u32_at(bytes: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes"))
+}
+
 /// Where a block is in the file and its checksum.
 #[derive(Clone, Copy)]
 struct Block {
@@ -68,23 +77,18 @@ impl BlockList {
         self.at.len()
     }
 
-    fn number(&self, at: usize, n: usize) -> u64 {
-        let bytes = &self.bytes[at..at + n];
-        bytes.iter().rev().fold(0, |v, b| v << 8 | u64::from(*b))
-    }
-
     fn block(&self, i: usize) -> Block {
         let at = self.at[i] as usize;
         Block {
-            offset: self.number(at, 8),
-            len: self.number(at + 8, 4) as u32,
-            crc: self.number(at + 12, 4) as u32,
+            offset: u64_at(&self.bytes, at),
+            len: u32_at(&self.bytes, at + 8),
+            crc: u32_at(&self.bytes, at + 12),
         }
     }
 
     fn first_at(&self, at: u32) -> &[u8] {
         let at = at as usize;
-        let len = self.number(at + 16, 4) as usize;
+        let len = u32_at(&self.bytes, at + 16) as usize;
         &self.bytes[at + BLOCK_FIXED..at + BLOCK_FIXED + len]
     }
 
@@ -121,8 +125,8 @@ impl BlockList {
         };
         let mut at = 0usize;
         for _ in 0..count {
-            let fixed = list.bytes.get(at..at + BLOCK_FIXED)?;
-            let first_len = u32::from_le_bytes(fixed[16..20].try_into().ok()?) as usize;
+            list.bytes.get(at..at + BLOCK_FIXED)?;
+            let first_len = u32_at(&list.bytes, at + 16) as usize;
             list.bytes
                 .get(at + BLOCK_FIXED..at + BLOCK_FIXED + first_len)?;
             list.at.push(u32::try_from(at).ok()?);
@@ -333,8 +337,6 @@ impl EntryFile {
         file.seek(SeekFrom::End(-(FOOTER as i64)))
             .and_then(|_| file.read_exact(&mut footer))
             .map_err(|e| io(path, e))?;
-        let u64_at = |b: &[u8], at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap());
-        let u32_at = |b: &[u8], at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
         let (list_at, bloom_at, len) =
             (u64_at(&footer, 0), u64_at(&footer, 8), u64_at(&footer, 16));
         let meta_end = size - FOOTER as u64;
@@ -957,8 +959,8 @@ impl Log {
         while read < len {
             let mut head = [0u8; 8];
             log.read_exact(&mut head).map_err(|_| frame_error(path))?;
-            let n = u32::from_le_bytes(head[..4].try_into().unwrap()) as usize;
-            let crc = u32::from_le_bytes(head[4..].try_into().unwrap());
+            let n = u32_at(&head, 0) as usize;
+            let crc = u32_at(&head, 4);
             packed.resize(n, 0);
             log.read_exact(&mut packed).map_err(|_| frame_error(path))?;
             if crc32fast::hash(&packed) != crc {
