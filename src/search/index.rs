@@ -58,16 +58,16 @@ type Rank = (u8, i64, i64, Id);
 /// Below this many accounts a query runs on one thread.
 const PARALLEL_FROM: usize = 20_000;
 
-/// One key of the index.
+/// One key of the index, as a walk reads it: which characters it holds, its field and whether
+/// it holds white space. Its text is found by its number, in [`SearchIndex::text`], and the
+/// document it was made from in [`SearchIndex::docs`], which only a result needs.
 #[derive(Debug, Clone, Copy)]
 struct KeyEntry {
     /// Which characters it holds (see [`char_mask`]).
     mask: u32,
-    /// The document (record) it was made from, below [`MAX_DOCS`]; above it, the field it was
-    /// made from (its place in [`FIELDS`]) and whether it holds white space: 8 bytes a key
-    /// instead of 12, for the millions of them (its text is found by its number, in
-    /// [`SearchIndex::text`]).
-    doc_field: u32,
+    /// Its field (its place in [`FIELDS`]) in the low 3 bits, and whether it holds white space
+    /// in the 4th.
+    kind: u8,
 }
 
 /// The fields of keys, by the number a key entry keeps.
@@ -79,47 +79,100 @@ const FIELDS: [KeyField; 6] = [
     KeyField::Id,
     KeyField::ExternalId,
 ];
-/// How many documents an index can hold: the low 28 bits of a key entry's `doc_field`.
+/// How many documents an index can hold: the low 28 bits of a key's number in the file, which
+/// writes its document, its field and whether it is spaced in 32 bits (see
+/// [`KeyEntry::doc_field`]).
 const MAX_DOCS: u32 = 1 << 28;
 
 impl KeyEntry {
-    /// `None` when `doc` is beyond [`MAX_DOCS`].
-    fn new(doc: u32, mask: u32, field: KeyField, spaced: bool) -> Option<KeyEntry> {
+    fn new(mask: u32, field: KeyField, spaced: bool) -> KeyEntry {
         let field = FIELDS
             .iter()
             .position(|f| *f == field)
-            .expect("every field is listed") as u32;
-        (doc < MAX_DOCS).then_some(KeyEntry {
+            .expect("every field is listed") as u8;
+        KeyEntry {
             mask,
-            doc_field: doc | field << 28 | u32::from(spaced) << 31,
-        })
+            kind: field | u8::from(spaced) << 3,
+        }
     }
 
-    /// A key entry as [`SearchIndex::encode`] wrote it; `None` when its field is none of
-    /// [`FIELDS`].
-    fn held(mask: u32, doc_field: u32) -> Option<KeyEntry> {
-        let entry = KeyEntry { mask, doc_field };
-        ((entry.doc_field >> 28 & 0b111) < FIELDS.len() as u32).then_some(entry)
+    /// A key entry and its document as [`SearchIndex::encode`] wrote them; `None` when its
+    /// field is none of [`FIELDS`].
+    fn held(mask: u32, doc_field: u32) -> Option<(KeyEntry, u32)> {
+        let field = (doc_field >> 28 & 0b111) as u8;
+        let spaced = (doc_field >> 31) as u8;
+        ((field as usize) < FIELDS.len()).then_some((
+            KeyEntry {
+                mask,
+                kind: field | spaced << 3,
+            },
+            doc_field % MAX_DOCS,
+        ))
     }
 
-    fn doc(&self) -> u32 {
-        self.doc_field % MAX_DOCS
+    /// Its document, field and spacing in the 32 bits the file writes; `None` when `doc` is
+    /// beyond [`MAX_DOCS`].
+    fn doc_field(&self, doc: u32) -> Option<u32> {
+        (doc < MAX_DOCS)
+            .then_some(doc | u32::from(self.kind & 0b111) << 28 | u32::from(self.kind >> 3) << 31)
     }
 
     fn field(&self) -> KeyField {
-        FIELDS[(self.doc_field >> 28 & 0b111) as usize]
+        FIELDS[usize::from(self.kind & 0b111)]
     }
 
     /// Whether it holds white space (its compact form differs).
     fn spaced(&self) -> bool {
-        self.doc_field >> 31 == 1
+        self.kind >> 3 == 1
+    }
+}
+
+/// The keys' entries laid out apart, masks and kinds: 5 bytes a key, for the millions of them.
+#[derive(Debug, Clone, Default)]
+struct Keys {
+    masks: Vec<u32>,
+    kinds: Vec<u8>,
+}
+
+impl Keys {
+    fn with_capacity(n: usize) -> Keys {
+        Keys {
+            masks: Vec::with_capacity(n),
+            kinds: Vec::with_capacity(n),
+        }
+    }
+
+    fn push(&mut self, entry: KeyEntry) {
+        self.masks.push(entry.mask);
+        self.kinds.push(entry.kind);
+    }
+
+    fn get(&self, k: usize) -> KeyEntry {
+        KeyEntry {
+            mask: self.masks[k],
+            kind: self.kinds[k],
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.masks.len()
+    }
+
+    /// The mask of every key in `range`.
+    fn mask_of(&self, range: std::ops::Range<usize>) -> u32 {
+        self.masks[range].iter().fold(0, |mask, m| mask | m)
+    }
+
+    /// The bytes it holds.
+    fn bytes(&self) -> usize {
+        self.masks.len() * std::mem::size_of::<u32>() + self.kinds.len()
     }
 }
 
 /// Ids laid out apart, numbers and kinds: 9 bytes an id instead of 16, for the millions of
 /// documents.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Ids {
+struct Ids {
     numbers: Vec<u64>,
     kinds: Vec<Kind>,
 }
@@ -155,60 +208,90 @@ impl Ids {
     }
 }
 
-/// The records of the documents: held, or left in the index file they were read from and read
-/// from it for the results a search gives (9 bytes each, 21 MB at 2.5 million documents).
+/// The documents' records and the document each key was made from, held.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct HeldDocs {
+    ids: Ids,
+    /// The document of each key, by its number.
+    of_keys: Vec<u32>,
+}
+
+impl HeldDocs {
+    fn bytes(&self) -> usize {
+        self.ids.bytes() + self.of_keys.len() * std::mem::size_of::<u32>()
+    }
+}
+
+/// The documents' records and which each key was made from: held, or left in the index file
+/// they were read from and read from it for the results a search gives (9 bytes a document
+/// and 4 a key, 76 MB at 2.5 million documents and 14 million keys).
 #[derive(Debug)]
 enum Docs {
-    Held(Ids),
+    Held(HeldDocs),
     Filed {
         /// A second handle of the file the shown text is read from: it shares that one's
         /// place in the file, so each read seeks first (both are read from one thread at a
         /// time, the search's results and then their lines).
         file: Mutex<std::fs::File>,
-        /// Where the first is in the file.
+        /// Where the first document's record is in the file.
         at: u64,
+        /// Where the first key's entry is in the file.
+        keys_at: u64,
         count: usize,
     },
 }
 
+/// The bytes of a key's entry in the file, and where its document is in them.
+const KEY_BYTES: u64 = 8;
+const KEY_DOC_AT: u64 = 4;
+
 impl Docs {
     fn len(&self) -> usize {
         match self {
-            Docs::Held(ids) => ids.len(),
+            Docs::Held(held) => held.ids.len(),
             Docs::Filed { count, .. } => *count,
         }
     }
 
-    /// The record of document `d`; `None` when the file cannot be read.
-    fn get(&self, d: usize) -> Option<Id> {
+    /// The record of the document key `k` was made from; `None` when the file cannot be
+    /// read.
+    fn of_key(&self, k: usize) -> Option<Id> {
         match self {
-            Docs::Held(ids) => Some(ids.get(d)),
-            Docs::Filed { file, at, .. } => {
-                use std::io::{Read, Seek};
+            Docs::Held(held) => Some(held.ids.get(held.of_keys[k] as usize)),
+            Docs::Filed {
+                file,
+                at,
+                keys_at,
+                count,
+            } => {
+                use std::io::{Read, Seek, SeekFrom};
                 let mut file = file.lock().unwrap_or_else(|e| e.into_inner());
-                let mut bytes = [0; 9];
-                file.seek(std::io::SeekFrom::Start(at + 9 * d as u64))
+                let mut doc_field = [0; 4];
+                file.seek(SeekFrom::Start(keys_at + KEY_BYTES * k as u64 + KEY_DOC_AT))
                     .ok()?;
-                file.read_exact(&mut bytes).ok()?;
-                Fields {
-                    record: bytes,
-                    at: 0,
+                file.read_exact(&mut doc_field).ok()?;
+                let d = u32::from_le_bytes(doc_field) % MAX_DOCS;
+                if d as usize >= *count {
+                    return None;
                 }
-                .id()
+                let mut record = [0; 9];
+                file.seek(SeekFrom::Start(at + 9 * u64::from(d))).ok()?;
+                file.read_exact(&mut record).ok()?;
+                Fields { record, at: 0 }.id()
             }
         }
     }
 
-    /// The held ids; `None` when they are in the file.
-    fn held(&self) -> Option<&Ids> {
+    /// What is held; `None` when it is in the file.
+    fn held(&self) -> Option<&HeldDocs> {
         match self {
-            Docs::Held(ids) => Some(ids),
+            Docs::Held(held) => Some(held),
             Docs::Filed { .. } => None,
         }
     }
 
     fn bytes(&self) -> usize {
-        self.held().map_or(0, Ids::bytes)
+        self.held().map_or(0, HeldDocs::bytes)
     }
 }
 
@@ -374,7 +457,7 @@ impl RunFilters {
     /// The filters of the runs of `accounts`, whose keys are `keys` and `key_text` their text.
     fn new<'a>(
         accounts: &[AccountEntry],
-        keys: &[KeyEntry],
+        keys: &Keys,
         key_text: impl Fn(usize) -> &'a str,
     ) -> RunFilters {
         // Each run's filters made as it is read: the forms of every run at once would take
@@ -390,9 +473,8 @@ impl RunFilters {
             let mut prefixes = Vec::new();
             for account in run {
                 let first = account.first as usize;
-                let own = &keys[first..first + account.count as usize];
-                for (k, entry) in (first..).zip(own) {
-                    let key = key_text(k);
+                for k in first..first + account.count as usize {
+                    let (entry, key) = (keys.get(k), key_text(k));
                     if entry.field() == KeyField::Phone {
                         forms.extend(
                             [3, GRAM].map(|n| exact_hash(EXACT_PHONE_END, phone_end(key, n))),
@@ -540,7 +622,7 @@ impl AccountEntry {
 pub struct SearchIndex {
     /// The keys' text, end to end in key order, packed in blocks of whole accounts.
     text: KeyText,
-    keys: Vec<KeyEntry>,
+    keys: Keys,
     /// The record of each document.
     docs: Docs,
     /// Accounts in ranking order when the index was built: last contact newest first, then id
@@ -904,7 +986,7 @@ impl<'a> Walker<'a> {
         let score = if tier == 1 {
             keys.filter_map(|k| {
                 // Ids and phones are never fuzzy matches.
-                if matches!(index.keys[k].field(), KeyField::Id | KeyField::Phone) {
+                if matches!(index.keys.get(k).field(), KeyField::Id | KeyField::Phone) {
                     return None;
                 }
                 let key = index.key_text(k, &mut self.unpacked);
@@ -945,7 +1027,7 @@ impl<'a> Walker<'a> {
 impl SearchIndex {
     fn from_parts(
         text: KeyText,
-        keys: Vec<KeyEntry>,
+        keys: Keys,
         docs: Docs,
         accounts: Vec<AccountEntry>,
         runs: RunFilters,
@@ -1007,7 +1089,7 @@ impl SearchIndex {
         [
             ("text", self.text.bytes()),
             ("shown", self.shown.len()),
-            ("keys", self.keys.len() * size_of::<KeyEntry>()),
+            ("keys", self.keys.bytes()),
             ("documents", self.docs.bytes()),
             (
                 "accounts",
@@ -1063,7 +1145,7 @@ impl SearchIndex {
 
     /// The index with what it left in its file read back (see [`SearchIndex::decode`]): the
     /// documents' records, the shown text and where each line is in it.
-    pub(crate) fn with_shown(self, docs: Ids, spans: Vec<Span>, text: String) -> SearchIndex {
+    pub(crate) fn with_shown(self, docs: HeldDocs, spans: Vec<Span>, text: String) -> SearchIndex {
         SearchIndex {
             docs: Docs::Held(docs),
             spans,
@@ -1298,7 +1380,7 @@ impl SearchIndex {
 
     /// Key `k`, whose text is `key`, without its white space, in `buf` when it has some.
     fn compact<'a>(&self, k: usize, key: &'a str, buf: &'a mut String) -> &'a str {
-        if !self.keys[k].spaced() {
+        if !self.keys.get(k).spaced() {
             return key;
         }
         buf.clear();
@@ -1315,7 +1397,7 @@ impl SearchIndex {
         text: &mut Unpacked,
         buf: &mut String,
     ) -> u8 {
-        let entry = self.keys[k];
+        let entry = self.keys.get(k);
         if entry.field() == KeyField::Phone {
             let Some(digits) = query.digits.as_deref() else {
                 return 0;
@@ -1387,7 +1469,7 @@ impl SearchIndex {
         let account = &self.accounts[position];
         let mut best: Option<(u8, i64, usize)> = None;
         for k in self.account_keys(account) {
-            let entry = self.keys[k];
+            let entry = self.keys.get(k);
             let Some((tier, score)) =
                 self.match_key(query, entry.field(), self.key_text(k, text), scorer)
             else {
@@ -1398,11 +1480,11 @@ impl SearchIndex {
             }
         }
         let (tier, score, k) = best?;
-        let entry = self.keys[k];
+        let entry = self.keys.get(k);
         Some(Hit {
             account: account.id(),
             // The account itself when its file cannot be read: the match still leads there.
-            via: (self.docs.get(entry.doc() as usize)).unwrap_or(account.id()),
+            via: self.docs.of_key(k).unwrap_or(account.id()),
             field: entry.field(),
             matched: self.key_text(k, text).to_string(),
             tier,
@@ -1472,14 +1554,17 @@ impl SearchIndex {
         }
         let mut w = Encoder(out);
         self.text.write(w.0)?;
-        w.u64(self.keys.len() as u64)?;
-        for key in &self.keys {
-            w.u32(key.mask)?;
-            w.u32(key.doc_field)?;
-        }
         let docs = self.docs.held().expect("checked above");
-        w.u64(docs.len() as u64)?;
-        for id in docs.iter() {
+        w.u64(self.keys.len() as u64)?;
+        for (k, doc) in docs.of_keys.iter().enumerate() {
+            let key = self.keys.get(k);
+            w.u32(key.mask)?;
+            w.u32(key.doc_field(*doc).ok_or_else(|| {
+                std::io::Error::other("the index holds more documents than its file can")
+            })?)?;
+        }
+        w.u64(docs.ids.len() as u64)?;
+        for id in docs.ids.iter() {
             w.id(id)?;
         }
         w.u64(self.accounts.len() as u64)?;
@@ -1555,9 +1640,21 @@ impl SearchIndex {
         })?;
         let text = KeyText::read(starts, places, |n| r.exact(n))?;
         let count = r.len(8)?;
-        let keys = r.records(count, |f: &mut Fields<8>| {
-            let (mask, doc_field) = (f.u32(), f.u32());
-            KeyEntry::held(mask, doc_field)
+        let keys_at = length - r.left;
+        // The keys' documents are held only when the documents' records are.
+        let (mut keys, mut of_keys) = (Keys::with_capacity(count), Vec::new());
+        if file.is_none() {
+            of_keys.reserve_exact(count);
+        }
+        let mut last_doc = None;
+        r.records(count, |f: &mut Fields<8>| {
+            let (key, doc) = KeyEntry::held(f.u32(), f.u32())?;
+            keys.push(key);
+            last_doc = last_doc.max(Some(doc));
+            if file.is_none() {
+                of_keys.push(doc);
+            }
+            Some(())
         })?;
         let count = r.len(9)?;
         let docs_at = length - r.left;
@@ -1567,16 +1664,17 @@ impl SearchIndex {
                 Docs::Filed {
                     file: Mutex::new(file),
                     at: base + docs_at,
+                    keys_at: base + keys_at,
                     count,
                 }
             }
             None => {
-                let mut docs = Ids::with_capacity(count);
+                let mut ids = Ids::with_capacity(count);
                 r.records(count, |f: &mut Fields<9>| {
-                    docs.push(f.id()?);
+                    ids.push(f.id()?);
                     Some(())
                 })?;
-                Docs::Held(docs)
+                Docs::Held(HeldDocs { ids, of_keys })
             }
         };
         let count = r.len(45)?;
@@ -1634,13 +1732,15 @@ impl SearchIndex {
             accounts: accounts.len(),
             docs_at,
             docs: docs.len(),
+            keys_at,
+            keys: keys.len(),
         };
         if !blocks_fit {
             return None;
         }
         r.skip(usize::try_from(packed).ok()?)?;
         let shown_fit = shown_end <= shown_len;
-        let docs_fit = keys.iter().all(|k| (k.doc() as usize) < docs.len());
+        let docs_fit = last_doc.is_none_or(|d| (d as usize) < docs.len());
         let in_place: Vec<&AccountEntry> = accounts.iter().filter(|a| !a.moved).collect();
         let accounts_fit = accounts
             .iter()
@@ -1686,16 +1786,16 @@ impl SearchIndex {
             .docs
             .held()
             .expect("a catch-up reads its documents back first");
-        let mut renumbered: Vec<Option<u32>> = vec![None; docs.len()];
+        let mut renumbered: Vec<Option<u32>> = vec![None; docs.ids.len()];
         let mut text = Unpacked::default();
         for (position, account) in self.accounts.iter().enumerate() {
             for k in self.account_keys(account) {
-                let key = self.keys[k];
-                let id = docs.get(key.doc() as usize);
+                let (key, d) = (self.keys.get(k), docs.of_keys[k] as usize);
+                let id = docs.ids.get(d);
                 if replaced.contains(&id) {
                     continue;
                 }
-                let doc = *renumbered[key.doc() as usize].get_or_insert_with(|| {
+                let doc = *renumbered[d].get_or_insert_with(|| {
                     if id == account.id() {
                         builder.add_document(
                             id,
@@ -1741,6 +1841,10 @@ pub(crate) struct ShownBlocks {
     /// Where the documents' records start, from the start of the encoding, and how many.
     docs_at: u64,
     docs: usize,
+    /// Where the keys' entries start, from the start of the encoding, and how many: each says
+    /// which document its key was made from, last in its 8 bytes.
+    keys_at: u64,
+    keys: usize,
 }
 
 /// The bytes of an account's entry in the file, and where its span is in them.
@@ -1775,19 +1879,33 @@ impl ShownBlocks {
         Some(span_in(&entry)).filter(|span| *span != NO_SPAN)
     }
 
-    /// The documents' records, read from `input` where the encoding starts at `base`.
-    pub fn docs(&self, input: &mut (impl std::io::Read + std::io::Seek), base: u64) -> Option<Ids> {
-        input
-            .seek(std::io::SeekFrom::Start(base + self.docs_at))
-            .ok()?;
-        let mut records = std::io::BufReader::with_capacity(1 << 16, input);
+    /// The documents' records and the document of each key, read from `input` where the
+    /// encoding starts at `base`.
+    pub fn docs(
+        &self,
+        input: &mut (impl std::io::Read + std::io::Seek),
+        base: u64,
+    ) -> Option<HeldDocs> {
+        use std::io::{BufReader, Read, SeekFrom};
+        input.seek(SeekFrom::Start(base + self.keys_at)).ok()?;
+        let mut entries = BufReader::with_capacity(1 << 16, &mut *input);
+        let mut of_keys = Vec::with_capacity(self.keys);
+        for _ in 0..self.keys {
+            let mut entry = [0; KEY_BYTES as usize];
+            entries.read_exact(&mut entry).ok()?;
+            let doc_field = u32::from_le_bytes(entry[KEY_DOC_AT as usize..].try_into().ok()?);
+            of_keys.push(doc_field % MAX_DOCS);
+        }
+        drop(entries);
+        input.seek(SeekFrom::Start(base + self.docs_at)).ok()?;
+        let mut records = BufReader::with_capacity(1 << 16, input);
         let mut ids = Ids::with_capacity(self.docs);
         for _ in 0..self.docs {
             let mut record = [0; 9];
-            std::io::Read::read_exact(&mut records, &mut record).ok()?;
+            records.read_exact(&mut record).ok()?;
             ids.push(Fields { record, at: 0 }.id()?);
         }
-        Some(ids)
+        Some(HeldDocs { ids, of_keys })
     }
 
     /// Where every account's shown line is, by place ([`NO_SPAN`] for none), read from
@@ -2083,7 +2201,8 @@ impl IndexBuilder {
         drop(fill);
         let mut text = String::with_capacity(arrived.len());
         let mut starts = Vec::with_capacity(arrival.len() + 1);
-        let mut keys = Vec::with_capacity(arrival.len());
+        let mut keys = Keys::with_capacity(arrival.len());
+        let mut of_keys = Vec::with_capacity(arrival.len());
         for k in slots {
             let (start, doc, field) = arrival[k as usize];
             let end = arrival
@@ -2091,10 +2210,8 @@ impl IndexBuilder {
                 .map_or(arrived.len(), |next| next.0 as usize);
             let key = &arrived[start as usize..end];
             let spaced = key.contains(char::is_whitespace);
-            keys.push(
-                KeyEntry::new(doc, char_mask(key), field, spaced)
-                    .expect("an index holds fewer than 2^28 documents"),
-            );
+            keys.push(KeyEntry::new(char_mask(key), field, spaced));
+            of_keys.push(doc);
             starts.push(text.len());
             text.push_str(key);
         }
@@ -2102,9 +2219,8 @@ impl IndexBuilder {
         drop(arrived);
         drop(arrival);
         for account in &mut accounts {
-            account.mask = keys[account.first as usize..(account.first + account.count) as usize]
-                .iter()
-                .fold(0, |mask, key| mask | key.mask);
+            account.mask =
+                keys.mask_of(account.first as usize..(account.first + account.count) as usize);
         }
         let key_text = |k: usize| &text[starts[k]..starts[k + 1]];
         let runs = RunFilters::new(&accounts, &keys, key_text);
@@ -2113,7 +2229,7 @@ impl IndexBuilder {
             .iter()
             .flat_map(|a| (0..a.count).map(move |i| ((a.first + i) as usize, i == 0)));
         let text = KeyText::pack(opens.map(|(k, opens)| (key_text(k), opens)));
-        let docs = Docs::Held(docs);
+        let docs = Docs::Held(HeldDocs { ids: docs, of_keys });
         SearchIndex::from_parts(text, keys, docs, accounts, runs, Vec::new(), (spans, shown))
     }
 }
@@ -2320,7 +2436,7 @@ mod tests {
         let mut text = Unpacked::default();
         let phones: Vec<String> = (index.accounts.iter())
             .flat_map(|account| index.account_keys(account))
-            .filter(|k| index.keys[*k].field() == KeyField::Phone)
+            .filter(|k| index.keys.get(*k).field() == KeyField::Phone)
             .map(|k| index.key_text(k, &mut text).to_string())
             .step_by(97)
             .collect();
@@ -2462,18 +2578,23 @@ mod tests {
         // A million are held: a field more or an `Option` is megabytes.
         assert!(std::mem::size_of::<AccountEntry>() <= 32);
         assert_eq!(std::mem::size_of::<Kind>(), 1);
-        assert!(std::mem::size_of::<KeyEntry>() <= 8);
-        let key = KeyEntry::new(MAX_DOCS - 1, 3, KeyField::ExternalId, true).unwrap();
-        assert_eq!(
-            (key.doc(), key.field(), key.spaced()),
-            (MAX_DOCS - 1, KeyField::ExternalId, true)
+        let mut keys = Keys::default();
+        keys.push(KeyEntry::new(3, KeyField::ExternalId, true));
+        assert_eq!(keys.bytes(), 5);
+        // Written with its document and read back, a key is the same.
+        for (field, spaced, doc) in [
+            (KeyField::ExternalId, true, MAX_DOCS - 1),
+            (KeyField::Name, false, 0),
+        ] {
+            let key = KeyEntry::new(3, field, spaced);
+            let (read, d) = KeyEntry::held(3, key.doc_field(doc).unwrap()).unwrap();
+            assert_eq!((read.field(), read.spaced(), d), (field, spaced, doc));
+        }
+        assert!(
+            KeyEntry::new(3, KeyField::Name, false)
+                .doc_field(MAX_DOCS)
+                .is_none()
         );
-        let key = KeyEntry::new(0, 3, KeyField::Name, false).unwrap();
-        assert_eq!(
-            (key.doc(), key.field(), key.spaced()),
-            (0, KeyField::Name, false)
-        );
-        assert!(KeyEntry::new(MAX_DOCS, 3, KeyField::Name, false).is_none());
     }
 
     #[test]

@@ -14,7 +14,7 @@
 //! that nobody has open, closed at the file's generation, is answered from the file alone,
 //! without opening the store (see [`answer_closed`]).
 
-use super::index::{Hit, Ids, SearchIndex, ShownBlocks, Span, filter_fingerprint};
+use super::index::{HeldDocs, Hit, SearchIndex, ShownBlocks, Span, filter_fingerprint};
 use super::keys::Shown;
 use crate::domain::Id;
 use crate::store::{Generation, Store, StoreError};
@@ -220,7 +220,7 @@ impl ShownText {
 
     /// What the index left in the file: the documents' records, where each account's line is,
     /// and the whole text.
-    fn text(&mut self) -> Option<(Ids, Vec<Span>, String)> {
+    fn text(&mut self) -> Option<(HeldDocs, Vec<Span>, String)> {
         let docs = self.blocks.docs(&mut self.file, self.base)?;
         let spans = self.blocks.spans(&mut self.file, self.base)?;
         let text = String::from_utf8(self.read(0, self.blocks.len)?).ok()?;
