@@ -26,7 +26,7 @@
 
 use super::fuzzy::Scorer;
 use super::keys::{KeyField, SearchDocument, Shown, fold};
-use super::text::{KeyText, Unpacked};
+use super::text::{KeyText, Packed, Unpacked};
 use crate::domain::{Id, Kind};
 use crate::store::{Store, StoreError};
 use std::cmp::Reverse;
@@ -1638,7 +1638,19 @@ impl SearchIndex {
         let places = r.records(count, |f: &mut Fields<12>| {
             Some((f.u32(), f.u32(), f.u32()))
         })?;
-        let text = KeyText::read(starts, places, |n| r.exact(n))?;
+        // The packed text stays in the file when there is one, read a block at a time as a
+        // walk unpacks it; a second handle, as the documents' has its own place to keep.
+        let text_file = file
+            .as_ref()
+            .and_then(|(f, base)| Some((f.try_clone().ok()?, *base)));
+        let text = KeyText::read(starts, places, |n| match text_file {
+            Some((file, base)) => {
+                let at = base + (length - r.left);
+                r.skip(n)?;
+                Some(Packed::Filed { file, at })
+            }
+            None => r.exact(n).map(Packed::Held),
+        })?;
         let count = r.len(8)?;
         let keys_at = length - r.left;
         // The keys' documents are held only when the documents' records are.
@@ -2028,7 +2040,7 @@ impl<R: std::io::Read> Decoder<R> {
 
     /// Reads past the next `n` bytes, `n` already checked against what is left.
     fn skip(&mut self, n: usize) -> Option<()> {
-        self.left -= n as u64;
+        self.left = self.left.checked_sub(n as u64)?;
         let copied = std::io::copy(
             &mut std::io::Read::take(&mut self.input, n as u64),
             &mut std::io::sink(),
@@ -2598,7 +2610,7 @@ mod tests {
     }
 
     #[test]
-    fn an_index_whose_documents_stay_in_its_file_finds_the_same_hits_through_them() {
+    fn an_index_whose_documents_and_text_stay_in_its_file_finds_the_same_hits_through_them() {
         let index = SearchIndex::new(crowd(3_000, 9));
         let mut bytes = vec![7; 11]; // the encoding after a header, as in a snapshot
         index.encode(&mut bytes).unwrap();
@@ -2607,6 +2619,11 @@ mod tests {
         let length = bytes.len() as u64 - 11;
         let (filed, _) = SearchIndex::decode(&bytes[11..], length, Some((file, 11))).unwrap();
         assert_eq!(filed.footprint()[3], ("documents", 0));
+        let (text, held) = (filed.footprint()[0].1, index.footprint()[0].1);
+        assert!(
+            text * 2 < held,
+            "the packed text stays in the file: {text} of {held}"
+        );
         let mut contacts = 0;
         for query in ["a", "an", "ma", "ivan", "wang", "555", "c-1"] {
             let hits = filed.query(query, 50);
@@ -2616,6 +2633,14 @@ mod tests {
         assert!(contacts > 0, "some hits are through contacts");
         // A catch-up needs them held: the index refuses to be written without them.
         assert!(filed.encode(&mut Vec::new()).is_err());
+
+        // The file damaged after it was read: its text reads as nothing, and nothing panics.
+        let mut file = tempfile::tempfile().unwrap();
+        std::io::Write::write_all(&mut file, &bytes).unwrap();
+        let kept = file.try_clone().unwrap();
+        let (damaged, _) = SearchIndex::decode(&bytes[11..], length, Some((file, 11))).unwrap();
+        kept.set_len(12).unwrap();
+        assert_eq!(damaged.query("ivan", 50), vec![]);
     }
 
     #[test]

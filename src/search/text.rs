@@ -9,6 +9,9 @@
 //! A block says which key it starts at, and each key where it starts in its block (16 bits: a
 //! block is cut inside an account whose keys are longer than that), so a key is found in its
 //! block without the blocks before it.
+//!
+//! Read from an index file, the packed blocks stay in it, each read from it when a walk
+//! unpacks it: the index then holds only where each key and block starts.
 
 /// How many bytes of text a block gathers before it is cut, at the next account.
 pub(crate) const BLOCK: usize = 8 * 1024;
@@ -18,7 +21,7 @@ pub(crate) const BLOCK: usize = 8 * 1024;
 const MOST: usize = 1 << 16;
 
 /// The whole text in packed blocks.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub(crate) struct KeyText {
     /// Where each key starts in its block.
     starts: Vec<u16>,
@@ -28,7 +31,25 @@ pub(crate) struct KeyText {
     sizes: Vec<u32>,
     /// Where each block ends in `packed`.
     ends: Vec<u32>,
-    packed: Vec<u8>,
+    packed: Packed,
+}
+
+/// The packed blocks, end to end: held, or left in the file they were read from.
+#[derive(Debug)]
+pub(crate) enum Packed {
+    Held(Vec<u8>),
+    /// Read a block at a time from where they start in `file` (by position, so that the
+    /// threads of a walk read it at once and another handle of the file keeps its place).
+    Filed {
+        file: std::fs::File,
+        at: u64,
+    },
+}
+
+impl Default for Packed {
+    fn default() -> Packed {
+        Packed::Held(Vec::new())
+    }
 }
 
 /// One block of a [`KeyText`] unpacked, for the keys it holds.
@@ -40,35 +61,39 @@ pub(crate) struct Unpacked {
     /// Empty when the block did not unpack, so that a damaged block matches nothing. Checked
     /// as UTF-8 a key at a time, as keys are read: a walk reads few of a block's keys.
     bytes: Vec<u8>,
+    /// The block packed, as read from the file (see [`Packed::Filed`]).
+    packed: Vec<u8>,
 }
 
 impl KeyText {
     /// The keys' texts in their order, each with whether it is its account's first, packed.
     pub fn pack<'a>(keys: impl IntoIterator<Item = (&'a str, bool)>) -> KeyText {
-        let mut packed = KeyText::default();
+        let mut text = KeyText::default();
+        let mut packed = Vec::new();
         let mut block: Vec<u8> = Vec::with_capacity(BLOCK * 2);
         let mut first = 0;
         for (k, (key, opens)) in keys.into_iter().enumerate() {
             if k > first && (opens && block.len() >= BLOCK || block.len() + key.len() > MOST) {
-                packed.seal(first, &block);
+                text.seal(&mut packed, first, &block);
                 block.clear();
                 first = k;
             }
-            packed.starts.push(block.len() as u16);
+            text.starts.push(block.len() as u16);
             block.extend_from_slice(key.as_bytes());
         }
-        if packed.starts.len() > first {
-            packed.seal(first, &block);
+        if text.starts.len() > first {
+            text.seal(&mut packed, first, &block);
         }
-        packed
+        text.packed = Packed::Held(packed);
+        text
     }
 
-    /// Adds the block of the keys from `first`, whose text is `block`.
-    fn seal(&mut self, first: usize, block: &[u8]) {
+    /// Adds the block of the keys from `first`, whose text is `block`, packed onto `packed`.
+    fn seal(&mut self, packed: &mut Vec<u8>, first: usize, block: &[u8]) {
         self.firsts.push(first as u32);
         self.sizes.push(block.len() as u32);
-        self.packed.extend(lz4_flex::compress(block));
-        self.ends.push(self.packed.len() as u32);
+        packed.extend(lz4_flex::compress(block));
+        self.ends.push(packed.len() as u32);
     }
 
     /// How many keys it holds.
@@ -78,7 +103,11 @@ impl KeyText {
 
     /// How many bytes it holds.
     pub fn bytes(&self) -> usize {
-        self.packed.len() + self.starts.len() * 2 + self.firsts.len() * 12
+        let packed = match &self.packed {
+            Packed::Held(packed) => packed.len(),
+            Packed::Filed { .. } => 0,
+        };
+        packed + self.starts.len() * 2 + self.firsts.len() * 12
     }
 
     /// The text of key `k`, below [`keys`](Self::keys), its block unpacked into `into` unless
@@ -101,10 +130,20 @@ impl KeyText {
     /// Unpacks block `b` into `into`.
     fn unpack(&self, b: usize, into: &mut Unpacked) {
         let from = if b == 0 { 0 } else { self.ends[b - 1] as usize };
+        let to = self.ends[b] as usize;
+        let packed = match &self.packed {
+            Packed::Held(packed) => Some(&packed[from..to]),
+            Packed::Filed { file, at } => {
+                use std::os::unix::fs::FileExt;
+                into.packed.resize(to - from, 0);
+                (file.read_exact_at(&mut into.packed, at + from as u64).ok())
+                    .map(|()| &into.packed[..])
+            }
+        };
         let bytes = &mut into.bytes;
         bytes.resize(self.sizes[b] as usize, 0);
-        let unpacked = lz4_flex::decompress_into(&self.packed[from..self.ends[b] as usize], bytes);
-        if unpacked.ok() != Some(bytes.len()) {
+        let unpacked = packed.map(|packed| lz4_flex::decompress_into(packed, bytes));
+        if unpacked.and_then(Result::ok) != Some(bytes.len()) {
             bytes.clear();
         }
         into.block = b;
@@ -133,16 +172,25 @@ impl KeyText {
                 out.write_all(&n.to_le_bytes())?;
             }
         }
-        out.write_all(&self.packed)
+        match &self.packed {
+            Packed::Held(packed) => out.write_all(packed),
+            Packed::Filed { file, at } => {
+                use std::os::unix::fs::FileExt;
+                let mut packed = vec![0; self.ends.last().copied().unwrap_or(0) as usize];
+                file.read_exact_at(&mut packed, *at)?;
+                out.write_all(&packed)
+            }
+        }
     }
 
-    /// Puts back what [`write`](Self::write) wrote, the packed bytes read by `packed` given
-    /// their length. `None` when the parts do not fit together: blocks out of order, or one
-    /// that would unpack to more than any LZ4 packing of its size can hold (255 times).
+    /// Puts back what [`write`](Self::write) wrote, the packed bytes read (or passed over and
+    /// left in their file) by `packed` given their length. `None` when the parts do not fit
+    /// together: blocks out of order, or one that would unpack to more than any LZ4 packing of
+    /// its size can hold (255 times).
     pub fn read(
         starts: Vec<u16>,
         places: Vec<(u32, u32, u32)>,
-        packed: impl FnOnce(usize) -> Option<Vec<u8>>,
+        packed: impl FnOnce(usize) -> Option<Packed>,
     ) -> Option<KeyText> {
         let mut text = KeyText {
             starts,
@@ -202,11 +250,8 @@ mod tests {
         assert!(text.firsts.len() > 20, "{} blocks", text.firsts.len());
         assert!(text.sizes.iter().all(|s| *s as usize <= MOST));
         let whole: usize = keys.iter().map(|(k, _)| k.len()).sum();
-        assert!(
-            text.packed.len() < whole / 2,
-            "{} of {whole}",
-            text.packed.len()
-        );
+        let held = text.bytes() - text.starts.len() * 2 - text.firsts.len() * 12;
+        assert!(held < whole / 2, "{held} of {whole}");
         let mut unpacked = Unpacked::default();
         for (k, (key, _)) in keys.iter().enumerate() {
             assert_eq!(text.key(k, &mut unpacked), key, "key {k}");
@@ -237,7 +282,9 @@ mod tests {
                 .map(|p| (u32_at(p), u32_at(p + 4), u32_at(p + 8)))
                 .collect();
             let rest = &bytes[at + 8 + 12 * blocks..];
-            KeyText::read(starts, places, |n| rest.get(..n).map(<[u8]>::to_vec))
+            KeyText::read(starts, places, |n| {
+                rest.get(..n).map(|p| Packed::Held(p.to_vec()))
+            })
         };
         let back = read(&bytes).expect("reads back");
         let mut unpacked = Unpacked::default();
