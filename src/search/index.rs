@@ -659,11 +659,15 @@ struct Scan {
     read: usize,
 }
 
-/// A query and every account it may match.
+/// The last query: its best accounts, and every account it may match.
 struct Last {
     text: String,
     digits: bool,
-    matched: Vec<Part>,
+    /// None when its walk stopped early.
+    matched: Option<Vec<Part>>,
+    /// Its best `limit` accounts, as their rank and position, best first.
+    best: Vec<(Rank, usize)>,
+    limit: usize,
 }
 
 impl Last {
@@ -672,6 +676,14 @@ impl Last {
     /// key passes for the longer query it passes for the shorter one.
     fn extended_by(&self, query: &Query) -> bool {
         query.text.starts_with(&self.text) && query.digits.is_some() == self.digits
+    }
+
+    /// Its best `limit` when `query` is the same query once folded (a space typed after a
+    /// word, a key typed and rubbed out) and it kept as many: the first `limit` of the best
+    /// of more, as ranks never tie.
+    fn repeated_by(&self, query: &Query, limit: usize) -> Option<&[(Rank, usize)]> {
+        (query.text == self.text && limit <= self.limit)
+            .then(|| &self.best[..limit.min(self.best.len())])
     }
 }
 
@@ -1240,20 +1252,27 @@ impl SearchIndex {
     /// The best `limit` accounts for `query`, best first. A blank query finds nothing.
     ///
     /// When `query` extends the previous one (a key typed), only the accounts the previous one
-    /// may have matched are looked at.
+    /// may have matched are looked at; when it is the previous one once folded, its results
+    /// are given again.
     pub fn query(&self, query: &str, limit: usize) -> Vec<Hit> {
         let query = Query::new(query);
         if query.compact.is_empty() || limit == 0 {
             return Vec::new();
         }
-        // Taken, not copied: the last query is replaced by this one below.
-        let parts: Vec<Part> = self
-            .last
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take()
+        let last = {
+            let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(best) = last.as_ref().and_then(|l| l.repeated_by(&query, limit)) {
+                let best = best.to_vec();
+                drop(last);
+                return self.hits(&query, best);
+            }
+            // Taken, not copied: the last query is replaced by this one below.
+            last.take()
+        };
+        let parts: Vec<Part> = last
             .filter(|l| l.extended_by(&query))
-            .map_or_else(|| self.every_account(), |l| l.matched);
+            .and_then(|l| l.matched)
+            .unwrap_or_else(|| self.every_account());
         let total: usize = parts.iter().map(|p| p.stretch().len()).sum();
         let threads = if total < self.parallel_from {
             1
@@ -1284,16 +1303,23 @@ impl SearchIndex {
                 all
             });
         }
-        *self.last.lock().unwrap_or_else(|e| e.into_inner()) = matched.map(|matched| Last {
+        best.sort_unstable_by_key(|(rank, _)| Reverse(*rank));
+        best.truncate(limit);
+        *self.last.lock().unwrap_or_else(|e| e.into_inner()) = Some(Last {
             text: query.text.clone(),
             digits: query.digits.is_some(),
             matched,
+            best: best.clone(),
+            limit,
         });
-        best.sort_unstable_by_key(|(rank, _)| Reverse(*rank));
-        best.truncate(limit);
+        self.hits(&query, best)
+    }
+
+    /// The hits of the accounts `best` ranks, in its order.
+    fn hits(&self, query: &Query, best: Vec<(Rank, usize)>) -> Vec<Hit> {
         let (mut scorer, mut text) = (Scorer::default(), Unpacked::default());
         best.into_iter()
-            .filter_map(|(_, a)| self.account_hit(&query, a, &mut text, &mut scorer))
+            .filter_map(|(_, a)| self.account_hit(query, a, &mut text, &mut scorer))
             .collect()
     }
 
@@ -2517,6 +2543,31 @@ mod tests {
                 assert_eq!(index.recent(1), [account]);
             }
         }
+    }
+
+    #[test]
+    fn a_query_folded_to_the_last_one_is_answered_with_its_results() {
+        let mut index = SearchIndex::new(crowd(3_000, 8));
+        let walked = |index: &SearchIndex| {
+            let last = index.last.lock().unwrap();
+            last.as_ref().map(|l| (l.text.clone(), l.limit))
+        };
+        for query in ["ma", "ivanov", "wang", "555"] {
+            index.query(query, 50);
+            // A space typed after it, then fewer asked for: the same ranking, and no walk.
+            for (again, limit) in [(format!("{query} "), 50), (query.to_uppercase(), 10)] {
+                assert_eq!(index.query(&again, limit), index.query_plain(&again, limit));
+                assert_eq!(walked(&index), Some((query.to_string(), 50)));
+            }
+            // More asked for than it kept: walked again.
+            assert_eq!(index.query(query, 60), index.query_plain(query, 60));
+            assert_eq!(walked(&index), Some((query.to_string(), 60)));
+        }
+        // A contact since changes the ranking: the next query walks.
+        let first = index.query("ma", 1)[0].account;
+        let other = index.query("ma", 2)[1].account;
+        index.contacted(other, 1_900_000_000);
+        assert_eq!(index.query("ma", 1)[0].account, other, "was {first}");
     }
 
     #[test]
